@@ -1,0 +1,141 @@
+import helmet from '@fastify/helmet';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { randomUUID } from 'node:crypto';
+import type { Config } from './config.js';
+import type { Database } from './db/client.js';
+import './http/route-config.js';
+import { authPlugin } from './http/auth.js';
+import { registerProblemHandlers } from './http/problem.js';
+import { validatorCompiler } from './http/validation.js';
+import { createAuditWriter, type AuditWriter } from './modules/audit/audit.writer.js';
+import { healthRoutes } from './modules/health/health.routes.js';
+import { referenceRoutes } from './modules/reference/reference.routes.js';
+import type { Secrets } from './secrets.js';
+
+export interface AppDeps {
+  config: Config;
+  database: Database;
+  secrets: Secrets;
+  /** Where logs go; tests pass a stream to inspect them. */
+  logStream?: NodeJS.WritableStream;
+}
+
+export type App = FastifyInstance;
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+
+export function loggerOptions(config: Config, stream?: NodeJS.WritableStream): FastifyServerOptions['logger'] {
+  return {
+    level: config.logLevel,
+    ...(stream ? { stream } : {}),
+    // Never log bodies, headers or raw URLs: they carry passwords, tokens and personal data.
+    serializers: {
+      req: (req) => ({ method: req.method, route: req.routeOptions?.url ?? 'unmatched', remoteAddress: req.ip }),
+      res: (res) => ({ statusCode: res.statusCode }),
+    },
+    redact: { paths: ['password', '*.password', 'token', '*.token', 'authorization', '*.authorization'], censor: '[redacted]' },
+  };
+}
+
+/** Builds the application without listening: the server and the tests share it. */
+export async function buildApp(deps: AppDeps): Promise<App> {
+  const { config, database, secrets } = deps;
+  const app = Fastify({
+    logger: loggerOptions(config, deps.logStream),
+    bodyLimit: config.bodyLimitBytes,
+    trustProxy: config.trustProxy as boolean | string,
+    // fastify leaves these off by default; a slow or stuck client must not hold a socket forever.
+    requestTimeout: config.requestTimeoutMs,
+    connectionTimeout: config.requestTimeoutMs + 5_000,
+    keepAliveTimeout: 5_000,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    ajv: { customOptions: { removeAdditional: false } },
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  registerProblemHandlers(app, { bodyLimitBytes: config.bodyLimitBytes });
+
+  // External plugins first.
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Officer reintegration case management API',
+        description:
+          'Registration, screening, interviews, matching and approval of returning officers, with a tamper-evident audit trail. ' +
+          'Errors are RFC 9457 problem+json; send Accept-Language: ar for Arabic messages.',
+        version: '0.1.0',
+      },
+      components: {
+        securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+      },
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
+  });
+  // The docs page and its assets are public; every other route declares its own permission.
+  app.addHook('onRoute', (route) => {
+    if (route.url.startsWith('/docs')) route.config = { ...route.config, permission: 'public' };
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true, uiConfig: { docExpansion: 'list', deepLinking: true } });
+  await app.register(helmet, {
+    // The API itself serves JSON only; the docs page needs its own script and style sources.
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        frameAncestors: ["'none'"],
+        formAction: ["'self'"],
+      },
+    },
+    strictTransportSecurity: { maxAge: 31_536_000, includeSubDomains: true },
+    referrerPolicy: { policy: 'no-referrer' },
+  });
+
+  // App plugins.
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  app.addHook('onSend', async (request, reply) => {
+    if (reply.hasHeader('cache-control')) return;
+    const publicReference = request.routeOptions.config?.cache === 'public-reference';
+    reply.header('cache-control', publicReference ? 'public, max-age=300' : 'no-store');
+  });
+
+  const audit = createAuditWriter({ hmacKey: secrets.auditHmacKey });
+  app.decorate('audit', audit);
+  app.decorate('database', database);
+  await app.register(authPlugin, {
+    db: database.db,
+    jwtSecret: secrets.jwtSecret,
+    accessTokenTtlSeconds: config.auth.accessTokenTtlSeconds,
+    mfaRequiredForStaff: config.auth.staffMfa === 'required',
+  });
+
+  // Routes.
+  await app.register(healthRoutes, { database });
+  await app.register(referenceRoutes, { db: database.db });
+  app.get('/openapi.json', { config: { permission: 'public' }, schema: { hide: true } }, async () => app.swagger());
+
+  return app;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    audit: AuditWriter;
+    database: Database;
+  }
+}

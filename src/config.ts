@@ -1,0 +1,110 @@
+import { z } from 'zod';
+
+/**
+ * The only reader of process.env. Every variable is documented in README.md ("Configuration").
+ * Secrets left unset are generated once and kept in DATA_DIR (see src/secrets.ts).
+ */
+const positiveInt = z.coerce.number().int().positive();
+
+const envSchema = z.object({
+  HOST: z.string().min(1).default('0.0.0.0'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  PUBLIC_BASE_URL: z.url().optional(),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+    .optional(),
+  DATA_DIR: z.string().min(1).default('./data'),
+  DB_POOL_MAX: positiveInt.default(10),
+  DB_STATEMENT_TIMEOUT_MS: positiveInt.default(15_000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  BODY_LIMIT_BYTES: positiveInt.default(1_048_576),
+  REQUEST_TIMEOUT_MS: positiveInt.default(30_000),
+  TRUST_PROXY: z.string().optional(),
+  JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  ACCESS_TOKEN_TTL_SECONDS: positiveInt.default(900),
+  REFRESH_TOKEN_TTL_SECONDS: positiveInt.default(1_209_600),
+  ADMIN_EMAIL: z.email().optional(),
+  ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
+  STAFF_MFA: z.enum(['required', 'optional']).default('required'),
+  LOGIN_MAX_FAILURES: positiveInt.default(5),
+  LOGIN_WINDOW_SECONDS: positiveInt.default(900),
+  LOGIN_LOCKOUT_SECONDS: positiveInt.default(900),
+  AUDIT_HMAC_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
+  AUDIT_SIGNING_KEY: z.string().min(1).optional(),
+  AUDIT_CHECKPOINT_EVERY: positiveInt.default(1000),
+  AUDIT_CHECKPOINT_MINUTES: positiveInt.default(60),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export interface Config {
+  host: string;
+  port: number;
+  publicBaseUrl: string | undefined;
+  database: { kind: 'pg'; url: string; poolMax: number; statementTimeoutMs: number } | { kind: 'pglite'; dataDir: string };
+  dataDir: string;
+  logLevel: Env['LOG_LEVEL'];
+  bodyLimitBytes: number;
+  requestTimeoutMs: number;
+  /** fastify `trustProxy`: false unless configured, so X-Forwarded-For can't be forged to dodge throttling. */
+  trustProxy: boolean | string | number;
+  secrets: { jwtSecret: string | undefined; auditHmacKey: string | undefined; auditSigningKey: string | undefined };
+  auth: {
+    accessTokenTtlSeconds: number;
+    refreshTokenTtlSeconds: number;
+    staffMfa: 'required' | 'optional';
+    loginMaxFailures: number;
+    loginWindowSeconds: number;
+    loginLockoutSeconds: number;
+  };
+  bootstrapAdmin: { email: string | undefined; password: string | undefined };
+  audit: { checkpointEvery: number; checkpointMinutes: number };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+function parseTrustProxy(value: string | undefined): Config['trustProxy'] {
+  if (value === undefined || value === '' || value === 'false') return false;
+  if (value === 'true') return true;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value;
+}
+
+/** Reads and validates the environment; throws ConfigError naming every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  const e = parsed.data;
+  return {
+    host: e.HOST,
+    port: e.PORT,
+    publicBaseUrl: e.PUBLIC_BASE_URL,
+    database: e.DATABASE_URL
+      ? { kind: 'pg', url: e.DATABASE_URL, poolMax: e.DB_POOL_MAX, statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS }
+      : { kind: 'pglite', dataDir: e.DATA_DIR },
+    dataDir: e.DATA_DIR,
+    logLevel: e.LOG_LEVEL,
+    bodyLimitBytes: e.BODY_LIMIT_BYTES,
+    requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
+    trustProxy: parseTrustProxy(e.TRUST_PROXY),
+    secrets: { jwtSecret: e.JWT_SECRET, auditHmacKey: e.AUDIT_HMAC_KEY, auditSigningKey: e.AUDIT_SIGNING_KEY },
+    auth: {
+      accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
+      refreshTokenTtlSeconds: e.REFRESH_TOKEN_TTL_SECONDS,
+      staffMfa: e.STAFF_MFA,
+      loginMaxFailures: e.LOGIN_MAX_FAILURES,
+      loginWindowSeconds: e.LOGIN_WINDOW_SECONDS,
+      loginLockoutSeconds: e.LOGIN_LOCKOUT_SECONDS,
+    },
+    bootstrapAdmin: { email: e.ADMIN_EMAIL, password: e.ADMIN_PASSWORD },
+    audit: { checkpointEvery: e.AUDIT_CHECKPOINT_EVERY, checkpointMinutes: e.AUDIT_CHECKPOINT_MINUTES },
+  };
+}

@@ -1,0 +1,87 @@
+import { PGlite } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
+import { sql, type SQL } from 'drizzle-orm';
+import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { mkdirSync } from 'node:fs';
+import pg from 'pg';
+import type { Logger } from 'pino';
+import type { Config } from '../config.js';
+import * as schema from './schema.js';
+
+export type Schema = typeof schema;
+/** One type for both drivers; a transaction is a Db too. */
+export type Db = PgDatabase<PgQueryResultHKT, Schema>;
+
+export interface Database {
+  kind: 'pg' | 'pglite';
+  db: Db;
+  /** Runs `fn` on one dedicated connection (advisory locks are per session). */
+  withSession<T>(fn: (db: Db) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** Rows of a raw statement, on either driver. */
+export async function queryRows<T>(db: Db, statement: SQL): Promise<T[]> {
+  const result: unknown = await db.execute(statement);
+  return (result as { rows: T[] }).rows;
+}
+
+type DatabaseOptions = Config['database'] | { kind: 'pglite-memory' };
+
+export function createDatabase(options: DatabaseOptions, log?: Pick<Logger, 'error' | 'warn'>): Database {
+  if (options.kind === 'pg') return createPgDatabase(options, log);
+  let client: PGlite;
+  if (options.kind === 'pglite') {
+    mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+    client = new PGlite(options.dataDir, { extensions: { pg_trgm } });
+  } else {
+    client = new PGlite({ extensions: { pg_trgm } });
+  }
+  const db = drizzlePglite({ client, schema, casing: 'snake_case' }) as unknown as Db;
+  return {
+    kind: 'pglite',
+    db,
+    // PGlite has a single connection: every call already shares one session.
+    withSession: (fn) => fn(db),
+    close: () => client.close(),
+  };
+}
+
+function createPgDatabase(options: Extract<Config['database'], { kind: 'pg' }>, log?: Pick<Logger, 'error' | 'warn'>): Database {
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.poolMax,
+    // pg waits forever for a connection by default; a saturated pool must fail fast instead.
+    connectionTimeoutMillis: 5_000,
+    idleTimeoutMillis: 30_000,
+    statement_timeout: options.statementTimeoutMs,
+    query_timeout: options.statementTimeoutMs + 1_000,
+    idle_in_transaction_session_timeout: options.statementTimeoutMs * 2,
+    application_name: 'reintegration-cases',
+  });
+  // A database restart must not kill the process: errors on idle and checked-out clients are logged.
+  pool.on('error', (err) => log?.error({ err }, 'idle database client failed'));
+  pool.on('connect', (client) => {
+    client.on('error', (err) => log?.error({ err }, 'database client failed'));
+  });
+  const db = drizzlePg({ client: pool, schema, casing: 'snake_case' }) as unknown as Db;
+  return {
+    kind: 'pg',
+    db,
+    async withSession(fn) {
+      const client = await pool.connect();
+      try {
+        return await fn(drizzlePg({ client, schema, casing: 'snake_case' }));
+      } finally {
+        client.release();
+      }
+    },
+    close: () => pool.end(),
+  };
+}
+
+export async function ping(db: Db): Promise<void> {
+  await db.execute(sql`select 1`);
+}

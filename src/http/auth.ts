@@ -1,0 +1,121 @@
+import fastifyJwt from '@fastify/jwt';
+import { eq } from 'drizzle-orm';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { roleHas } from '../access/permissions.js';
+import type { Role } from '../access/roles.js';
+import type { Db } from '../db/client.js';
+import { users } from '../modules/users/users.table.js';
+import { AppError, forbidden, unauthorized } from './errors.js';
+
+export const JWT_ISSUER = 'reintegration-cases';
+export const JWT_AUDIENCE = 'reintegration-cases/api';
+export const JWT_ALGORITHM = 'HS256';
+
+/** The signed-in caller, loaded from the database on every request (not from the token). */
+export interface Actor {
+  id: string;
+  role: Role;
+  ministry: string | null;
+  email: string;
+  name: string;
+  /** Staff who signed in with a second factor (or applicants, for whom it is optional). */
+  mfa: boolean;
+}
+
+/** Claims of an access token. `typ` keeps any other token we might sign from passing as one. */
+export interface AccessClaims {
+  sub: string;
+  typ: 'access';
+  /** Second factor verified at sign-in, or not required. */
+  mfa: boolean;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    actor: Actor | null;
+  }
+}
+
+declare module '@fastify/jwt' {
+  interface FastifyJWT {
+    payload: AccessClaims;
+    user: AccessClaims & { iat: number; exp: number; aud: string; iss: string };
+  }
+}
+
+export interface AuthOptions {
+  db: Db;
+  jwtSecret: string;
+  accessTokenTtlSeconds: number;
+  /** Which permissions a staff member without a verified second factor keeps (enrolment only). */
+  mfaRequiredForStaff: boolean;
+  /** Called for every 401/403 so it lands in the audit log. */
+  onDenied?: (request: FastifyRequest, status: 401 | 403, reason: string) => Promise<void>;
+}
+
+/**
+ * Verifies the bearer token (one algorithm, exp/iat/sub/aud/iss required, no verified-token cache so
+ * revocation is immediate), loads the user, and checks the route's declared permission.
+ * Every token error is a 401; a route without a declared permission is a programming error (500).
+ */
+export const authPlugin = fp<AuthOptions>(async (app: FastifyInstance, options) => {
+  await app.register(fastifyJwt, {
+    secret: options.jwtSecret,
+    sign: { algorithm: JWT_ALGORITHM, iss: JWT_ISSUER, aud: JWT_AUDIENCE, expiresIn: options.accessTokenTtlSeconds },
+    verify: {
+      algorithms: [JWT_ALGORITHM],
+      allowedIss: JWT_ISSUER,
+      allowedAud: JWT_AUDIENCE,
+      requiredClaims: ['exp', 'iat', 'sub', 'aud', 'iss', 'typ'],
+      cache: false,
+    },
+  });
+  app.decorateRequest('actor', null);
+
+  app.addHook('onRequest', async (request) => {
+    const permission = request.routeOptions.config.permission;
+    if (request.is404) return;
+    if (permission === undefined) {
+      throw new AppError({ status: 500, code: 'server.internal' });
+    }
+    const header = request.headers.authorization;
+    if (permission === 'public' && !header) return;
+
+    const actor = await authenticate(request, options);
+    if (!actor) {
+      if (permission === 'public') return;
+      await options.onDenied?.(request, 401, header ? 'invalid_token' : 'no_token');
+      throw header ? unauthorized('auth.invalid_token') : unauthorized();
+    }
+    request.actor = actor;
+    if (permission === 'public') return;
+    const staffWithoutMfa = options.mfaRequiredForStaff && actor.role !== 'applicant' && !actor.mfa;
+    if (staffWithoutMfa && permission !== 'session:self') {
+      await options.onDenied?.(request, 403, 'mfa_required');
+      throw forbidden('auth.mfa_required');
+    }
+    if (!roleHas(actor.role, permission)) {
+      await options.onDenied?.(request, 403, `missing_permission:${permission}`);
+      throw forbidden();
+    }
+  });
+});
+
+async function authenticate(request: FastifyRequest, options: AuthOptions): Promise<Actor | null> {
+  const header = request.headers.authorization;
+  if (!header || !/^Bearer [A-Za-z0-9._~+/=-]+$/.test(header)) return null;
+  let claims: AccessClaims;
+  try {
+    claims = await request.jwtVerify<AccessClaims>();
+  } catch {
+    return null;
+  }
+  if (claims.typ !== 'access' || typeof claims.sub !== 'string' || !/^[0-9a-f-]{36}$/i.test(claims.sub)) return null;
+  const [user] = await options.db
+    .select({ id: users.id, role: users.role, ministry: users.ministry, email: users.email, name: users.name, active: users.active })
+    .from(users)
+    .where(eq(users.id, claims.sub));
+  if (!user?.active) return null;
+  return { id: user.id, role: user.role, ministry: user.ministry, email: user.email, name: user.name, mfa: claims.mfa === true };
+}

@@ -1,0 +1,110 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { z } from 'zod';
+import { AppError, type FieldError } from './errors.js';
+import { localizedMessage, localizedTitle, localizeZodIssue, negotiateLocale, type Locale } from './i18n.js';
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
+
+export interface ProblemDocument {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  instance: string;
+  code: string;
+  requestId: string;
+  errors?: FieldError[];
+  [extension: string]: unknown;
+}
+
+function pointer(path: readonly PropertyKey[]): string {
+  return path.length === 0 ? '' : `/${path.map(String).join('/')}`;
+}
+
+function zodFieldErrors(issues: z.core.$ZodIssue[], context: string | undefined, locale: Locale): FieldError[] {
+  const prefix = context ? `/${context}` : '';
+  return issues.flatMap((issue): FieldError[] => {
+    const message = localizeZodIssue(issue, locale);
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => ({ path: `${prefix}${pointer([...issue.path, key])}`, message, code: issue.code }));
+    }
+    return [{ path: `${prefix}${pointer(issue.path)}`, message, code: issue.code }];
+  });
+}
+
+/** Maps anything thrown in a request to an AppError; unknown errors become a bare 500. */
+function toAppError(error: FastifyError, locale: Locale): AppError {
+  if (error instanceof AppError) return error;
+  if (Array.isArray(error.validation)) {
+    const issues = error.validation as unknown as z.core.$ZodIssue[];
+    return new AppError({
+      status: 400,
+      code: 'request.validation_failed',
+      errors: zodFieldErrors(issues, error.validationContext, locale),
+    });
+  }
+  switch (error.code) {
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return new AppError({ status: 400, code: 'request.malformed_json' });
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new AppError({ status: 400, code: 'request.empty_body' });
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new AppError({ status: 413, code: 'request.body_too_large', params: { limit: '?' } });
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new AppError({ status: error.statusCode ?? 415, code: 'request.unsupported_media_type' });
+    case 'FST_ERR_CTP_INVALID_TYPE':
+      return new AppError({ status: 415, code: 'request.unsupported_media_type' });
+  }
+  if (error instanceof SyntaxError || error.statusCode === 400) {
+    // secure-json-parse refuses __proto__ and constructor.prototype keys (prototype poisoning).
+    if (/prototype/i.test(error.message)) return new AppError({ status: 400, code: 'request.forbidden_property' });
+    if (error instanceof SyntaxError) return new AppError({ status: 400, code: 'request.malformed_json' });
+    return new AppError({ status: 400, code: 'request.invalid' });
+  }
+  if (error.statusCode === 429) return new AppError({ status: 429, code: 'request.throttled' });
+  if (error.statusCode === 401) return new AppError({ status: 401, code: 'auth.invalid_token' });
+  if (error.statusCode === 408 || error.code === 'FST_ERR_REQUEST_TIMEOUT') return new AppError({ status: 408, code: 'request.timeout' });
+  if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
+    return new AppError({ status: error.statusCode, code: 'request.invalid' });
+  }
+  return new AppError({ status: 500, code: 'server.internal' });
+}
+
+export function problemFor(error: AppError, request: FastifyRequest, locale: Locale): ProblemDocument {
+  return {
+    type: `urn:problem:${error.code}`,
+    title: localizedTitle(error.status, locale),
+    status: error.status,
+    detail: localizedMessage(error.code, locale, error.params),
+    instance: request.url.split('?')[0] ?? '/',
+    code: error.code,
+    requestId: request.id,
+    ...(error.errors ? { errors: error.errors } : {}),
+    ...error.extensions,
+  };
+}
+
+export function sendProblem(reply: FastifyReply, error: AppError): FastifyReply {
+  const locale = negotiateLocale(reply.request.headers['accept-language']);
+  for (const [name, value] of Object.entries(error.headers)) reply.header(name, value);
+  return reply
+    .code(error.status)
+    .header('content-type', PROBLEM_CONTENT_TYPE)
+    .header('content-language', locale)
+    .header('cache-control', 'no-store')
+    .send(problemFor(error, reply.request, locale));
+}
+
+/** Every error leaves as problem+json; 5xx never carry internals (they are logged with the request id). */
+export function registerProblemHandlers(app: FastifyInstance, options: { bodyLimitBytes: number }): void {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const locale = negotiateLocale(request.headers['accept-language']);
+    const appError = toAppError(error, locale);
+    if (appError.code === 'request.body_too_large') appError.params.limit = options.bodyLimitBytes;
+    if (appError.status >= 500) request.log.error({ err: error }, 'request failed');
+    else request.log.info({ code: appError.code, status: appError.status }, 'request refused');
+    return sendProblem(reply, appError);
+  });
+  app.setNotFoundHandler((request, reply) => sendProblem(reply, new AppError({ status: 404, code: 'request.route_not_found' })));
+}

@@ -1,0 +1,12 @@
+import type { Permission } from '../access/permissions.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Required on every route: a permission from src/access/permissions.ts, or 'public'. */
+    permission?: Permission | 'public';
+    /** Responses carry personal data: Cache-Control: no-store (the default for every route anyway). */
+    cache?: 'no-store' | 'public-reference';
+  }
+}
+
+export {};

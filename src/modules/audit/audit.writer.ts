@@ -1,0 +1,128 @@
+import { eq, sql } from 'drizzle-orm';
+import type { Db } from '../../db/client.js';
+import { auditHead, auditLog } from './audit.table.js';
+import { canonicalJson, chainHash, personalDigest, type AuditOutcome, type CanonicalEntry, type FieldChange } from './audit.chain.js';
+
+/** Who did it, from where: taken from the request (src/http/audit-context.ts). */
+export interface AuditContext {
+  actor: { id: string; role: string } | null;
+  requestId: string | null;
+  clientAddress: string | null;
+}
+
+export interface AuditEvent {
+  action: string;
+  entityType: string;
+  entityId?: string | null;
+  outcome?: AuditOutcome;
+  /** Workflow data (status, decisions, scores, roles): stored in clear. */
+  changes?: Record<string, FieldChange>;
+  /** Personal data (names, ID numbers, contacts, notes): stored only as keyed hashes. */
+  personal?: Record<string, FieldChange>;
+  /** Non-personal context (reason codes, counts, ids of related records). */
+  details?: Record<string, unknown>;
+}
+
+export interface AppendedEntry {
+  seq: number;
+  hash: string;
+}
+
+export interface AuditWriter {
+  /**
+   * Appends entries inside the caller's transaction: the change and its entries commit or roll
+   * back together. Takes the chain head FOR UPDATE, so appends are serialized until commit.
+   */
+  append(tx: Db, context: AuditContext, events: AuditEvent[]): Promise<AppendedEntry[]>;
+  /** Runs `fn` and its audit entries in one transaction. */
+  inTransaction<T>(db: Db, context: AuditContext, fn: (tx: Db, audit: (events: AuditEvent[]) => Promise<void>) => Promise<T>): Promise<T>;
+}
+
+export interface AuditWriterOptions {
+  hmacKey: string;
+  /** Called with the new head inside the same transaction, e.g. to sign a checkpoint. */
+  onAppended?: (tx: Db, head: AppendedEntry, previousSeq: number) => Promise<void>;
+}
+
+function digestChanges(hmacKey: string, personal: Record<string, FieldChange>): Record<string, FieldChange> {
+  const out: Record<string, FieldChange> = {};
+  for (const [field, change] of Object.entries(personal)) {
+    const digested: FieldChange = {};
+    if ('before' in change) digested.before = personalDigest(hmacKey, change.before);
+    if ('after' in change) digested.after = personalDigest(hmacKey, change.after);
+    out[field] = digested;
+  }
+  return out;
+}
+
+/** JSON has no undefined: drop such members so canonical text and stored values agree. */
+function jsonSafe<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value ?? {})) as T;
+}
+
+export function createAuditWriter(options: AuditWriterOptions): AuditWriter {
+  const writer: AuditWriter = {
+    async append(tx, context, events) {
+      if (events.length === 0) return [];
+      const [head] = await tx.select().from(auditHead).where(eq(auditHead.id, 1)).for('update');
+      if (!head) throw new Error('audit chain head is missing: migrations not applied');
+      let seq = head.seq;
+      let prevHash = head.hash;
+      const at = new Date().toISOString();
+      const rows: (typeof auditLog.$inferInsert)[] = [];
+      const appended: AppendedEntry[] = [];
+      for (const event of events) {
+        seq += 1;
+        const entry: CanonicalEntry = {
+          seq,
+          at,
+          actor: context.actor ? { id: context.actor.id, role: context.actor.role } : null,
+          action: event.action,
+          entityType: event.entityType,
+          entityId: event.entityId ?? null,
+          outcome: event.outcome ?? 'success',
+          requestId: context.requestId,
+          clientAddress: context.clientAddress,
+          changes: jsonSafe({ ...event.changes, ...digestChanges(options.hmacKey, event.personal ?? {}) }),
+          details: jsonSafe(event.details ?? {}),
+        };
+        const canonical = canonicalJson(entry);
+        const hash = chainHash(seq, prevHash, canonical);
+        rows.push({
+          seq,
+          at,
+          actorId: entry.actor?.id ?? null,
+          actorRole: entry.actor?.role ?? null,
+          action: entry.action,
+          entityType: entry.entityType,
+          entityId: entry.entityId,
+          outcome: entry.outcome,
+          requestId: entry.requestId,
+          canonical,
+          prevHash,
+          hash,
+        });
+        appended.push({ seq, hash });
+        prevHash = hash;
+      }
+      await tx.insert(auditLog).values(rows);
+      await tx.update(auditHead).set({ seq, hash: prevHash, updatedAt: sql`now()` }).where(eq(auditHead.id, 1));
+      const last = appended.at(-1)!;
+      await options.onAppended?.(tx, last, head.seq);
+      return appended;
+    },
+
+    inTransaction(db, context, fn) {
+      return db.transaction(async (tx) => {
+        const pending: AuditEvent[] = [];
+        const result = await fn(tx, async (events) => {
+          pending.push(...events);
+        });
+        // Appended last, so the chain head is held only for the end of the transaction.
+        await writer.append(tx, context, pending);
+        return result;
+      });
+    },
+  };
+  return writer;
+}

@@ -1,0 +1,33 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { ping, type Database } from '../../db/client.js';
+import { isMigrated } from '../../db/migrate.js';
+import { AppError } from '../../http/errors.js';
+
+const healthResponse = z.object({ status: z.literal('ok') });
+
+export const healthRoutes: FastifyPluginAsync<{ database: Database }> = async (app, { database }) => {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  r.get(
+    '/health/live',
+    { config: { permission: 'public' }, schema: { tags: ['health'], summary: 'The process is up', response: { 200: healthResponse } } },
+    async () => ({ status: 'ok' as const }),
+  );
+  r.get(
+    '/health/ready',
+    {
+      config: { permission: 'public' },
+      schema: { tags: ['health'], summary: 'The database is reachable and migrated', response: { 200: healthResponse } },
+    },
+    async () => {
+      try {
+        await ping(database.db);
+      } catch {
+        throw new AppError({ status: 503, code: 'server.unavailable' });
+      }
+      if (!(await isMigrated(database))) throw new AppError({ status: 503, code: 'server.unavailable' });
+      return { status: 'ok' as const };
+    },
+  );
+};

@@ -1,0 +1,48 @@
+/**
+ * Stable codes that clients rely on (API.md, "Codes and field names"). Names shown to people live
+ * in seeds/reference.ts; a test checks that the two agree.
+ */
+export const MINISTRY_CODES = ['interior', 'defense'] as const;
+export type MinistryCode = (typeof MINISTRY_CODES)[number];
+
+/** Junior to senior: the array index is the rank's place on the ladder. */
+export const RANK_CODES = [
+  'private',
+  'private_first_class',
+  'corporal',
+  'sergeant',
+  'staff_sergeant',
+  'warrant_officer',
+  'chief_warrant_officer',
+  'second_lieutenant',
+  'first_lieutenant',
+  'captain',
+  'major',
+  'lieutenant_colonel',
+  'colonel',
+  'brigadier_general',
+  'major_general',
+  'general',
+] as const;
+export type RankCode = (typeof RANK_CODES)[number];
+
+export const GOVERNORATE_CODES = [
+  'damascus',
+  'rif_dimashq',
+  'aleppo',
+  'homs',
+  'hama',
+  'latakia',
+  'tartus',
+  'idlib',
+  'deir_ez_zor',
+  'raqqa',
+  'hasakah',
+  'daraa',
+  'suwayda',
+  'quneitra',
+] as const;
+export type GovernorateCode = (typeof GOVERNORATE_CODES)[number];
+
+export const BRANCH_CODES = ['army', 'air_force', 'air_defense', 'navy', 'police', 'internal_security'] as const;
+export type BranchCode = (typeof BRANCH_CODES)[number];

@@ -1,0 +1,49 @@
+import { check, integer, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+
+export const ministries = pgTable('ministries', {
+  code: text().primaryKey(),
+  nameAr: text().notNull(),
+  nameEn: text().notNull(),
+  /** Prefix of case references: MOI-2025-000123. */
+  referencePrefix: text().notNull().unique(),
+});
+
+export const ranks = pgTable('ranks', {
+  code: text().primaryKey(),
+  /** 1 = most junior. */
+  order: integer().notNull().unique(),
+  category: text({ enum: ['enlisted', 'nco', 'officer'] }).notNull(),
+  nameAr: text().notNull(),
+  nameEn: text().notNull(),
+});
+
+export const specializations = pgTable('specializations', {
+  code: text().primaryKey(),
+  nameAr: text().notNull(),
+  nameEn: text().notNull(),
+  /** Ministries whose cases and vacancies use this specialization. */
+  ministries: text().array().notNull(),
+  order: integer().notNull().unique(),
+});
+
+/** Symmetric: both directions are stored, so matching looks up one side only. */
+export const specializationRelations = pgTable(
+  'specialization_relations',
+  {
+    code: text()
+      .notNull()
+      .references(() => specializations.code),
+    relatedCode: text()
+      .notNull()
+      .references(() => specializations.code),
+  },
+  (t) => [primaryKey({ columns: [t.code, t.relatedCode] }), check('specialization_relations_not_self', sql`${t.code} <> ${t.relatedCode}`)],
+);
+
+export const governorates = pgTable('governorates', {
+  code: text().primaryKey(),
+  order: integer().notNull().unique(),
+  nameAr: text().notNull(),
+  nameEn: text().notNull(),
+});

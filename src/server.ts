@@ -1,0 +1,65 @@
+import closeWithGrace from 'close-with-grace';
+import { buildApp } from './app.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { createDatabase } from './db/client.js';
+import { migrate } from './db/migrate.js';
+import { seedReference } from './modules/reference/reference.seed.js';
+import { ensureFirstAdmin } from './modules/users/bootstrap.js';
+import { resolveSecrets } from './secrets.js';
+
+function readConfig(): Config {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(1);
+    }
+    throw error;
+  }
+}
+
+const config = readConfig();
+const secrets = resolveSecrets(config);
+const database = createDatabase(config.database);
+await migrate(database);
+await seedReference(database.db);
+
+const app = await buildApp({ config, database, secrets });
+app.addHook('onClose', async () => {
+  await database.close();
+});
+
+const admin = await ensureFirstAdmin(database.db, app.audit, config.bootstrapAdmin);
+
+closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
+  if (err) app.log.error({ err }, 'shutting down after an error');
+  else app.log.info({ signal }, 'shutting down');
+  // Stops accepting, finishes in-flight requests, closes idle keep-alive sockets, then the database.
+  await app.close();
+});
+
+await app.listen({ host: config.host, port: config.port });
+const base = config.publicBaseUrl ?? `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${config.port}`;
+const lines = [
+  '',
+  `Officer reintegration API on ${base} (${database.kind === 'pg' ? 'PostgreSQL' : `embedded database in ${config.dataDir}`})`,
+  `  API docs:     ${base}/docs   (OpenAPI: ${base}/openapi.json)`,
+];
+if (admin?.created && admin.generatedPassword) {
+  lines.push(
+    `  First admin:  ${admin.email}`,
+    `  Password:     ${admin.generatedPassword}   (shown once; set ADMIN_EMAIL/ADMIN_PASSWORD to choose it)`,
+  );
+} else if (admin?.created) {
+  lines.push(`  First admin:  ${admin.email} with the password from ADMIN_PASSWORD`);
+}
+if (admin?.created) {
+  lines.push(
+    `  Sign in:      curl -X POST ${base}/auth/login -H 'content-type: application/json' -d '{"email":"${admin.email}","password":"…"}'`,
+    config.auth.staffMfa === 'required'
+      ? '  Second factor: staff must enrol TOTP first: POST /auth/mfa/enroll, then POST /auth/mfa/confirm with a code (see /docs)'
+      : '  Second factor: optional (STAFF_MFA=optional)',
+  );
+}
+console.log(lines.join('\n'));

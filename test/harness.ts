@@ -1,0 +1,104 @@
+import { randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
+import pg from 'pg';
+import { inject } from 'vitest';
+import { buildApp, type App } from '../src/app.js';
+import { loadConfig, type Config } from '../src/config.js';
+import { createDatabase, type Database } from '../src/db/client.js';
+import { migrate } from '../src/db/migrate.js';
+import { seedReference } from '../src/modules/reference/reference.seed.js';
+import { ephemeralSecrets, type Secrets } from '../src/secrets.js';
+import { TEMPLATE_DATABASE } from './global-setup.js';
+
+export interface TestDatabase {
+  database: Database;
+  /** Connection URL when on a server (for raw superuser access in tests); undefined on PGlite. */
+  url: string | undefined;
+  drop(): Promise<void>;
+}
+
+function withDatabase(url: string, name: string): string {
+  const u = new URL(url);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+/** A fresh database: cloned from the migrated template on a server, or a migrated in-memory PGlite. */
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const serverUrl = inject('testServerUrl');
+  if (!serverUrl) {
+    const database = createDatabase({ kind: 'pglite-memory' });
+    await migrate(database);
+    await seedReference(database.db);
+    return { database, url: undefined, drop: () => database.close() };
+  }
+  const name = `t_${process.pid}_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name} TEMPLATE ${TEMPLATE_DATABASE}`);
+  } finally {
+    await admin.end();
+  }
+  const url = withDatabase(serverUrl, name);
+  const database = createDatabase({ kind: 'pg', url, poolMax: 20, statementTimeoutMs: 30_000 });
+  return {
+    database,
+    url,
+    async drop() {
+      await database.close();
+      const c = new pg.Client({ connectionString: serverUrl });
+      await c.connect();
+      try {
+        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      } finally {
+        await c.end();
+      }
+    },
+  };
+}
+
+export interface TestApp {
+  app: App;
+  database: Database;
+  config: Config;
+  secrets: Secrets;
+  /** Connection URL of this file's database (server runs only). */
+  url: string | undefined;
+  /** Every log line the app wrote, raw. */
+  logs: string[];
+  close(): Promise<void>;
+}
+
+/** Test configuration: the production defaults, with `env` on top (as strings, like the environment). */
+export function testConfig(env: Record<string, string> = {}): Config {
+  return loadConfig({ LOG_LEVEL: 'info', STAFF_MFA: 'optional', ...env });
+}
+
+/** An app on its own fresh database, for one test file. */
+export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const testDb = await createTestDatabase();
+  const config = testConfig(env);
+  const secrets = ephemeralSecrets();
+  const logs: string[] = [];
+  const logStream = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      logs.push(chunk.toString('utf8'));
+      callback();
+    },
+  });
+  const app = await buildApp({ config, database: testDb.database, secrets, logStream });
+  await app.ready();
+  return {
+    app,
+    database: testDb.database,
+    config,
+    secrets,
+    url: testDb.url,
+    logs,
+    async close() {
+      await app.close();
+      await testDb.drop();
+    },
+  };
+}
