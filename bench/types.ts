@@ -1,0 +1,53 @@
+/**
+ * The contract between the bench runner (bench/run.ts) and the suites in bench/suites/*.ts.
+ * Each suite file default-exports a BenchSuite; the runner loads every file in that folder.
+ */
+export interface BenchContext {
+  /** Base URL of the service under test, started by the runner as a child process on loopback. */
+  baseUrl: string;
+  /** The PostgreSQL database that service runs on (migrated and seeded); suites may add data to it. */
+  databaseUrl: string;
+  /** Secrets the service was started with, so a suite can sign tokens (JWT_SECRET) or check hashes. */
+  env: Record<string, string>;
+  /** Drives `url` with autocannon on loopback for `seconds` (default from BENCH_SECONDS) and summarizes. */
+  load(options: LoadOptions): Promise<LoadResult>;
+}
+
+export interface LoadOptions {
+  title: string;
+  url: string;
+  method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  headers?: Record<string, string>;
+  body?: string;
+  /** Several request variants used in turn (e.g. different users signing in). */
+  requests?: { method?: string; path: string; headers?: Record<string, string>; body?: string }[];
+  connections?: number;
+  seconds?: number;
+}
+
+export interface LoadResult {
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  non2xx: number;
+  errors: number;
+}
+
+/** One printed line: a measured figure next to the reference it is compared with, measured in the same run. */
+export interface BenchRow {
+  scenario: string;
+  /** e.g. "req/s", "entries/s" */
+  unit: string;
+  value: number;
+  p50Ms?: number;
+  p99Ms?: number;
+  reference: string;
+  referenceValue: number;
+  /** Optional goal for value / referenceValue, printed next to the ratio. */
+  goalRatio?: number;
+}
+
+export interface BenchSuite {
+  name: string;
+  run(ctx: BenchContext): Promise<BenchRow[]>;
+}
