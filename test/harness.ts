@@ -75,8 +75,13 @@ export function testConfig(env: Record<string, string> = {}): Config {
   return loadConfig({ LOG_LEVEL: 'info', STAFF_MFA: 'optional', ...env });
 }
 
+export interface TestAppOptions {
+  /** Called before `app.ready()`, e.g. to register test-only routes (never test branches in src/). */
+  configure?: (app: App) => void | Promise<void>;
+}
+
 /** An app on its own fresh database, for one test file. */
-export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function createTestApp(env: Record<string, string> = {}, options: TestAppOptions = {}): Promise<TestApp> {
   const testDb = await createTestDatabase();
   const config = testConfig(env);
   const secrets = ephemeralSecrets();
@@ -88,6 +93,7 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
     },
   });
   const app = await buildApp({ config, database: testDb.database, secrets, logStream });
+  await options.configure?.(app);
   await app.ready();
   return {
     app,
