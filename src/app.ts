@@ -8,6 +8,7 @@ import type { Config } from './config.js';
 import type { Database } from './db/client.js';
 import './http/route-config.js';
 import { authPlugin } from './http/auth.js';
+import { registerJsonBodyParser } from './http/json-body.js';
 import { registerProblemHandlers } from './http/problem.js';
 import { validatorCompiler } from './http/validation.js';
 import { createAuditWriter, type AuditWriter } from './modules/audit/audit.writer.js';
@@ -65,6 +66,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerProblemHandlers(app, { bodyLimitBytes: config.bodyLimitBytes });
+  registerJsonBodyParser(app);
 
   // External plugins first.
   await app.register(swagger, {
@@ -109,7 +111,13 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  // Responses finished during shutdown close their connection: close() must not wait out keep-alive.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
   app.addHook('onSend', async (request, reply) => {
+    if (closing) reply.header('connection', 'close');
     if (reply.hasHeader('cache-control')) return;
     const publicReference = request.routeOptions.config?.cache === 'public-reference';
     reply.header('cache-control', publicReference ? 'public, max-age=300' : 'no-store');

@@ -1,4 +1,5 @@
 import closeWithGrace from 'close-with-grace';
+import { pino } from 'pino';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createDatabase } from './db/client.js';
@@ -21,7 +22,8 @@ function readConfig(): Config {
 
 const config = readConfig();
 const secrets = resolveSecrets(config);
-const database = createDatabase(config.database);
+// Pool errors (a database restart) are logged here; they never reach the request path uncaught.
+const database = createDatabase(config.database, pino({ level: config.logLevel }).child({ component: 'database' }));
 await migrate(database);
 await seedReference(database.db);
 
@@ -40,7 +42,11 @@ closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
 });
 
 await app.listen({ host: config.host, port: config.port });
-const base = config.publicBaseUrl ?? `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${config.port}`;
+// The bound port, not the configured one: PORT=0 picks a free port.
+const address = app.server.address();
+const port = typeof address === 'object' && address ? address.port : config.port;
+const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+const base = config.publicBaseUrl ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 const lines = [
   '',
   `Officer reintegration API on ${base} (${database.kind === 'pg' ? 'PostgreSQL' : `embedded database in ${config.dataDir}`})`,

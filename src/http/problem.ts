@@ -56,12 +56,9 @@ function toAppError(error: FastifyError, locale: Locale): AppError {
     case 'FST_ERR_CTP_INVALID_TYPE':
       return new AppError({ status: 415, code: 'request.unsupported_media_type' });
   }
-  if (error instanceof SyntaxError || error.statusCode === 400) {
-    // secure-json-parse refuses __proto__ and constructor.prototype keys (prototype poisoning).
-    if (/prototype/i.test(error.message)) return new AppError({ status: 400, code: 'request.forbidden_property' });
-    if (error instanceof SyntaxError) return new AppError({ status: 400, code: 'request.malformed_json' });
-    return new AppError({ status: 400, code: 'request.invalid' });
-  }
+  // Prototype-poisoning keys are refused by the JSON body parser (src/http/json-body.ts).
+  if (error instanceof SyntaxError) return new AppError({ status: 400, code: 'request.malformed_json' });
+  if (error.statusCode === 400) return new AppError({ status: 400, code: 'request.invalid' });
   if (error.statusCode === 429) return new AppError({ status: 429, code: 'request.throttled' });
   if (error.statusCode === 401) return new AppError({ status: 401, code: 'auth.invalid_token' });
   if (error.statusCode === 408 || error.code === 'FST_ERR_REQUEST_TIMEOUT') return new AppError({ status: 408, code: 'request.timeout' });
