@@ -1,0 +1,54 @@
+import autocannon from 'autocannon';
+import type { LoadOptions, LoadResult } from '../types.js';
+
+export interface LoadDefaults {
+  baseUrl: string;
+  seconds: number;
+  connections: number;
+  warmupSeconds: number;
+}
+
+export interface RecordedLoad extends LoadResult {
+  title: string;
+  url: string;
+  seconds: number;
+  connections: number;
+  requests: number;
+}
+
+function run(options: autocannon.Options): Promise<autocannon.Result> {
+  return new Promise((resolve, reject) => {
+    autocannon(options, (error: unknown, result) => (error ? reject(error instanceof Error ? error : new Error('autocannon failed', { cause: error })) : resolve(result)));
+  });
+}
+
+/** Drives one URL (or a rotation of request variants) with autocannon on loopback, after a short warm-up. */
+export async function runLoad(options: LoadOptions, defaults: LoadDefaults): Promise<RecordedLoad> {
+  const url = options.url.startsWith('/') ? `${defaults.baseUrl}${options.url}` : options.url;
+  const host = new URL(url).hostname;
+  if (host !== '127.0.0.1' && host !== 'localhost' && host !== '::1') throw new Error(`bench load must stay on loopback, not ${host}`);
+  const connections = options.connections ?? defaults.connections;
+  const seconds = options.seconds ?? defaults.seconds;
+  const common: autocannon.Options = {
+    url,
+    connections,
+    method: options.method ?? 'GET',
+    ...(options.headers ? { headers: options.headers } : {}),
+    ...(options.body !== undefined ? { body: options.body } : {}),
+    ...(options.requests ? { requests: options.requests as autocannon.Request[] } : {}),
+  };
+  if (defaults.warmupSeconds > 0) await run({ ...common, duration: defaults.warmupSeconds });
+  const result = await run({ ...common, duration: seconds, title: options.title });
+  return {
+    title: options.title,
+    url,
+    seconds,
+    connections,
+    requests: result.requests.total,
+    requestsPerSecond: result.requests.average,
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors,
+  };
+}
