@@ -30,6 +30,8 @@ const envSchema = z.object({
   LOGIN_MAX_FAILURES: positiveInt.default(5),
   LOGIN_WINDOW_SECONDS: positiveInt.default(900),
   LOGIN_LOCKOUT_SECONDS: positiveInt.default(900),
+  LOGIN_ADDRESS_MAX_FAILURES: positiveInt.default(50),
+  MFA_ENCRYPTION_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
   AUDIT_HMAC_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
   AUDIT_SIGNING_KEY: z.string().min(1).optional(),
   AUDIT_CHECKPOINT_EVERY: positiveInt.default(1000),
@@ -49,7 +51,12 @@ export interface Config {
   requestTimeoutMs: number;
   /** fastify `trustProxy`: false unless configured, so X-Forwarded-For can't be forged to dodge throttling. */
   trustProxy: boolean | string | number;
-  secrets: { jwtSecret: string | undefined; auditHmacKey: string | undefined; auditSigningKey: string | undefined };
+  secrets: {
+    jwtSecret: string | undefined;
+    auditHmacKey: string | undefined;
+    auditSigningKey: string | undefined;
+    mfaKey: string | undefined;
+  };
   auth: {
     accessTokenTtlSeconds: number;
     refreshTokenTtlSeconds: number;
@@ -57,6 +64,8 @@ export interface Config {
     loginMaxFailures: number;
     loginWindowSeconds: number;
     loginLockoutSeconds: number;
+    /** Failed sign-ins from one client address (any accounts) before it is locked out too. */
+    loginAddressMaxFailures: number;
   };
   bootstrapAdmin: { email: string | undefined; password: string | undefined };
   audit: { checkpointEvery: number; checkpointMinutes: number };
@@ -96,7 +105,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
-    secrets: { jwtSecret: e.JWT_SECRET, auditHmacKey: e.AUDIT_HMAC_KEY, auditSigningKey: e.AUDIT_SIGNING_KEY },
+    secrets: { jwtSecret: e.JWT_SECRET, auditHmacKey: e.AUDIT_HMAC_KEY, auditSigningKey: e.AUDIT_SIGNING_KEY, mfaKey: e.MFA_ENCRYPTION_KEY },
     auth: {
       accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
       refreshTokenTtlSeconds: e.REFRESH_TOKEN_TTL_SECONDS,
@@ -104,6 +113,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       loginMaxFailures: e.LOGIN_MAX_FAILURES,
       loginWindowSeconds: e.LOGIN_WINDOW_SECONDS,
       loginLockoutSeconds: e.LOGIN_LOCKOUT_SECONDS,
+      loginAddressMaxFailures: e.LOGIN_ADDRESS_MAX_FAILURES,
     },
     bootstrapAdmin: { email: e.ADMIN_EMAIL, password: e.ADMIN_PASSWORD },
     audit: { checkpointEvery: e.AUDIT_CHECKPOINT_EVERY, checkpointMinutes: e.AUDIT_CHECKPOINT_MINUTES },

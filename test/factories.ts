@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Role } from '../src/access/roles.js';
 import { hashPassword } from '../src/modules/users/password.js';
-import { users } from '../src/modules/users/users.table.js';
+import { committeeMembers, committees, users } from '../src/modules/users/users.table.js';
 import type { TestApp } from './harness.js';
 
 export interface TestUser {
@@ -39,4 +39,37 @@ export function tokenFor(t: TestApp, user: { id: string }, claims: { mfa?: boole
 
 export function bearer(token: string): { authorization: string } {
   return { authorization: `Bearer ${token}` };
+}
+
+export interface SessionResponse {
+  accessToken: string;
+  refreshToken: string;
+  expiresIn: number;
+  user: { id: string; email: string; role: Role; ministry: string | null; mfaEnabled: boolean };
+}
+
+/** Signs in through the API (the real flow: throttle, audit, refresh token family). */
+export async function signIn(
+  t: TestApp,
+  user: { email: string; password: string },
+  extra: { totp?: string; recoveryCode?: string; headers?: Record<string, string> } = {},
+): Promise<SessionResponse> {
+  const { headers, ...factors } = extra;
+  const res = await t.app.inject({ method: 'POST', url: '/auth/login', headers, payload: { email: user.email, password: user.password, ...factors } });
+  if (res.statusCode !== 200) throw new Error(`sign-in failed: ${res.statusCode} ${res.body}`);
+  return res.json<SessionResponse>();
+}
+
+/** Inserts a committee directly, optionally with members ({userId, chair}). */
+export async function createCommittee(
+  t: TestApp,
+  options: { ministry?: string; name?: string; members?: { userId: string; chair?: boolean }[] } = {},
+): Promise<{ id: string; ministry: string; name: string }> {
+  const ministry = options.ministry ?? 'interior';
+  const name = options.name ?? `Committee ${randomBytes(4).toString('hex')}`;
+  const [row] = await t.database.db.insert(committees).values({ ministry, name }).returning({ id: committees.id });
+  if (options.members?.length) {
+    await t.database.db.insert(committeeMembers).values(options.members.map((m) => ({ committeeId: row!.id, userId: m.userId, chair: m.chair ?? false })));
+  }
+  return { id: row!.id, ministry, name };
 }

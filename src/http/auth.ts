@@ -1,5 +1,5 @@
 import fastifyJwt from '@fastify/jwt';
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { roleHas } from '../access/permissions.js';
@@ -29,11 +29,27 @@ export interface AccessClaims {
   typ: 'access';
   /** Second factor verified at sign-in, or not required. */
   mfa: boolean;
+  /**
+   * The refresh-token family (sign-in session) this token belongs to. When present, the token dies
+   * with its family: logout and refresh-token reuse end it at once, not at expiry.
+   */
+  sid?: string;
+}
+
+/** A registered route and the permission it declares (undefined = none: refused by the tests). */
+export interface RouteEntry {
+  method: string;
+  url: string;
+  permission: string | undefined;
 }
 
 declare module 'fastify' {
   interface FastifyRequest {
     actor: Actor | null;
+  }
+  interface FastifyInstance {
+    /** Every route registered after the auth plugin, for the permission and role-matrix tests. */
+    routeCatalogue: RouteEntry[];
   }
 }
 
@@ -72,6 +88,12 @@ export const authPlugin = fp<AuthOptions>(async (app: FastifyInstance, options) 
     },
   });
   app.decorateRequest('actor', null);
+  const catalogue: RouteEntry[] = [];
+  app.decorate('routeCatalogue', catalogue);
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    for (const method of methods) catalogue.push({ method, url: route.url, permission: route.config?.permission });
+  });
 
   app.addHook('onRequest', async (request) => {
     const permission = request.routeOptions.config.permission;
@@ -111,11 +133,24 @@ async function authenticate(request: FastifyRequest, options: AuthOptions): Prom
   } catch {
     return null;
   }
-  if (claims.typ !== 'access' || typeof claims.sub !== 'string' || !/^[0-9a-f-]{36}$/i.test(claims.sub)) return null;
+  const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+  if (claims.typ !== 'access' || typeof claims.sub !== 'string' || !uuid.test(claims.sub)) return null;
+  if (claims.sid !== undefined && (typeof claims.sid !== 'string' || !uuid.test(claims.sid))) return null;
+  const sessionLive = claims.sid
+    ? sql<boolean>`exists (select 1 from refresh_tokens rt where rt.family_id = ${claims.sid} and rt.user_id = users.id and rt.revoked_at is null)`
+    : sql<boolean>`true`;
   const [user] = await options.db
-    .select({ id: users.id, role: users.role, ministry: users.ministry, email: users.email, name: users.name, active: users.active })
+    .select({
+      id: users.id,
+      role: users.role,
+      ministry: users.ministry,
+      email: users.email,
+      name: users.name,
+      active: users.active,
+      sessionLive,
+    })
     .from(users)
     .where(eq(users.id, claims.sub));
-  if (!user?.active) return null;
+  if (!user?.active || !user.sessionLive) return null;
   return { id: user.id, role: user.role, ministry: user.ministry, email: user.email, name: user.name, mfa: claims.mfa === true };
 }

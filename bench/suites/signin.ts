@@ -1,0 +1,92 @@
+/**
+ * Sign-in throughput: POST /auth/login with correct passwords for many users, as a ratio to this
+ * machine's raw argon2id verify rate with the same parameters and the same concurrency, measured in
+ * the same run (goal ≥ 0.8: the service adds little beyond the hash itself). Both sides use a libuv
+ * pool of the same size (UV_THREADPOOL_SIZE, default 4): the service in its process, the reference here.
+ */
+import { verify } from '@node-rs/argon2';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { hashPassword } from '../../src/modules/users/password.js';
+import type { BenchRow, BenchSuite } from '../types.js';
+
+const USERS = Number(process.env.BENCH_SIGNIN_USERS ?? 200);
+
+function positive(name: string, fallback: number): number {
+  const value = Number(process.env[name] ?? fallback);
+  return Number.isFinite(value) && value > 0 ? value : fallback;
+}
+
+/** Verifies `hash` with `concurrency` calls in flight for `seconds`; returns verifies per second. */
+async function rawVerifyRate(hash: string, password: string, concurrency: number, seconds: number): Promise<number> {
+  const deadline = performance.now() + seconds * 1000;
+  const started = performance.now();
+  let done = 0;
+  const worker = async () => {
+    while (performance.now() < deadline) {
+      if (!(await verify(hash, password))) throw new Error('argon2 reference verify failed');
+      done += 1;
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return done / ((performance.now() - started) / 1000);
+}
+
+const suite: BenchSuite = {
+  name: 'signin',
+  async run(ctx) {
+    const password = `bench-signin-${randomBytes(9).toString('base64url')}`;
+    const hash = await hashPassword(password);
+    const tag = randomBytes(4).toString('hex');
+    const emails = Array.from({ length: USERS }, (_, i) => `signin.${tag}.${i}@bench.example`);
+
+    const client = new pg.Client({ connectionString: ctx.databaseUrl });
+    await client.connect();
+    try {
+      await client.query(
+        `insert into users (email, name, role, ministry, password_hash)
+         select unnest($1::text[]), 'Bench user', 'ministry_staff', 'interior', $2`,
+        [emails, hash],
+      );
+    } finally {
+      await client.end();
+    }
+
+    const connections = Math.round(positive('BENCH_CONNECTIONS', 10));
+    const seconds = positive('BENCH_SECONDS', 5);
+    // Warm the reference (thread pool, memory) before timing it.
+    await rawVerifyRate(hash, password, connections, 0.5);
+    const before = await rawVerifyRate(hash, password, connections, seconds);
+
+    const result = await ctx.load({
+      title: 'POST /auth/login (correct passwords, many users)',
+      url: '/auth/login',
+      method: 'POST',
+      requests: emails.map((email) => ({
+        method: 'POST',
+        path: '/auth/login',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email, password }),
+      })),
+      connections,
+    });
+    if (result.non2xx > 0 || result.errors > 0) {
+      throw new Error(`sign-in load had ${result.non2xx} non-2xx answers and ${result.errors} errors: the figure would be meaningless`);
+    }
+    const after = await rawVerifyRate(hash, password, connections, Math.min(seconds, 3));
+
+    const row: BenchRow = {
+      scenario: `sign-in: POST /auth/login, ${USERS} users, ${connections} connections`,
+      unit: 'req/s',
+      value: result.requestsPerSecond,
+      p50Ms: result.p50Ms,
+      p99Ms: result.p99Ms,
+      reference: `raw argon2id verify/s (m=19456, t=2, p=1; ${connections} in flight, ${process.env.UV_THREADPOOL_SIZE ?? 4} pool threads)`,
+      referenceValue: Math.max(before, after),
+      goalRatio: 0.8,
+    };
+    return [row];
+  },
+};
+
+export default suite;

@@ -1,0 +1,147 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { ROLES } from '../../access/roles.js';
+import { auditContextOf } from './audit-context.js';
+import { confirmMfa, enrollMfa, login, logout, me, refresh, type AuthDeps } from './auth.service.js';
+
+const tags = ['auth'];
+
+const sessionSchema = z.object({
+  accessToken: z.string(),
+  refreshToken: z.string().describe('Opaque; send it to /auth/refresh. Single use: each refresh returns a new one'),
+  expiresIn: z.number().int().describe('Seconds the access token is valid'),
+  user: z.object({
+    id: z.uuid(),
+    email: z.string(),
+    name: z.string(),
+    role: z.enum(ROLES),
+    ministry: z.string().nullable(),
+    mfaEnabled: z.boolean(),
+  }),
+});
+
+const loginBody = z.strictObject({
+  email: z.string().trim().min(1).max(254).describe('The account email (applicants: the email they registered with)'),
+  password: z.string().min(1).max(1024),
+  totp: z.string().regex(/^\d{6}$/).optional().describe('6-digit code, for accounts with a second factor'),
+  recoveryCode: z.string().min(1).max(64).optional().describe('One of the recovery codes, instead of totp'),
+});
+
+const refreshTokenString = z.string().min(1).max(256);
+
+export type AuthRoutesOptions = Omit<AuthDeps, 'db' | 'audit' | 'signAccessToken'>;
+
+export const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (app, options) => {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const deps: AuthDeps = {
+    ...options,
+    db: app.database.db,
+    audit: app.audit,
+    signAccessToken: (claims) => app.jwt.sign(claims),
+  };
+
+  r.post(
+    '/auth/login',
+    {
+      config: { permission: 'public' },
+      schema: {
+        tags,
+        summary: 'Sign in with email and password (and a TOTP or recovery code when the account has a second factor)',
+        description:
+          'Failed attempts are counted per account and per client address; after too many the answer is 429 with Retry-After. ' +
+          'An account with a second factor answers 401 auth.mfa_code_required (mfaRequired: true) until a code is given.',
+        body: loginBody,
+        response: { 200: sessionSchema },
+      },
+    },
+    async (request) => login({ deps, input: request.body, context: auditContextOf(request, null) }),
+  );
+
+  r.post(
+    '/auth/refresh',
+    {
+      config: { permission: 'public' },
+      schema: {
+        tags,
+        summary: 'Exchange a refresh token for a new pair; reusing a spent one revokes the whole session',
+        body: z.strictObject({ refreshToken: refreshTokenString }),
+        response: { 200: sessionSchema },
+      },
+    },
+    async (request) => refresh({ deps, refreshToken: request.body.refreshToken, context: auditContextOf(request, null) }),
+  );
+
+  r.post(
+    '/auth/logout',
+    {
+      config: { permission: 'session:self' },
+      schema: {
+        tags,
+        summary: "Sign out: revokes the session's refresh tokens; its access tokens stop working at once",
+        body: z.strictObject({ refreshToken: refreshTokenString.optional() }).nullish(),
+        response: { 204: z.null() },
+      },
+    },
+    async (request, reply) => {
+      await logout({
+        deps,
+        actor: request.actor!,
+        sessionId: request.user.sid,
+        refreshToken: request.body?.refreshToken,
+        context: auditContextOf(request),
+      });
+      return reply.code(204).send(null);
+    },
+  );
+
+  r.get(
+    '/me',
+    {
+      config: { permission: 'session:self' },
+      schema: {
+        tags,
+        summary: 'The signed-in user, with their committees',
+        response: {
+          200: z.object({
+            id: z.uuid(),
+            email: z.string(),
+            name: z.string(),
+            roles: z.array(z.enum(ROLES)),
+            ministry: z.string().nullable(),
+            mfaEnabled: z.boolean(),
+            committees: z.array(z.object({ id: z.uuid(), name: z.string(), ministry: z.string(), chair: z.boolean() })),
+          }),
+        },
+      },
+    },
+    async (request) => me({ db: deps.db, actor: request.actor! }),
+  );
+
+  r.post(
+    '/auth/mfa/enroll',
+    {
+      config: { permission: 'session:self' },
+      schema: {
+        tags,
+        summary: 'Start TOTP enrolment: a secret and its otpauth:// URI (show it as a QR code)',
+        response: { 200: z.object({ secret: z.string(), otpauthUri: z.string() }) },
+      },
+    },
+    async (request) => enrollMfa({ deps, actor: request.actor!, context: auditContextOf(request) }),
+  );
+
+  r.post(
+    '/auth/mfa/confirm',
+    {
+      config: { permission: 'session:self' },
+      schema: {
+        tags,
+        summary: 'Confirm TOTP enrolment with a first code; returns 10 one-time recovery codes (shown once). Sign in again to get a full session',
+        body: z.strictObject({ code: z.string().regex(/^\d{6}$/) }),
+        response: { 200: z.object({ recoveryCodes: z.array(z.string()) }) },
+      },
+    },
+    async (request) => confirmMfa({ deps, actor: request.actor!, code: request.body.code, context: auditContextOf(request) }),
+  );
+};

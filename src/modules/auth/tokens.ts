@@ -1,0 +1,50 @@
+import { and, eq, isNull } from 'drizzle-orm';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import type { Db } from '../../db/client.js';
+import { refreshTokens } from '../users/users.table.js';
+
+/** Opaque refresh tokens: 32 random bytes; only their SHA-256 is stored. */
+export function hashRefreshToken(token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('hex');
+}
+
+export interface IssuedRefreshToken {
+  refreshToken: string;
+  familyId: string;
+}
+
+/** Stores a new refresh token; without `familyId` it starts a new family (a new sign-in session). */
+export async function issueRefreshToken(
+  tx: Db,
+  input: { userId: string; mfa: boolean; ttlSeconds: number; familyId?: string },
+): Promise<IssuedRefreshToken> {
+  const refreshToken = randomBytes(32).toString('base64url');
+  const familyId = input.familyId ?? randomUUID();
+  await tx.insert(refreshTokens).values({
+    familyId,
+    userId: input.userId,
+    tokenHash: hashRefreshToken(refreshToken),
+    expiresAt: new Date(Date.now() + input.ttlSeconds * 1000),
+    mfa: input.mfa,
+  });
+  return { refreshToken, familyId };
+}
+
+/** Revokes every live token of a family; the access tokens of that session stop working too (src/http/auth.ts). */
+export async function revokeFamily(tx: Db, familyId: string, userId?: string): Promise<number> {
+  const condition = userId
+    ? and(eq(refreshTokens.familyId, familyId), eq(refreshTokens.userId, userId), isNull(refreshTokens.revokedAt))
+    : and(eq(refreshTokens.familyId, familyId), isNull(refreshTokens.revokedAt));
+  const rows = await tx.update(refreshTokens).set({ revokedAt: new Date() }).where(condition).returning({ id: refreshTokens.id });
+  return rows.length;
+}
+
+/** Ends every session of a user (disabled accounts). */
+export async function revokeAllForUser(tx: Db, userId: string): Promise<number> {
+  const rows = await tx
+    .update(refreshTokens)
+    .set({ revokedAt: new Date() })
+    .where(and(eq(refreshTokens.userId, userId), isNull(refreshTokens.revokedAt)))
+    .returning({ id: refreshTokens.id });
+  return rows.length;
+}

@@ -1,0 +1,47 @@
+import { z } from 'zod';
+import { ROLES, STAFF_ROLES } from '../../access/roles.js';
+
+export const userSchema = z.object({
+  id: z.uuid(),
+  email: z.string(),
+  name: z.string(),
+  role: z.enum(ROLES),
+  ministry: z.string().nullable(),
+  active: z.boolean(),
+  mfaEnabled: z.boolean(),
+  version: z.number().int().describe('Send it back in If-Match to change the account'),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+
+const email = z.email().max(254);
+const name = z.string().trim().min(1).max(200);
+const ministry = z.string().regex(/^[a-z][a-z_]{0,39}$/);
+
+export const createUserBody = z.strictObject({
+  email,
+  name,
+  role: z.enum(STAFF_ROLES),
+  ministry: ministry.nullable().optional().describe('Required for committee_member and ministry_staff; none for admin; optional for auditor (none = both ministries)'),
+  password: z.string().min(1).max(1024).describe('At least 12 characters, not a common password'),
+});
+
+export const updateUserBody = z
+  .strictObject({
+    name: name.optional(),
+    role: z.enum(STAFF_ROLES).optional(),
+    ministry: ministry.nullable().optional(),
+    active: z.boolean().optional(),
+    resetMfa: z.literal(true).optional().describe('Clears the second factor (lost device); the user enrols again'),
+  })
+  .refine((body) => Object.keys(body).length > 0, { message: 'nothing to change' });
+
+export const listUsersQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().min(1).max(1024).optional(),
+  role: z.enum(ROLES).optional(),
+  ministry: ministry.optional(),
+  active: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+});
+
+export const idParams = z.strictObject({ id: z.uuid() });

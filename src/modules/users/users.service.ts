@@ -1,0 +1,323 @@
+import { and, asc, eq, sql, type SQL } from 'drizzle-orm';
+import type { StaffRole, Role } from '../../access/roles.js';
+import type { Db } from '../../db/client.js';
+import type { Actor } from '../../http/auth.js';
+import { notFound, preconditionFailed } from '../../http/errors.js';
+import type { AuditContext, AuditEvent, AuditWriter } from '../audit/audit.writer.js';
+import { revokeAllForUser } from '../auth/tokens.js';
+import { ministries } from '../reference/reference.table.js';
+import { emailTaken, invalidCursor, lastAdmin, ministryProblem, passwordRejected, selfChangeForbidden } from './users.errors.js';
+import { hashPassword, passwordProblem } from './password.js';
+import { committeeMembers, mfaRecoveryCodes, users } from './users.table.js';
+
+export interface UserView {
+  id: string;
+  email: string;
+  name: string;
+  role: Role;
+  ministry: string | null;
+  active: boolean;
+  mfaEnabled: boolean;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+const userColumns = {
+  id: users.id,
+  email: users.email,
+  name: users.name,
+  role: users.role,
+  ministry: users.ministry,
+  active: users.active,
+  mfaEnabled: users.mfaEnabled,
+  version: users.version,
+  createdAt: users.createdAt,
+  updatedAt: users.updatedAt,
+};
+
+type UserRow = Omit<UserView, 'createdAt' | 'updatedAt'> & { createdAt: Date; updatedAt: Date };
+
+function view(row: UserRow): UserView {
+  return { ...row, createdAt: row.createdAt.toISOString(), updatedAt: row.updatedAt.toISOString() };
+}
+
+export function normalizeEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  const cause = (error as { cause?: { code?: string } }).cause;
+  return (error as { code?: string }).code === '23505' || cause?.code === '23505';
+}
+
+/** Which ministry a role may have: admins none, auditors one or none (= both), everyone else exactly one. */
+async function checkMinistry(db: Db, role: Role, ministry: string | null): Promise<void> {
+  if (role === 'admin') {
+    if (ministry !== null) throw ministryProblem('user.ministry_not_allowed');
+    return;
+  }
+  if (ministry === null) {
+    if (role === 'auditor') return;
+    throw ministryProblem('user.ministry_required');
+  }
+  const [found] = await db.select({ code: ministries.code }).from(ministries).where(eq(ministries.code, ministry));
+  if (!found) throw ministryProblem('user.unknown_ministry');
+}
+
+/**
+ * The account a sign-in names. Today by email; the intake module adds applicants' case reference
+ * here (`{ reference }`), so the sign-in flow, throttling and timing stay one path.
+ */
+export async function findUserForSignIn(db: Db, login: { email: string }) {
+  const [row] = await db
+    .select({
+      id: users.id,
+      email: users.email,
+      name: users.name,
+      role: users.role,
+      ministry: users.ministry,
+      active: users.active,
+      passwordHash: users.passwordHash,
+      mfaEnabled: users.mfaEnabled,
+      mfaSecret: users.mfaSecret,
+      mfaLastStep: users.mfaLastStep,
+    })
+    .from(users)
+    .where(sql`lower(${users.email}) = ${normalizeEmail(login.email)}`);
+  return row ?? null;
+}
+
+export interface CreateStaffUserInput {
+  email: string;
+  name: string;
+  role: StaffRole;
+  ministry: string | null;
+  password: string;
+}
+
+/** Creates a staff account (admin endpoint and the admin:create CLI), audited as user.created. */
+export async function createStaffUser(args: {
+  db: Db;
+  audit: AuditWriter;
+  context: AuditContext;
+  input: CreateStaffUserInput;
+  action?: string;
+}): Promise<UserView> {
+  const { db, audit, context, input } = args;
+  const problem = passwordProblem(input.password);
+  if (problem) throw passwordRejected(problem);
+  await checkMinistry(db, input.role, input.ministry);
+  const passwordHash = await hashPassword(input.password);
+  const email = normalizeEmail(input.email);
+  try {
+    return await audit.inTransaction(db, context, async (tx, record) => {
+      const [row] = await tx
+        .insert(users)
+        .values({ email, name: input.name, role: input.role, ministry: input.ministry, passwordHash })
+        .returning(userColumns);
+      await record([
+        {
+          action: args.action ?? 'user.created',
+          entityType: 'user',
+          entityId: row!.id,
+          changes: { role: { after: row!.role }, ministry: { after: row!.ministry }, active: { after: true } },
+          personal: { email: { after: email }, name: { after: input.name } },
+        },
+      ]);
+      return view(row!);
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) throw emailTaken();
+    throw error;
+  }
+}
+
+/**
+ * For the intake module: creates an applicant's account inside the caller's transaction (the caller
+ * hashes the password beforehand, with hashPassword, outside the transaction) and records
+ * user.created through the caller's audit `record`.
+ */
+export async function createApplicantAccount(
+  tx: Db,
+  input: { email: string; name: string; ministry: string; passwordHash: string },
+  record: (events: AuditEvent[]) => Promise<void>,
+): Promise<{ id: string }> {
+  const email = normalizeEmail(input.email);
+  const [existing] = await tx.select({ id: users.id }).from(users).where(sql`lower(${users.email}) = ${email}`);
+  if (existing) throw emailTaken();
+  const [row] = await tx
+    .insert(users)
+    .values({ email, name: input.name, role: 'applicant', ministry: input.ministry, passwordHash: input.passwordHash })
+    .returning({ id: users.id });
+  await record([
+    {
+      action: 'user.created',
+      entityType: 'user',
+      entityId: row!.id,
+      changes: { role: { after: 'applicant' }, ministry: { after: input.ministry }, active: { after: true } },
+      personal: { email: { after: email }, name: { after: input.name } },
+    },
+  ]);
+  return { id: row!.id };
+}
+
+export interface ListUsersInput {
+  limit: number;
+  cursor?: string | undefined;
+  role?: Role | undefined;
+  ministry?: string | undefined;
+  active?: boolean | undefined;
+}
+
+/** Ordered by lower-case email (unique), which is also the cursor. */
+export async function listUsers(args: { db: Db; query: ListUsersInput }): Promise<{ items: UserView[]; nextCursor: string | null }> {
+  const { db, query } = args;
+  const conditions: SQL[] = [];
+  if (query.cursor !== undefined) {
+    let after: string;
+    try {
+      after = Buffer.from(query.cursor, 'base64url').toString('utf8');
+    } catch {
+      throw invalidCursor();
+    }
+    if (!after || Buffer.from(after, 'utf8').toString('base64url') !== query.cursor) throw invalidCursor();
+    conditions.push(sql`lower(${users.email}) > ${after}`);
+  }
+  if (query.role) conditions.push(eq(users.role, query.role));
+  if (query.ministry) conditions.push(eq(users.ministry, query.ministry));
+  if (query.active !== undefined) conditions.push(eq(users.active, query.active));
+  const rows = await db
+    .select(userColumns)
+    .from(users)
+    .where(and(...conditions))
+    .orderBy(sql`lower(${users.email})`)
+    .limit(query.limit + 1);
+  const page = rows.slice(0, query.limit);
+  const last = page.at(-1);
+  return {
+    items: page.map(view),
+    nextCursor: rows.length > query.limit && last ? Buffer.from(last.email.toLowerCase(), 'utf8').toString('base64url') : null,
+  };
+}
+
+export async function getUser(args: { db: Db; id: string }): Promise<UserView> {
+  const [row] = await args.db.select(userColumns).from(users).where(eq(users.id, args.id));
+  if (!row) throw notFound('user');
+  return view(row);
+}
+
+export interface UserPatch {
+  name?: string | undefined;
+  role?: StaffRole | undefined;
+  ministry?: string | null | undefined;
+  active?: boolean | undefined;
+  /** Clears the second factor (lost device); the user enrols again at next sign-in. */
+  resetMfa?: true | undefined;
+}
+
+/**
+ * Changes an account. Role, ministry and active take effect on the user's next request (the auth hook
+ * reloads the user); disabling also ends their sessions. Nobody changes their own role, ministry,
+ * active flag or second factor, and the last active admin cannot be disabled or demoted.
+ */
+export async function updateUser(args: {
+  db: Db;
+  audit: AuditWriter;
+  context: AuditContext;
+  actor: Actor;
+  id: string;
+  expectedVersion: number;
+  patch: UserPatch;
+}): Promise<UserView> {
+  const { db, audit, context, actor, id, expectedVersion, patch } = args;
+  const touchesAccess = patch.role !== undefined || patch.ministry !== undefined || patch.active !== undefined || patch.resetMfa !== undefined;
+  if (actor.id === id && touchesAccess) throw selfChangeForbidden();
+
+  return audit.inTransaction(db, context, async (tx, record) => {
+    // Lock the active admins first (always in id order) so two admins demoting each other can't both win.
+    const activeAdmins = touchesAccess
+      ? await tx
+          .select({ id: users.id })
+          .from(users)
+          .where(and(eq(users.role, 'admin'), eq(users.active, true)))
+          .orderBy(asc(users.id))
+          .for('update')
+      : [];
+    const [current] = await tx.select().from(users).where(eq(users.id, id)).for('update');
+    if (!current) throw notFound('user');
+    if (current.version !== expectedVersion) throw preconditionFailed();
+    if (current.role === 'applicant' && (patch.role !== undefined || patch.ministry !== undefined)) throw notFound('user');
+
+    const role: Role = patch.role ?? current.role;
+    let ministry = patch.ministry === undefined ? current.ministry : patch.ministry;
+    if (patch.role === 'admin' && patch.ministry === undefined) ministry = null;
+    const active = patch.active ?? current.active;
+    if (role !== current.role || ministry !== current.ministry) await checkMinistry(tx, role, ministry);
+
+    const removesAdmin = current.role === 'admin' && current.active && (role !== 'admin' || !active);
+    if (removesAdmin && activeAdmins.filter((a) => a.id !== id).length === 0) throw lastAdmin();
+
+    const resetMfa = patch.resetMfa === true && current.mfaEnabled;
+    const [row] = await tx
+      .update(users)
+      .set({
+        name: patch.name ?? current.name,
+        role,
+        ministry,
+        active,
+        ...(patch.resetMfa ? { mfaEnabled: false, mfaSecret: null, mfaLastStep: null } : {}),
+        version: sql`${users.version} + 1`,
+        updatedAt: sql`now()`,
+      })
+      .where(and(eq(users.id, id), eq(users.version, expectedVersion)))
+      .returning(userColumns);
+    if (!row) throw preconditionFailed();
+
+    const events: AuditEvent[] = [];
+    // Committee seats belong to committee members of the committee's ministry only.
+    if (current.role === 'committee_member' && (role !== 'committee_member' || ministry !== current.ministry)) {
+      const removed = await tx
+        .delete(committeeMembers)
+        .where(eq(committeeMembers.userId, id))
+        .returning({ committeeId: committeeMembers.committeeId, chair: committeeMembers.chair });
+      for (const seat of removed) {
+        events.push({
+          action: 'committee.member_removed',
+          entityType: 'committee',
+          entityId: seat.committeeId,
+          changes: { member: { before: id }, chair: { before: seat.chair } },
+          details: { userId: id, reason: 'role_or_ministry_changed' },
+        });
+      }
+    }
+    let sessionsRevoked = 0;
+    if (!active || resetMfa) sessionsRevoked = await revokeAllForUser(tx, id);
+    if (patch.resetMfa) await tx.delete(mfaRecoveryCodes).where(eq(mfaRecoveryCodes.userId, id));
+
+    const changes: NonNullable<AuditEvent['changes']> = { version: { before: current.version, after: row.version } };
+    if (role !== current.role) changes.role = { before: current.role, after: role };
+    if (ministry !== current.ministry) changes.ministry = { before: current.ministry, after: ministry };
+    if (active !== current.active) changes.active = { before: current.active, after: active };
+    if (resetMfa) changes.mfaEnabled = { before: true, after: false };
+    const personal: NonNullable<AuditEvent['personal']> = {};
+    if (patch.name !== undefined && patch.name !== current.name) personal.name = { before: current.name, after: patch.name };
+    events.unshift({
+      action: 'user.updated',
+      entityType: 'user',
+      entityId: id,
+      changes,
+      personal,
+      details: sessionsRevoked > 0 ? { sessionsRevoked } : {},
+    });
+    await record(events);
+    return view(row);
+  });
+}
+
+/** Parses `If-Match: "3"` (also W/"3" or 3); undefined when absent, NaN when unreadable. */
+export function parseIfMatch(header: string | undefined): number | undefined {
+  if (header === undefined) return undefined;
+  const match = /^\s*(?:W\/)?"?(\d{1,9})"?\s*$/.exec(header);
+  return match ? Number(match[1]) : Number.NaN;
+}
