@@ -12,7 +12,11 @@ import { registerJsonBodyParser } from './http/json-body.js';
 import { registerProblemHandlers } from './http/problem.js';
 import { validatorCompiler } from './http/validation.js';
 import { createAuditWriter, type AuditWriter } from './modules/audit/audit.writer.js';
+import { auditContextOf } from './modules/auth/audit-context.js';
+import { authRoutes } from './modules/auth/auth.routes.js';
+import { committeesRoutes } from './modules/committees/committees.routes.js';
 import { healthRoutes } from './modules/health/health.routes.js';
+import { usersRoutes } from './modules/users/users.routes.js';
 import { referenceRoutes } from './modules/reference/reference.routes.js';
 import type { Secrets } from './secrets.js';
 
@@ -131,11 +135,32 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     jwtSecret: secrets.jwtSecret,
     accessTokenTtlSeconds: config.auth.accessTokenTtlSeconds,
     mfaRequiredForStaff: config.auth.staffMfa === 'required',
+    // Every refusal is audited: route pattern, method, status and reason; never the token.
+    onDenied: async (request, status, reason) => {
+      await audit.inTransaction(database.db, auditContextOf(request), async (_tx, record) => {
+        const details = { route: request.routeOptions.url ?? 'unmatched', method: request.method, status, reason };
+        await record([{ action: 'access.denied', entityType: 'route', outcome: 'denied', details }]);
+      });
+    },
   });
 
   // Routes.
   await app.register(healthRoutes, { database });
   await app.register(referenceRoutes, { db: database.db });
+  await app.register(authRoutes, {
+    mfaKey: secrets.mfaKey,
+    accessTokenTtlSeconds: config.auth.accessTokenTtlSeconds,
+    refreshTokenTtlSeconds: config.auth.refreshTokenTtlSeconds,
+    throttle: {
+      maxFailures: config.auth.loginMaxFailures,
+      windowSeconds: config.auth.loginWindowSeconds,
+      lockoutSeconds: config.auth.loginLockoutSeconds,
+      addressMaxFailures: config.auth.loginAddressMaxFailures,
+    },
+    recordEvent: (context, event) => audit.inTransaction(database.db, context, (_tx, record) => record([event])),
+  });
+  await app.register(usersRoutes);
+  await app.register(committeesRoutes);
   app.get('/openapi.json', { config: { permission: 'public' }, schema: { hide: true } }, async () => app.swagger());
 
   return app;
