@@ -232,3 +232,15 @@ describe('last active admin', () => {
     }
   });
 });
+
+describe('applicant accounts', () => {
+  it('are invisible to the admin endpoints (their data is case content)', async () => {
+    const applicant = await createUser(t, { role: 'applicant', ministry: 'interior', name: 'Applicant Name' });
+    const list = await t.app.inject({ method: 'GET', url: '/users?limit=200', headers: auth });
+    expect(list.json<{ items: UserBody[] }>().items.map((u) => u.id)).not.toContain(applicant.id);
+    expect(list.body).not.toContain('Applicant Name');
+    expect((await t.app.inject({ method: 'GET', url: '/users?role=applicant', headers: auth })).statusCode).toBe(400);
+    expect((await t.app.inject({ method: 'GET', url: `/users/${applicant.id}`, headers: auth })).statusCode).toBe(404);
+    expect((await patch(applicant.id, { active: false }, '1')).statusCode).toBe(404);
+  });
+});

@@ -33,7 +33,7 @@ export const usersRoutes: FastifyPluginAsync = async (app) => {
       config: manage,
       schema: {
         tags,
-        summary: 'List accounts, ordered by email (admin)',
+        summary: 'List staff accounts, ordered by email (admin); applicant accounts are case content and not listed',
         querystring: listUsersQuery,
         response: { 200: z.object({ items: z.array(userSchema), nextCursor: z.string().nullable() }) },
       },

@@ -39,7 +39,7 @@ export const updateUserBody = z
 export const listUsersQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.string().min(1).max(1024).optional(),
-  role: z.enum(ROLES).optional(),
+  role: z.enum(STAFF_ROLES).optional(),
   ministry: ministry.optional(),
   active: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
 });

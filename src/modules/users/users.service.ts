@@ -1,4 +1,4 @@
-import { and, asc, eq, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, ne, sql, type SQL } from 'drizzle-orm';
 import type { StaffRole, Role } from '../../access/roles.js';
 import type { Db } from '../../db/client.js';
 import type { Actor } from '../../http/auth.js';
@@ -146,10 +146,16 @@ export async function createApplicantAccount(
   const email = normalizeEmail(input.email);
   const [existing] = await tx.select({ id: users.id }).from(users).where(sql`lower(${users.email}) = ${email}`);
   if (existing) throw emailTaken();
-  const [row] = await tx
-    .insert(users)
-    .values({ email, name: input.name, role: 'applicant', ministry: input.ministry, passwordHash: input.passwordHash })
-    .returning({ id: users.id });
+  let row: { id: string } | undefined;
+  try {
+    [row] = await tx
+      .insert(users)
+      .values({ email, name: input.name, role: 'applicant', ministry: input.ministry, passwordHash: input.passwordHash })
+      .returning({ id: users.id });
+  } catch (error) {
+    if (isUniqueViolation(error)) throw emailTaken();
+    throw error;
+  }
   await record([
     {
       action: 'user.created',
@@ -165,15 +171,18 @@ export async function createApplicantAccount(
 export interface ListUsersInput {
   limit: number;
   cursor?: string | undefined;
-  role?: Role | undefined;
+  role?: StaffRole | undefined;
   ministry?: string | undefined;
   active?: boolean | undefined;
 }
 
-/** Ordered by lower-case email (unique), which is also the cursor. */
+/**
+ * Staff accounts only: applicants' accounts hold their names and contacts, which are case content
+ * that admins must not see. Ordered by lower-case email (unique), which is also the cursor.
+ */
 export async function listUsers(args: { db: Db; query: ListUsersInput }): Promise<{ items: UserView[]; nextCursor: string | null }> {
   const { db, query } = args;
-  const conditions: SQL[] = [];
+  const conditions: SQL[] = [ne(users.role, 'applicant')];
   if (query.cursor !== undefined) {
     let after: string;
     try {
@@ -202,7 +211,10 @@ export async function listUsers(args: { db: Db; query: ListUsersInput }): Promis
 }
 
 export async function getUser(args: { db: Db; id: string }): Promise<UserView> {
-  const [row] = await args.db.select(userColumns).from(users).where(eq(users.id, args.id));
+  const [row] = await args.db
+    .select(userColumns)
+    .from(users)
+    .where(and(eq(users.id, args.id), ne(users.role, 'applicant')));
   if (!row) throw notFound('user');
   return view(row);
 }
@@ -245,9 +257,9 @@ export async function updateUser(args: {
           .for('update')
       : [];
     const [current] = await tx.select().from(users).where(eq(users.id, id)).for('update');
-    if (!current) throw notFound('user');
+    // Applicants' accounts are not managed here (their data is case content): as if they did not exist.
+    if (!current || current.role === 'applicant') throw notFound('user');
     if (current.version !== expectedVersion) throw preconditionFailed();
-    if (current.role === 'applicant' && (patch.role !== undefined || patch.ministry !== undefined)) throw notFound('user');
 
     const role: Role = patch.role ?? current.role;
     let ministry = patch.ministry === undefined ? current.ministry : patch.ministry;
