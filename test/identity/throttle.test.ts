@@ -112,3 +112,31 @@ describe('per-address limit', () => {
     expect(rows).toEqual([]);
   });
 });
+
+describe('behind a configured proxy (TRUST_PROXY)', () => {
+  it('counts the address the proxy reports', async () => {
+    const proxied = await createTestApp({ TRUST_PROXY: '127.0.0.1' });
+    try {
+      const res = await proxied.app.inject({
+        method: 'POST',
+        url: '/auth/login',
+        remoteAddress: '127.0.0.1',
+        headers: { 'x-forwarded-for': '203.0.113.50' },
+        payload: { email: 'proxied@example.test', password: 'guessing passwords' },
+      });
+      expect(res.statusCode).toBe(401);
+      // From any other peer the header is not believed.
+      await proxied.app.inject({
+        method: 'POST',
+        url: '/auth/login',
+        remoteAddress: '198.51.100.200',
+        headers: { 'x-forwarded-for': '203.0.113.51' },
+        payload: { email: 'proxied@example.test', password: 'guessing passwords' },
+      });
+      const keys = (await proxied.database.db.select({ key: loginThrottle.key }).from(loginThrottle)).map((r) => r.key).sort();
+      expect(keys).toEqual(['account:proxied@example.test', 'address:198.51.100.200', 'address:203.0.113.50']);
+    } finally {
+      await proxied.close();
+    }
+  });
+});
