@@ -17,7 +17,7 @@ import { basename, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { startChild, type ChildServer } from './lib/children.js';
 import { createBenchDatabase } from './lib/database.js';
-import { runLoad, type LoadDefaults, type RecordedLoad } from './lib/load.js';
+import { runLoad, stopLoads, type LoadDefaults, type RecordedLoad } from './lib/load.js';
 import { formatTable, ratioOf } from './lib/report.js';
 import type { BenchContext, BenchRow, BenchSuite } from './types.js';
 
@@ -73,10 +73,13 @@ let cleaned: Promise<void> | undefined;
 /** Stops every child, then drops the database and the temp dir; safe to call twice. */
 function cleanup(): Promise<void> {
   cleaned ??= (async () => {
-    for (const child of children.splice(0)) {
-      const code = await child.stop().catch(() => null);
-      if (code !== 0) console.error(`warning: ${child.name} exited with ${code}`);
-    }
+    stopLoads();
+    await Promise.all(
+      children.splice(0).map(async (child) => {
+        const code = await child.stop().catch(() => null);
+        if (code !== 0) console.error(`warning: ${child.name} exited with ${code}`);
+      }),
+    );
     for (const fn of cleanups.splice(0).reverse()) {
       await fn().catch((error: unknown) => console.error(`cleanup failed: ${String(error)}`));
     }
@@ -84,8 +87,12 @@ function cleanup(): Promise<void> {
   return cleaned;
 }
 
+// Ctrl-C may arrive twice (from the terminal and relayed by tsx): clean up once, ignore the rest.
+let interrupted = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
+  process.on(signal, () => {
+    if (interrupted) return;
+    interrupted = true;
     console.error(`\n${signal}: stopping the bench`);
     void cleanup().finally(() => process.exit(130));
   });

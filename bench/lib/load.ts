@@ -16,9 +16,24 @@ export interface RecordedLoad extends LoadResult {
   requests: number;
 }
 
+const active = new Set<autocannon.Instance>();
+let stopped = false;
+
+/** Stops the loads under way and refuses new ones (on Ctrl-C, before the servers are stopped). */
+export function stopLoads(): void {
+  stopped = true;
+  for (const instance of active) instance.stop();
+}
+
 function run(options: autocannon.Options): Promise<autocannon.Result> {
+  if (stopped) return Promise.reject(new Error('the bench was interrupted'));
   return new Promise((resolve, reject) => {
-    autocannon(options, (error: unknown, result) => (error ? reject(error instanceof Error ? error : new Error('autocannon failed', { cause: error })) : resolve(result)));
+    const instance = autocannon(options, (error: unknown, result) => {
+      active.delete(instance);
+      if (error) reject(error instanceof Error ? error : new Error('autocannon failed', { cause: error }));
+      else resolve(result);
+    });
+    active.add(instance);
   });
 }
 

@@ -24,7 +24,16 @@ export function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
 }
 
 export async function startServer(env: Record<string, string>, timeoutMs = 60_000): Promise<ServerProcess> {
-  const child = spawn(TSX, ['src/server.ts'], { env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+  // Own process group: a forced stop must also reach the node process that tsx starts.
+  const child = spawn(TSX, ['src/server.ts'], { env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const kill = (signal: NodeJS.Signals) => {
+    try {
+      if (signal === 'SIGKILL') process.kill(-child.pid!, signal);
+      else child.kill(signal);
+    } catch {
+      // Already gone.
+    }
+  };
   let out = '';
   let err = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
@@ -33,7 +42,7 @@ export async function startServer(env: Record<string, string>, timeoutMs = 60_00
 
   const baseUrl = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => {
-      child.kill('SIGKILL');
+      kill('SIGKILL');
       reject(new Error(`server did not start in ${timeoutMs} ms\nstdout: ${out}\nstderr: ${err}`));
     }, timeoutMs);
     const check = () => {
@@ -56,9 +65,9 @@ export async function startServer(env: Record<string, string>, timeoutMs = 60_00
     stdout: () => out,
     stderr: () => err,
     async stop(signal = 'SIGTERM') {
-      if (child.exitCode !== null) return child.exitCode;
-      child.kill(signal);
-      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+      kill(signal);
+      const timer = setTimeout(() => kill('SIGKILL'), 20_000);
       try {
         return await exited;
       } finally {
