@@ -1,8 +1,10 @@
 /**
  * Sign-in throughput: POST /auth/login with correct passwords for many users, as a ratio to this
  * machine's raw argon2id verify rate with the same parameters and the same concurrency, measured in
- * the same run (goal ≥ 0.8: the service adds little beyond the hash itself). Both sides use a libuv
- * pool of the same size (UV_THREADPOOL_SIZE, default 4): the service in its process, the reference here.
+ * the same run, before and after the load (goal ≥ 0.8: the service adds little beyond the hash itself).
+ * Both sides use a libuv pool of the same size (UV_THREADPOOL_SIZE, default 4) and the same number of
+ * operations in flight (BENCH_SIGNIN_CONNECTIONS, default 32): the service in its process, the
+ * reference here. BENCH_SIGNIN_USERS (default 200) accounts sign in in turn; all must succeed.
  */
 import { verify } from '@node-rs/argon2';
 import { randomBytes } from 'node:crypto';
@@ -52,7 +54,9 @@ const suite: BenchSuite = {
       await client.end();
     }
 
-    const connections = Math.round(positive('BENCH_CONNECTIONS', 10));
+    // Enough sign-ins in flight to keep the service's argon2id pool busy while others wait on the
+    // database; the reference runs with the same number in flight.
+    const connections = Math.round(positive('BENCH_SIGNIN_CONNECTIONS', 32));
     const seconds = positive('BENCH_SECONDS', 5);
     // Warm the reference (thread pool, memory) before timing it.
     await rawVerifyRate(hash, password, connections, 0.5);
@@ -73,7 +77,7 @@ const suite: BenchSuite = {
     if (result.non2xx > 0 || result.errors > 0) {
       throw new Error(`sign-in load had ${result.non2xx} non-2xx answers and ${result.errors} errors: the figure would be meaningless`);
     }
-    const after = await rawVerifyRate(hash, password, connections, Math.min(seconds, 3));
+    const after = await rawVerifyRate(hash, password, connections, seconds);
 
     const row: BenchRow = {
       scenario: `sign-in: POST /auth/login, ${USERS} users, ${connections} connections`,
@@ -81,8 +85,8 @@ const suite: BenchSuite = {
       value: result.requestsPerSecond,
       p50Ms: result.p50Ms,
       p99Ms: result.p99Ms,
-      reference: `raw argon2id verify/s (m=19456, t=2, p=1; ${connections} in flight, ${process.env.UV_THREADPOOL_SIZE ?? 4} pool threads)`,
-      referenceValue: Math.max(before, after),
+      reference: `raw argon2id verify/s (m=19456, t=2, p=1; ${connections} in flight, ${process.env.UV_THREADPOOL_SIZE ?? 4} pool threads; mean of ${before.toFixed(1)} before and ${after.toFixed(1)} after)`,
+      referenceValue: (before + after) / 2,
       goalRatio: 0.8,
     };
     return [row];
