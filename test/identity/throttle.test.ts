@@ -41,6 +41,8 @@ describe('account lockout', () => {
     expect(retryAfter).toBeLessThanOrEqual(120);
     const lockouts = await auditEntries(t, 'auth.lockout');
     expect(lockouts.some((e) => e.entityId === user.id && e.details.scope === 'account')).toBe(true);
+    const refused = (await auditEntries(t, 'auth.login')).filter((e) => e.details.reason === 'locked');
+    expect(refused.at(-1)).toMatchObject({ entityId: user.id, outcome: 'denied' });
   });
 
   it('lets the account in again once the lock has expired, with a fresh count', async () => {

@@ -26,7 +26,10 @@ export interface AuthDeps {
    * Successful sign-ins use it: a serialized chain commit per sign-in would cap sign-ins at the
    * commit rate, well below the argon2id rate.
    */
-  recordEvent: (context: AuditContext, event: { action: string; entityType: string; entityId: string; details: Record<string, unknown> }) => Promise<void>;
+  recordEvent: (
+    context: AuditContext,
+    event: { action: string; entityType: string; entityId: string | null; outcome?: 'success' | 'denied'; details: Record<string, unknown> },
+  ) => Promise<void>;
 }
 
 export interface SessionUser {
@@ -67,9 +70,8 @@ export async function login(args: { deps: AuthDeps; input: LoginInput; context: 
   const [throttled, user] = await Promise.all([throttleState(db, [keys.account, keys.address]), findUserForSignIn(db, { email: login })]);
   const lockedFor = throttled.lockedForSeconds;
   if (lockedFor > 0) {
-    await audit.inTransaction(db, context, async (_tx, record) => {
-      await record([{ action: 'auth.login', entityType: 'user', outcome: 'denied', personal: { login: { after: login } }, details: { reason: 'locked' } }]);
-    });
+    // Group commit: hammering a locked account must not serialize the audit chain one attempt at a time.
+    await deps.recordEvent(context, { action: 'auth.login', entityType: 'user', entityId: user?.id ?? null, outcome: 'denied', details: { reason: 'locked' } });
     throw accountLocked(lockedFor);
   }
 
