@@ -11,7 +11,12 @@ import { authPlugin } from './http/auth.js';
 import { registerJsonBodyParser } from './http/json-body.js';
 import { registerProblemHandlers } from './http/problem.js';
 import { validatorCompiler } from './http/validation.js';
+import { checkpointKey } from './modules/audit/audit.chain.js';
+import { checkpointHook } from './modules/audit/audit.checkpoints.js';
+import { createReadRecorder, type ReadRecorder } from './modules/audit/audit.reads.js';
+import { auditRoutes } from './modules/audit/audit.routes.js';
 import { createAuditWriter, type AuditWriter } from './modules/audit/audit.writer.js';
+import { serializeError } from './modules/audit/log-redaction.js';
 import { auditContextOf } from './modules/auth/audit-context.js';
 import { authRoutes } from './modules/auth/auth.routes.js';
 import { committeesRoutes } from './modules/committees/committees.routes.js';
@@ -40,6 +45,7 @@ export function loggerOptions(config: Config, stream?: NodeJS.WritableStream): F
     serializers: {
       req: (req) => ({ method: req.method, route: req.routeOptions?.url ?? 'unmatched', remoteAddress: req.ip }),
       res: (res) => ({ statusCode: res.statusCode }),
+      err: serializeError,
     },
     redact: { paths: ['password', '*.password', 'token', '*.token', 'authorization', '*.authorization'], censor: '[redacted]' },
   };
@@ -94,7 +100,13 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   app.addHook('onRoute', (route) => {
     if (route.url.startsWith('/docs')) route.config = { ...route.config, permission: 'public' };
   });
-  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true, uiConfig: { docExpansion: 'list', deepLinking: true } });
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    staticCSP: true,
+    // Without TLS (a LAN address) upgrade-insecure-requests would send the page's own assets to https: a blank page.
+    transformStaticCSP: (header) => header.replace(/\s*upgrade-insecure-requests;?/, ''),
+    uiConfig: { docExpansion: 'list', deepLinking: true },
+  });
   await app.register(helmet, {
     // The API itself serves JSON only; the docs page needs its own script and style sources.
     contentSecurityPolicy: {
@@ -127,8 +139,16 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     reply.header('cache-control', publicReference ? 'public, max-age=300' : 'no-store');
   });
 
-  const audit = createAuditWriter({ hmacKey: secrets.auditHmacKey });
+  const signingKey = checkpointKey(secrets.auditSigningKey);
+  const audit = createAuditWriter({
+    hmacKey: secrets.auditHmacKey,
+    onAppended: checkpointHook({ key: signingKey, every: config.audit.checkpointEvery, minutes: config.audit.checkpointMinutes }),
+  });
   app.decorate('audit', audit);
+  const auditReads = createReadRecorder({ db: database.db, writer: audit });
+  app.decorate('auditReads', auditReads);
+  // preClose: onClose hooks run last-registered first, after the server's own database close.
+  app.addHook('preClose', () => auditReads.flush());
   app.decorate('database', database);
   await app.register(authPlugin, {
     db: database.db,
@@ -161,6 +181,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   });
   await app.register(usersRoutes);
   await app.register(committeesRoutes);
+  await app.register(auditRoutes, { database, writer: audit, reads: auditReads, key: signingKey });
   app.get('/openapi.json', { config: { permission: 'public' }, schema: { hide: true } }, async () => app.swagger());
 
   return app;
@@ -169,6 +190,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
 declare module 'fastify' {
   interface FastifyInstance {
     audit: AuditWriter;
+    /** Group commit of read entries (`action: read`): `await app.auditReads.record(auditContext(request), {...})`. */
+    auditReads: ReadRecorder;
     database: Database;
   }
 }

@@ -1,12 +1,14 @@
 import canonicalizeModule from 'canonicalize';
-import { createHash, createHmac } from 'node:crypto';
+import { createHash, createHmac, createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
 
-/** Version tag hashed into every entry; a new tag is how the hashing scheme would ever change. */
 // The package's typings declare a module object; at run time the default export is the function.
 const canonicalize = canonicalizeModule as unknown as (value: unknown) => string | undefined;
 
+/** Version tag hashed into every entry; a new tag is how the hashing scheme would ever change. */
 export const CHAIN_VERSION = 'audit/v1';
 export const GENESIS_HASH = '0'.repeat(64);
+/** Version tag of the signed checkpoint message. */
+export const CHECKPOINT_VERSION = 'audit-checkpoint/v1';
 
 export type AuditOutcome = 'success' | 'failure' | 'denied';
 
@@ -38,7 +40,7 @@ export function canonicalJson(value: unknown): string {
 }
 
 /** SHA-256 over the version tag, the sequence number, the previous hash and the canonical entry. */
-export function chainHash(seq: number, prevHash: string, canonical: string): string {
+export function chainHash(seq: number | string, prevHash: string, canonical: string): string {
   return createHash('sha256').update(`${CHAIN_VERSION}\n${seq}\n${prevHash}\n${canonical}`).digest('hex');
 }
 
@@ -49,4 +51,42 @@ export function chainHash(seq: number, prevHash: string, canonical: string): str
 export function personalDigest(hmacKey: string, value: unknown): string | null {
   if (value === undefined || value === null) return null;
   return `hmac-sha256:${createHmac('sha256', hmacKey).update(canonicalJson(value)).digest('hex')}`;
+}
+
+/** The exact text an Ed25519 checkpoint signature covers. */
+export function checkpointMessage(seq: number, hash: string, signedAt: string): string {
+  return `${CHECKPOINT_VERSION}|${seq}|${hash}|${signedAt}`;
+}
+
+/** The checkpoint signing key, its public half (SPKI PEM) and a short id derived from the public key. */
+export interface CheckpointKey {
+  privateKey: KeyObject;
+  publicKey: KeyObject;
+  publicKeyPem: string;
+  keyId: string;
+}
+
+export function checkpointKey(privateKeyPem: string): CheckpointKey {
+  const privateKey = createPrivateKey(privateKeyPem);
+  if (privateKey.asymmetricKeyType !== 'ed25519') throw new Error('the audit signing key must be an Ed25519 private key');
+  const publicKey = createPublicKey(privateKey);
+  const der = publicKey.export({ type: 'spki', format: 'der' });
+  return {
+    privateKey,
+    publicKey,
+    publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+    keyId: `ed25519:${createHash('sha256').update(der).digest('hex').slice(0, 16)}`,
+  };
+}
+
+export function signCheckpoint(key: CheckpointKey, seq: number, hash: string, signedAt: string): string {
+  return sign(null, Buffer.from(checkpointMessage(seq, hash, signedAt)), key.privateKey).toString('base64');
+}
+
+export function checkpointSignatureValid(publicKey: KeyObject, seq: number, hash: string, signedAt: string, signature: string): boolean {
+  try {
+    return verify(null, Buffer.from(checkpointMessage(seq, hash, signedAt)), publicKey, Buffer.from(signature, 'base64'));
+  } catch {
+    return false;
+  }
 }

@@ -3,7 +3,7 @@ import type { Db } from '../../db/client.js';
 import { auditHead, auditLog } from './audit.table.js';
 import { canonicalJson, chainHash, personalDigest, type AuditOutcome, type CanonicalEntry, type FieldChange } from './audit.chain.js';
 
-/** Who did it, from where: taken from the request (src/http/audit-context.ts). */
+/** Who did it, from where: taken from the request (`auditContext(request)` in audit.context.ts). */
 export interface AuditContext {
   actor: { id: string; role: string } | null;
   requestId: string | null;
@@ -28,12 +28,20 @@ export interface AppendedEntry {
   hash: string;
 }
 
+/** One entry with its own context: group-committed reads carry entries of many requests. */
+export interface ContextualEvent {
+  context: AuditContext;
+  event: AuditEvent;
+}
+
 export interface AuditWriter {
   /**
    * Appends entries inside the caller's transaction: the change and its entries commit or roll
    * back together. Takes the chain head FOR UPDATE, so appends are serialized until commit.
    */
   append(tx: Db, context: AuditContext, events: AuditEvent[]): Promise<AppendedEntry[]>;
+  /** Like `append`, each entry with its own context (one chain lock for all of them). */
+  appendEach(tx: Db, entries: ContextualEvent[]): Promise<AppendedEntry[]>;
   /** Runs `fn` and its audit entries in one transaction. */
   inTransaction<T>(db: Db, context: AuditContext, fn: (tx: Db, audit: (events: AuditEvent[]) => Promise<void>) => Promise<T>): Promise<T>;
 }
@@ -62,8 +70,15 @@ function jsonSafe<T>(value: T): T {
 
 export function createAuditWriter(options: AuditWriterOptions): AuditWriter {
   const writer: AuditWriter = {
-    async append(tx, context, events) {
-      if (events.length === 0) return [];
+    append(tx, context, events) {
+      return writer.appendEach(
+        tx,
+        events.map((event) => ({ context, event })),
+      );
+    },
+
+    async appendEach(tx, entries) {
+      if (entries.length === 0) return [];
       const [head] = await tx.select().from(auditHead).where(eq(auditHead.id, 1)).for('update');
       if (!head) throw new Error('audit chain head is missing: migrations not applied');
       let seq = head.seq;
@@ -71,7 +86,7 @@ export function createAuditWriter(options: AuditWriterOptions): AuditWriter {
       const at = new Date().toISOString();
       const rows: (typeof auditLog.$inferInsert)[] = [];
       const appended: AppendedEntry[] = [];
-      for (const event of events) {
+      for (const { context, event } of entries) {
         seq += 1;
         const entry: CanonicalEntry = {
           seq,

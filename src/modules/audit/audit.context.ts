@@ -1,0 +1,15 @@
+import type { FastifyRequest } from 'fastify';
+import type { AuditContext } from './audit.writer.js';
+
+/** Who is acting and from where, for the audit entries a request writes. */
+export function auditContext(request: FastifyRequest): AuditContext {
+  const actor = request.actor;
+  return {
+    actor: actor ? { id: actor.id, role: actor.role } : null,
+    requestId: request.id,
+    clientAddress: request.ip ?? null,
+  };
+}
+
+/** Context of work done by the system itself (start-up, CLI tools): no actor, no request. */
+export const SYSTEM_CONTEXT: AuditContext = { actor: null, requestId: null, clientAddress: null };

@@ -1,0 +1,145 @@
+import { and, asc, desc, eq, gt, gte, lt, type SQL } from 'drizzle-orm';
+import type { Db } from '../../db/client.js';
+import { badRequest } from '../../http/errors.js';
+import type { CanonicalEntry, FieldChange } from './audit.chain.js';
+import { auditLog } from './audit.table.js';
+
+export interface AuditFilters {
+  entityType?: string;
+  entityId?: string;
+  actorId?: string;
+  action?: string;
+  /** Inclusive lower bound on the entry time (ISO-8601). */
+  from?: string;
+  /** Exclusive upper bound on the entry time (ISO-8601). */
+  to?: string;
+}
+
+/** An entry as auditors see it: the hashed canonical content, with its hash. */
+export type AuditItem = CanonicalEntry & { hash: string };
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+const CURSOR = /^s(\d{1,15})$/;
+
+export function encodeCursor(seq: number): string {
+  return Buffer.from(`s${seq}`).toString('base64url');
+}
+
+/** Cursors are opaque to clients; a malformed one is a 400, not an empty page. */
+export function decodeCursor(cursor: string | undefined): number | undefined {
+  if (cursor === undefined) return undefined;
+  const match = CURSOR.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (!match) throw badRequest('audit.invalid_cursor', [{ path: '/cursor', message: 'not a cursor returned by this endpoint' }]);
+  return Number(match[1]);
+}
+
+function conditions(filters: AuditFilters): SQL[] {
+  const where: SQL[] = [];
+  if (filters.entityType !== undefined) where.push(eq(auditLog.entityType, filters.entityType));
+  if (filters.entityId !== undefined) where.push(eq(auditLog.entityId, filters.entityId));
+  if (filters.actorId !== undefined) where.push(eq(auditLog.actorId, filters.actorId));
+  if (filters.action !== undefined) where.push(eq(auditLog.action, filters.action));
+  if (filters.from !== undefined) where.push(gte(auditLog.at, new Date(filters.from).toISOString()));
+  if (filters.to !== undefined) where.push(lt(auditLog.at, new Date(filters.to).toISOString()));
+  return where;
+}
+
+function toItem(row: { canonical: string; hash: string }): AuditItem {
+  return { ...(JSON.parse(row.canonical) as CanonicalEntry), hash: row.hash };
+}
+
+/** Entries matching the filters in chain order (or newest first), a page at a time. */
+export async function queryAudit(options: {
+  db: Db;
+  filters: AuditFilters;
+  limit: number;
+  cursor?: string;
+  order?: 'asc' | 'desc';
+}): Promise<Page<AuditItem>> {
+  const after = decodeCursor(options.cursor);
+  const descending = options.order === 'desc';
+  const where = conditions(options.filters);
+  if (after !== undefined) where.push(descending ? lt(auditLog.seq, after) : gt(auditLog.seq, after));
+  const rows = await options.db
+    .select({ seq: auditLog.seq, canonical: auditLog.canonical, hash: auditLog.hash })
+    .from(auditLog)
+    .where(and(...where))
+    .orderBy(descending ? desc(auditLog.seq) : asc(auditLog.seq))
+    .limit(options.limit + 1);
+  const page = rows.slice(0, options.limit);
+  return { items: page.map(toItem), nextCursor: rows.length > options.limit ? encodeCursor(page.at(-1)!.seq) : null };
+}
+
+/** Every entry matching the filters, in chain order, read in keyset batches (for the JSON Lines export). */
+export async function* exportAudit(options: { db: Db; filters: AuditFilters; batchSize?: number }): AsyncGenerator<AuditItem> {
+  const batchSize = options.batchSize ?? 1_000;
+  let after = 0;
+  for (;;) {
+    const rows = await options.db
+      .select({ seq: auditLog.seq, canonical: auditLog.canonical, hash: auditLog.hash })
+      .from(auditLog)
+      .where(and(...conditions(options.filters), gt(auditLog.seq, after)))
+      .orderBy(asc(auditLog.seq))
+      .limit(batchSize);
+    for (const row of rows) yield toItem(row);
+    if (rows.length < batchSize) return;
+    after = rows.at(-1)!.seq;
+  }
+}
+
+/** One event of a person's own case, as that person sees it. */
+export interface OwnerHistoryItem {
+  seq: number;
+  at: string;
+  action: string;
+  /** Who acted, without naming staff: the person themself, a staff member, or the system. */
+  by: 'you' | 'staff' | 'system';
+  /** Only the workflow fields a person may see about their own case (e.g. status). */
+  changes: Record<string, FieldChange>;
+}
+
+/** Fields of a case change an owner may see in their own history; everything else stays internal. */
+export const OWNER_VISIBLE_FIELDS = ['status'] as const;
+
+export type HistoryView = { kind: 'full' } | { kind: 'owner'; ownerId: string; visibleFields?: readonly string[] };
+
+/**
+ * The audit trail of one record (e.g. a case), oldest first. Staff and auditors get the entries as
+ * they are; the owner gets a redacted view: successful changes only (no reads, no refused attempts),
+ * no staff identities, no details, only the workflow fields listed in `visibleFields`.
+ * The caller (the route) must first check that the record is visible to the caller.
+ */
+export async function entityHistory(options: {
+  db: Db;
+  entityType: string;
+  entityId: string;
+  view: HistoryView;
+  limit: number;
+  cursor?: string;
+}): Promise<Page<AuditItem> | Page<OwnerHistoryItem>> {
+  const page = await queryAudit({ db: options.db, filters: { entityType: options.entityType, entityId: options.entityId }, limit: options.limit, cursor: options.cursor });
+  const view = options.view;
+  if (view.kind === 'full') return page;
+  const visible = view.visibleFields ?? OWNER_VISIBLE_FIELDS;
+  const items = page.items
+    .filter((item) => item.outcome === 'success' && item.action !== 'read')
+    .map((item): OwnerHistoryItem => {
+      const changes: Record<string, FieldChange> = {};
+      for (const field of visible) {
+        const change = item.changes[field];
+        if (change) changes[field] = change;
+      }
+      return {
+        seq: item.seq,
+        at: item.at,
+        action: item.action,
+        by: item.actor === null ? 'system' : item.actor.id === view.ownerId ? 'you' : 'staff',
+        changes,
+      };
+    });
+  return { items, nextCursor: page.nextCursor };
+}

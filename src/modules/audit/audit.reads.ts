@@ -1,0 +1,90 @@
+import type { Db } from '../../db/client.js';
+import type { AuditContext, AuditEvent, AuditWriter, ContextualEvent } from './audit.writer.js';
+
+/** A read of a person's record (case, documents, export). Reads carry no changes. */
+export interface ReadEvent {
+  /** Defaults to `read`. */
+  action?: string;
+  entityType: string;
+  entityId?: string | null;
+  outcome?: AuditEvent['outcome'];
+  /** Non-personal context: which part was read, filters of an export, ids of related records. */
+  details?: Record<string, unknown>;
+}
+
+export interface ReadRecorder {
+  /** Resolves once the entry is committed in the chain; rejects if its batch failed (the read must then fail too). */
+  record(context: AuditContext, event: ReadEvent): Promise<void>;
+  /** Waits for every entry already enqueued to be committed (or failed). */
+  flush(): Promise<void>;
+}
+
+interface Pending {
+  entry: ContextualEvent;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Group commit for read entries: a read enqueues its entry and waits for the batch carrying it.
+ * One batch is written at a time, in one transaction that takes the chain head once; while it is
+ * being written, the next batch accumulates. So no read goes unrecorded, and a read costs a share
+ * of one commit instead of a serialized commit of its own.
+ */
+export function createReadRecorder(options: { db: Db; writer: AuditWriter; maxBatch?: number }): ReadRecorder {
+  const maxBatch = options.maxBatch ?? 1_000;
+  let queue: Pending[] = [];
+  let running: Promise<void> | null = null;
+
+  async function drain(): Promise<void> {
+    while (queue.length > 0) {
+      const batch = queue.length <= maxBatch ? queue : queue.slice(0, maxBatch);
+      queue = queue.length <= maxBatch ? [] : queue.slice(maxBatch);
+      try {
+        await options.db.transaction((tx) =>
+          options.writer.appendEach(
+            tx,
+            batch.map((p) => p.entry),
+          ),
+        );
+        for (const p of batch) p.resolve();
+      } catch (error) {
+        for (const p of batch) p.reject(error);
+      }
+    }
+  }
+
+  function start(): void {
+    if (running) return;
+    running = drain().finally(() => {
+      running = null;
+      // An entry enqueued while the last batch was settling must not wait for the next read.
+      if (queue.length > 0) start();
+    });
+  }
+
+  return {
+    record(context, event) {
+      return new Promise<void>((resolve, reject) => {
+        queue.push({
+          entry: {
+            context,
+            event: {
+              action: event.action ?? 'read',
+              entityType: event.entityType,
+              entityId: event.entityId ?? null,
+              outcome: event.outcome ?? 'success',
+              details: event.details ?? {},
+            },
+          },
+          resolve,
+          reject,
+        });
+        start();
+      });
+    },
+    async flush() {
+      while (running) await running;
+    },
+  };
+}

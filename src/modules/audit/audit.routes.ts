@@ -1,0 +1,206 @@
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { Readable } from 'node:stream';
+import { z } from 'zod';
+import type { Database } from '../../db/client.js';
+import { CHECKPOINT_VERSION, type CheckpointKey } from './audit.chain.js';
+import { listCheckpoints } from './audit.checkpoints.js';
+import { auditContext } from './audit.context.js';
+import { checkpointIncomplete, ministryScoped } from './audit.errors.js';
+import { decodeCursor, encodeCursor, exportAudit, queryAudit, type AuditFilters } from './audit.query.js';
+import type { ReadRecorder } from './audit.reads.js';
+import { runVerification } from './audit.service.js';
+import type { AuditWriter } from './audit.writer.js';
+
+export interface AuditRoutesOptions {
+  database: Database;
+  writer: AuditWriter;
+  reads: ReadRecorder;
+  key: CheckpointKey;
+}
+
+const filters = {
+  entityType: z.string().min(1).max(100).optional(),
+  entityId: z.string().min(1).max(200).optional(),
+  actorId: z.uuid().optional(),
+  action: z.string().min(1).max(100).optional(),
+  from: z.iso.datetime({ offset: true }).optional().describe('Entries at or after this time'),
+  to: z.iso.datetime({ offset: true }).optional().describe('Entries before this time'),
+};
+const cursor = z.string().min(1).max(100).optional().describe('nextCursor of the previous page');
+const limit = z.coerce.number().int().min(1).max(200).default(50);
+
+const fieldChange = z.object({ before: z.unknown().optional(), after: z.unknown().optional() });
+const auditItem = z.object({
+  seq: z.number().int(),
+  at: z.string(),
+  actor: z.object({ id: z.string(), role: z.string() }).nullable(),
+  action: z.string(),
+  entityType: z.string(),
+  entityId: z.string().nullable(),
+  outcome: z.enum(['success', 'failure', 'denied']),
+  requestId: z.string().nullable(),
+  clientAddress: z.string().nullable(),
+  changes: z.record(z.string(), fieldChange).describe('Workflow fields in clear; personal fields as keyed hashes (hmac-sha256:…)'),
+  details: z.record(z.string(), z.unknown()),
+  hash: z.string(),
+});
+
+const problemKind = z.enum(['gap', 'changed_entry', 'broken_link', 'head_mismatch', 'checkpoint_mismatch', 'bad_signature']);
+const verifyResponse = z.object({
+  ok: z.boolean(),
+  checked: z.number().int(),
+  headHash: z.string(),
+  headSeq: z.number().int(),
+  firstBadSeq: z.number().int().nullable(),
+  problem: z.object({ kind: problemKind, detail: z.string() }).nullable(),
+  mode: z.enum(['full', 'incremental']),
+  fromSeq: z.number().int().describe('The run recomputed the entries after this one (0: from the first entry)'),
+  checkpointsChecked: z.number().int(),
+  checkpointsSkipped: z.number().int().describe('Checkpoints signed with another key than the configured one'),
+  verifiedCheckpointSeq: z.number().int().nullable().describe('Checkpoint now marked verified; the next incremental run starts there'),
+  durationMs: z.number().int(),
+});
+
+const checkpointItem = z.object({
+  seq: z.number().int(),
+  hash: z.string(),
+  signedAt: z.string(),
+  keyId: z.string(),
+  signature: z.string().describe('Base64 Ed25519 signature over `message`'),
+  message: z.string(),
+  verifiedAt: z.string().nullable(),
+});
+
+export const auditRoutes: FastifyPluginAsync<AuditRoutesOptions> = async (app, options) => {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const db = options.database.db;
+
+  /**
+   * The raw log spans both ministries and has no ministry column: only auditors not scoped to one
+   * ministry read or export it. A refusal is itself recorded.
+   */
+  async function refuse(request: FastifyRequest, action: string): Promise<never> {
+    await options.reads.record(auditContext(request), { action, entityType: 'audit_log', outcome: 'denied', details: { reason: 'ministry_scoped' } });
+    throw ministryScoped();
+  }
+
+  r.get(
+    '/audit',
+    {
+      config: { permission: 'audit:read' },
+      schema: {
+        tags: ['audit'],
+        summary: 'Query the audit log (auditors not scoped to one ministry)',
+        security: [{ bearer: [] }],
+        querystring: z.strictObject({ ...filters, cursor, limit, order: z.enum(['asc', 'desc']).default('asc') }),
+        response: { 200: z.object({ items: z.array(auditItem), nextCursor: z.string().nullable() }) },
+      },
+    },
+    async (request) => {
+      const { cursor: after, limit: size, order, ...rest } = request.query;
+      if (request.actor?.ministry !== null) await refuse(request, 'audit.query');
+      return queryAudit({ db, filters: rest satisfies AuditFilters, limit: size, cursor: after, order });
+    },
+  );
+
+  r.get(
+    '/audit/export',
+    {
+      config: { permission: 'audit:export' },
+      schema: {
+        tags: ['audit'],
+        summary: 'Export the audit log as JSON Lines (the export is itself recorded)',
+        description: 'One entry per line, in chain order, with the same fields as GET /audit.',
+        security: [{ bearer: [] }],
+        querystring: z.strictObject(filters),
+        produces: ['application/jsonl'],
+      },
+    },
+    async (request, reply) => {
+      if (request.actor?.ministry !== null) await refuse(request, 'read');
+      const wanted: AuditFilters = request.query;
+      // Recorded (and committed) before the first byte leaves.
+      await options.reads.record(auditContext(request), { entityType: 'audit_log', details: { export: 'jsonl', filters: wanted } });
+      const lines = async function* () {
+        for await (const item of exportAudit({ db, filters: wanted })) yield `${JSON.stringify(item)}\n`;
+      };
+      const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+      return reply
+        .header('content-type', 'application/jsonl; charset=utf-8')
+        .header('content-disposition', `attachment; filename="audit-${stamp}.jsonl"`)
+        .send(Readable.from(lines()));
+    },
+  );
+
+  r.get(
+    '/audit/verify',
+    {
+      config: { permission: 'audit:verify' },
+      schema: {
+        tags: ['audit'],
+        summary: 'Recompute the hash chain and compare it with the head and the signed checkpoints',
+        description:
+          'Incremental from the last verified checkpoint unless full=true. Give checkpointSeq and checkpointHash of a checkpoint ' +
+          'kept outside the system to prove the log still extends it (the only defence against a rewrite by a database superuser).',
+        security: [{ bearer: [] }],
+        querystring: z.strictObject({
+          full: z.enum(['true', 'false']).optional(),
+          checkpointSeq: z.coerce.number().int().min(0).optional(),
+          checkpointHash: z
+            .string()
+            .regex(/^[0-9a-f]{64}$/)
+            .optional(),
+        }),
+        response: { 200: verifyResponse },
+      },
+    },
+    async (request) => {
+      const { full, checkpointSeq, checkpointHash } = request.query;
+      if ((checkpointSeq === undefined) !== (checkpointHash === undefined)) throw checkpointIncomplete();
+      return runVerification({
+        database: options.database,
+        writer: options.writer,
+        key: options.key,
+        context: auditContext(request),
+        full: full === 'true',
+        checkpoint: checkpointSeq !== undefined && checkpointHash !== undefined ? { seq: checkpointSeq, hash: checkpointHash } : undefined,
+        via: 'api',
+      });
+    },
+  );
+
+  r.get(
+    '/audit/checkpoints',
+    {
+      config: { permission: 'audit:verify' },
+      schema: {
+        tags: ['audit'],
+        summary: 'Signed chain heads, newest first, with the public key to check them outside the system',
+        security: [{ bearer: [] }],
+        querystring: z.strictObject({ cursor, limit }),
+        response: {
+          200: z.object({
+            algorithm: z.literal('Ed25519'),
+            keyId: z.string(),
+            publicKey: z.string().describe('SPKI PEM'),
+            messageFormat: z.string(),
+            items: z.array(checkpointItem),
+            nextCursor: z.string().nullable(),
+          }),
+        },
+      },
+    },
+    async (request) => {
+      const page = await listCheckpoints({ db, limit: request.query.limit, beforeSeq: decodeCursor(request.query.cursor) });
+      return {
+        algorithm: 'Ed25519' as const,
+        keyId: options.key.keyId,
+        publicKey: options.key.publicKeyPem,
+        messageFormat: `${CHECKPOINT_VERSION}|<seq>|<hash>|<signedAt>`,
+        items: page.items,
+        nextCursor: page.nextBeforeSeq === null ? null : encodeCursor(page.nextBeforeSeq),
+      };
+    },
+  );
+};

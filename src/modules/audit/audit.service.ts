@@ -1,0 +1,59 @@
+import { eq } from 'drizzle-orm';
+import type { Database } from '../../db/client.js';
+import type { CheckpointKey } from './audit.chain.js';
+import { auditCheckpoints } from './audit.table.js';
+import { verifyChain, type VerifyReport } from './audit.verify.js';
+import type { AuditContext, AuditWriter } from './audit.writer.js';
+
+export type VerificationResult = VerifyReport & { verifiedCheckpointSeq: number | null };
+
+/**
+ * Verifies the chain, then in one transaction marks the newest checkpoint it proved as verified
+ * (the next incremental run starts there) and records the verification itself in the audit log.
+ */
+export async function runVerification(options: {
+  database: Database;
+  writer: AuditWriter;
+  key: CheckpointKey;
+  context: AuditContext;
+  full?: boolean;
+  checkpoint?: { seq: number; hash: string };
+  via: 'api' | 'cli';
+}): Promise<VerificationResult> {
+  const report = await verifyChain({
+    database: options.database,
+    publicKey: options.key.publicKey,
+    keyId: options.key.keyId,
+    full: options.full,
+    checkpoint: options.checkpoint,
+  });
+  const verifiedCheckpointSeq = report.ok ? report.lastCheckpointSeq : null;
+  await options.writer.inTransaction(options.database.db, options.context, async (tx, record) => {
+    if (verifiedCheckpointSeq !== null) {
+      await tx
+        .update(auditCheckpoints)
+        .set({ verifiedAt: new Date(), verifiedBy: options.context.actor?.id ?? null })
+        .where(eq(auditCheckpoints.seq, verifiedCheckpointSeq));
+    }
+    await record([
+      {
+        action: 'audit.verify',
+        entityType: 'audit_log',
+        entityId: null,
+        outcome: report.ok ? 'success' : 'failure',
+        details: {
+          via: options.via,
+          mode: report.mode,
+          fromSeq: report.fromSeq,
+          headSeq: report.headSeq,
+          checked: report.checked,
+          firstBadSeq: report.firstBadSeq,
+          problem: report.problem?.kind ?? null,
+          externalCheckpointSeq: options.checkpoint?.seq ?? null,
+          verifiedCheckpointSeq,
+        },
+      },
+    ]);
+  });
+  return { ...report, verifiedCheckpointSeq };
+}
