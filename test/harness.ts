@@ -8,7 +8,6 @@ import { createDatabase, type Database } from '../src/db/client.js';
 import { migrate } from '../src/db/migrate.js';
 import { seedReference } from '../src/modules/reference/reference.seed.js';
 import { ephemeralSecrets, type Secrets } from '../src/secrets.js';
-import { TEMPLATE_DATABASE } from './global-setup.js';
 
 export interface TestDatabase {
   database: Database;
@@ -36,7 +35,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   const admin = new pg.Client({ connectionString: serverUrl });
   await admin.connect();
   try {
-    await admin.query(`CREATE DATABASE ${name} TEMPLATE ${TEMPLATE_DATABASE}`);
+    await admin.query(`CREATE DATABASE ${name} TEMPLATE ${inject('testTemplate')}`);
   } finally {
     await admin.end();
   }
