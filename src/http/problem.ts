@@ -74,7 +74,8 @@ export function problemFor(error: AppError, request: FastifyRequest, locale: Loc
     title: localizedTitle(error.status, locale),
     status: error.status,
     detail: localizedMessage(error.code, locale, error.params),
-    instance: request.url.split('?')[0] ?? '/',
+    // The route pattern, not the path: paths carry tokens and ids (/register/:token) that must not be echoed.
+    instance: request.routeOptions.url ?? request.url.split('?')[0] ?? '/',
     code: error.code,
     requestId: request.id,
     ...(error.errors ? { errors: error.errors } : {}),

@@ -66,6 +66,13 @@ export function createReadRecorder(options: { db: Db; writer: AuditWriter; maxBa
   return {
     record(context, event) {
       return new Promise<void>((resolve, reject) => {
+        // An entry that cannot be serialized fails alone, before it can spoil the batch it would join.
+        try {
+          JSON.stringify(event.details ?? {});
+        } catch (error) {
+          reject(error instanceof Error ? error : new Error(String(error)));
+          return;
+        }
         queue.push({
           entry: {
             context,
