@@ -23,7 +23,7 @@ export function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
   return { ...base, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'warn', ...env };
 }
 
-export async function startServer(env: Record<string, string>, timeoutMs = 60_000): Promise<ServerProcess> {
+export async function startServer(env: Record<string, string>, timeoutMs = 90_000): Promise<ServerProcess> {
   // Own process group: a forced stop must also reach the node process that tsx starts.
   const child = spawn(TSX, ['src/server.ts'], { env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const kill = (signal: NodeJS.Signals) => {

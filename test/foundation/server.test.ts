@@ -76,7 +76,8 @@ describe('graceful shutdown (in process)', () => {
       await closing;
       expect(res.status).toBe(200);
       expect(JSON.parse(res.body)).toEqual({ done: true });
-      expect(Date.now() - started).toBeLessThan(SLOW_MS + 2_000);
+      // Well under keepAliveTimeout (5 s): the idle and the finished connections were closed, not waited out.
+      expect(Date.now() - started).toBeLessThan(SLOW_MS + 3_000);
       expect(['ECONNREFUSED', 'ECONNRESET']).toContain(late);
       idle.destroy();
       busy.destroy();
