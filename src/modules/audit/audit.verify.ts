@@ -1,6 +1,6 @@
 import type { PGlite, Transaction } from '@electric-sql/pglite';
 import type { KeyObject } from 'node:crypto';
-import { hash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import pg from 'pg';
 import type { Database } from '../../db/client.js';
 import { CHAIN_VERSION, GENESIS_HASH, checkpointSignatureValid } from './audit.chain.js';
@@ -242,7 +242,9 @@ async function diagnose(query: RawQuery, seq: number, canonical: string): Promis
 const ROW_COLUMNS = `concat_ws(E'\\x1f', seq, prev_hash, hash, coalesce('v' || actor_id::text, 'n'), coalesce('v' || actor_role, 'n'), action, entity_type,
   coalesce('v' || entity_id, 'n'), outcome, coalesce('v' || request_id, 'n'), at), canonical`;
 
-const sha256 = (text: string): string => hash('sha256', text);
+// One-shot crypto.hash (Node ≥ 20.12) skips a Hash object per entry; createHash elsewhere.
+const sha256: (text: string) => string =
+  typeof crypto.hash === 'function' ? (text) => crypto.hash('sha256', text) : (text) => crypto.createHash('sha256').update(text).digest('hex');
 
 /**
  * Recomputes the hash chain in sequence order, in keyset batches inside one snapshot, and names the
