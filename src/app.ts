@@ -17,7 +17,7 @@ import { createReadRecorder, type ReadRecorder } from './modules/audit/audit.rea
 import { auditRoutes } from './modules/audit/audit.routes.js';
 import { createAuditWriter, type AuditWriter } from './modules/audit/audit.writer.js';
 import { serializeError } from './modules/audit/log-redaction.js';
-import { auditContextOf } from './modules/auth/audit-context.js';
+import { auditContext } from './modules/audit/audit.context.js';
 import { authRoutes } from './modules/auth/auth.routes.js';
 import { committeesRoutes } from './modules/committees/committees.routes.js';
 import { healthRoutes } from './modules/health/health.routes.js';
@@ -156,11 +156,10 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     accessTokenTtlSeconds: config.auth.accessTokenTtlSeconds,
     mfaRequiredForStaff: config.auth.staffMfa === 'required',
     // Every refusal is audited: route pattern, method, status and reason; never the token.
+    // Group-committed like reads, so a flood of refusals doesn't serialize on the chain head one by one.
     onDenied: async (request, status, reason) => {
-      await audit.inTransaction(database.db, auditContextOf(request), async (_tx, record) => {
-        const details = { route: request.routeOptions.url ?? 'unmatched', method: request.method, status, reason };
-        await record([{ action: 'access.denied', entityType: 'route', outcome: 'denied', details }]);
-      });
+      const details = { route: request.routeOptions.url ?? 'unmatched', method: request.method, status, reason };
+      await auditReads.record(auditContext(request), { action: 'access.denied', entityType: 'route', outcome: 'denied', details });
     },
   });
 
@@ -177,7 +176,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       lockoutSeconds: config.auth.loginLockoutSeconds,
       addressMaxFailures: config.auth.loginAddressMaxFailures,
     },
-    recordEvent: (context, event) => audit.inTransaction(database.db, context, (_tx, record) => record([event])),
+    recordEvent: (context, event) => auditReads.record(context, event),
   });
   await app.register(usersRoutes);
   await app.register(committeesRoutes);

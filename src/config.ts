@@ -7,7 +7,7 @@ import { z } from 'zod';
 const positiveInt = z.coerce.number().int().positive();
 
 const envSchema = z.object({
-  HOST: z.string().min(1).default('0.0.0.0'),
+  HOST: z.string().min(1).default('127.0.0.1'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   PUBLIC_BASE_URL: z.url().optional(),
   DATABASE_URL: z

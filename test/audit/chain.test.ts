@@ -58,6 +58,24 @@ describe('append-only in the database', () => {
     expect((await verifyQuietly()).ok).toBe(true);
   });
 
+  it.each([
+    ['UPDATE of the signed fields', "UPDATE audit_checkpoints SET hash = repeat('f', 64)"],
+    ['DELETE', 'DELETE FROM audit_checkpoints'],
+    ['TRUNCATE', 'TRUNCATE audit_checkpoints'],
+  ])('checkpoints: %s is refused', async (_op, statement) => {
+    const count = async () => (await queryRows<{ n: number }>(t.database.db, sql`select count(*)::int as n from audit_checkpoints`))[0]!.n;
+    const before = await count();
+    expect(before).toBeGreaterThan(0);
+    await expect(superuser(t, statement)).rejects.toThrow();
+    expect(await count()).toBe(before);
+    expect((await verifyQuietly()).ok).toBe(true);
+  });
+
+  it('checkpoints: marking one verified is allowed', async () => {
+    await superuser(t, 'UPDATE audit_checkpoints SET verified_at = now()');
+    expect((await verifyQuietly()).ok).toBe(true);
+  });
+
   it('the refusal names the operation', async () => {
     const error = await superuser(t, 'DELETE FROM audit_log WHERE seq = 1').then(
       () => null,
@@ -227,7 +245,7 @@ describe('checkpoints', () => {
     await tamper(t, ...statements);
     expect(await verifyQuietly()).toMatchObject({ ok: false, firstBadSeq: 30, problem: { kind: 'checkpoint_mismatch' } });
     // Re-pointing the stored checkpoint at the forged hash breaks its signature.
-    await superuser(t, `UPDATE audit_checkpoints SET hash = (SELECT hash FROM audit_log WHERE seq = 30) WHERE seq = 30`);
+    await tamper(t, `UPDATE audit_checkpoints SET hash = (SELECT hash FROM audit_log WHERE seq = 30) WHERE seq = 30`);
     expect(await verifyQuietly()).toMatchObject({ ok: false, firstBadSeq: 30, problem: { kind: 'bad_signature' } });
   });
 

@@ -11,11 +11,11 @@ export async function superuser(t: TestApp, ...statements: string[]): Promise<vo
 
 /** Tampers behind the application's back with the append-only triggers disabled, then turns them back on. */
 export async function tamper(t: TestApp, ...statements: string[]): Promise<void> {
-  await superuser(t, 'ALTER TABLE audit_log DISABLE TRIGGER USER');
+  await superuser(t, 'ALTER TABLE audit_log DISABLE TRIGGER USER', 'ALTER TABLE audit_checkpoints DISABLE TRIGGER USER');
   try {
     await superuser(t, ...statements);
   } finally {
-    await superuser(t, 'ALTER TABLE audit_log ENABLE TRIGGER USER');
+    await superuser(t, 'ALTER TABLE audit_log ENABLE TRIGGER USER', 'ALTER TABLE audit_checkpoints ENABLE TRIGGER USER');
   }
 }
 

@@ -16,10 +16,10 @@ function problemsOf(env: Record<string, string>): string[] {
 }
 
 describe('loadConfig', () => {
-  it('runs with no configuration at all: embedded database in ./data on port 3000', () => {
+  it('runs with no configuration at all: embedded database in ./data on localhost:3000', () => {
     const config = loadConfig({});
     expect(config.port).toBe(3000);
-    expect(config.host).toBe('0.0.0.0');
+    expect(config.host).toBe('127.0.0.1');
     expect(config.database).toEqual({ kind: 'pglite', dataDir: './data' });
     expect(config.trustProxy).toBe(false);
     expect(config.auth.staffMfa).toBe('required');

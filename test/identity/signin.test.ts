@@ -86,13 +86,13 @@ describe('POST /auth/login', () => {
     const other = await createUser(t, { role: 'ministry_staff' });
     const known: number[] = [];
     const unknown: number[] = [];
-    for (let i = 0; i < 3; i += 1) {
+    for (let i = 0; i < 5; i += 1) {
       known.push(await time(other.email));
       unknown.push(await time(`ghost${i}@example.test`));
     }
-    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[1]!;
-    // argon2id dominates both paths (tens of ms); a skipped hash would make the unknown path several times faster.
-    expect(median(unknown)).toBeGreaterThan(median(known) * 0.5);
+    // The fastest of several runs is what load on a shared machine disturbs least. argon2id (~20 ms and
+    // more) dominates both paths; a skipped hash would leave the unknown path a few ms of queries.
+    expect(Math.min(...unknown)).toBeGreaterThan(Math.min(...known) * 0.3);
   });
 
   it('refuses a disabled account with the same answer as a wrong password', async () => {

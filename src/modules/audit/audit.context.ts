@@ -2,8 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import type { AuditContext } from './audit.writer.js';
 
 /** Who is acting and from where, for the audit entries a request writes. */
-export function auditContext(request: FastifyRequest): AuditContext {
-  const actor = request.actor;
+export function auditContext(request: FastifyRequest, actor: { id: string; role: string } | null = request.actor): AuditContext {
   return {
     actor: actor ? { id: actor.id, role: actor.role } : null,
     requestId: request.id,

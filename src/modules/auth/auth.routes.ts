@@ -2,7 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ROLES } from '../../access/roles.js';
-import { auditContextOf } from './audit-context.js';
+import { auditContext } from '../audit/audit.context.js';
 import { confirmMfa, enrollMfa, login, logout, me, refresh, type AuthDeps } from './auth.service.js';
 
 const tags = ['auth'];
@@ -55,7 +55,7 @@ export const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (app, opt
         response: { 200: sessionSchema },
       },
     },
-    async (request) => login({ deps, input: request.body, context: auditContextOf(request, null) }),
+    async (request) => login({ deps, input: request.body, context: auditContext(request, null) }),
   );
 
   r.post(
@@ -69,7 +69,7 @@ export const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (app, opt
         response: { 200: sessionSchema },
       },
     },
-    async (request) => refresh({ deps, refreshToken: request.body.refreshToken, context: auditContextOf(request, null) }),
+    async (request) => refresh({ deps, refreshToken: request.body.refreshToken, context: auditContext(request, null) }),
   );
 
   r.post(
@@ -89,7 +89,7 @@ export const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (app, opt
         actor: request.actor!,
         sessionId: request.user.sid,
         refreshToken: request.body?.refreshToken,
-        context: auditContextOf(request),
+        context: auditContext(request),
       });
       return reply.code(204).send(null);
     },
@@ -128,7 +128,7 @@ export const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (app, opt
         response: { 200: z.object({ secret: z.string(), otpauthUri: z.string() }) },
       },
     },
-    async (request) => enrollMfa({ deps, actor: request.actor!, context: auditContextOf(request) }),
+    async (request) => enrollMfa({ deps, actor: request.actor!, context: auditContext(request) }),
   );
 
   r.post(
@@ -142,6 +142,6 @@ export const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (app, opt
         response: { 200: z.object({ recoveryCodes: z.array(z.string()) }) },
       },
     },
-    async (request) => confirmMfa({ deps, actor: request.actor!, code: request.body.code, context: auditContextOf(request) }),
+    async (request) => confirmMfa({ deps, actor: request.actor!, code: request.body.code, context: auditContext(request) }),
   );
 };

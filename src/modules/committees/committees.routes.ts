@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { auditContextOf } from '../auth/audit-context.js';
+import { auditContext } from '../audit/audit.context.js';
 import { createCommittee, getCommittee, listCommittees, putMember, removeMember } from './committees.service.js';
 
 const manage = { permission: 'committees:manage' } as const;
@@ -27,7 +27,7 @@ export const committeesRoutes: FastifyPluginAsync = async (app) => {
         response: { 201: committeeSchema },
       },
     },
-    async (request, reply) => reply.code(201).send(await createCommittee({ db, audit: app.audit, context: auditContextOf(request), input: request.body })),
+    async (request, reply) => reply.code(201).send(await createCommittee({ db, audit: app.audit, context: auditContext(request), input: request.body })),
   );
 
   r.get(
@@ -70,7 +70,7 @@ export const committeesRoutes: FastifyPluginAsync = async (app) => {
       const { created, member } = await putMember({
         db,
         audit: app.audit,
-        context: auditContextOf(request),
+        context: auditContext(request),
         committeeId: request.params.id,
         userId: request.params.userId,
         chair: request.body.chair,
@@ -83,7 +83,7 @@ export const committeesRoutes: FastifyPluginAsync = async (app) => {
     '/committees/:id/members/:userId',
     { config: manage, schema: { tags, summary: 'Remove a committee member (admin)', params: memberParams, response: { 204: z.null() } } },
     async (request, reply) => {
-      await removeMember({ db, audit: app.audit, context: auditContextOf(request), committeeId: request.params.id, userId: request.params.userId });
+      await removeMember({ db, audit: app.audit, context: auditContext(request), committeeId: request.params.id, userId: request.params.userId });
       return reply.code(204).send(null);
     },
   );

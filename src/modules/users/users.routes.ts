@@ -2,7 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { preconditionFailed, preconditionRequired } from '../../http/errors.js';
-import { auditContextOf } from '../auth/audit-context.js';
+import { auditContext } from '../audit/audit.context.js';
 import { createUserBody, idParams, listUsersQuery, updateUserBody, userSchema } from './users.schemas.js';
 import { createStaffUser, getUser, listUsers, parseIfMatch, updateUser } from './users.service.js';
 
@@ -20,7 +20,7 @@ export const usersRoutes: FastifyPluginAsync = async (app) => {
       const user = await createStaffUser({
         db,
         audit: app.audit,
-        context: auditContextOf(request),
+        context: auditContext(request),
         input: { ...request.body, ministry: request.body.ministry ?? null },
       });
       return reply.code(201).header('etag', `"${user.version}"`).send(user);
@@ -70,7 +70,7 @@ export const usersRoutes: FastifyPluginAsync = async (app) => {
       const user = await updateUser({
         db,
         audit: app.audit,
-        context: auditContextOf(request),
+        context: auditContext(request),
         actor: request.actor!,
         id: request.params.id,
         expectedVersion,
