@@ -104,7 +104,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     routePrefix: '/docs',
     staticCSP: true,
     // Without TLS (a LAN address) upgrade-insecure-requests would send the page's own assets to https: a blank page.
-    transformStaticCSP: (header) => header.replace(/\s*upgrade-insecure-requests;?/, ''),
+    // swagger-ui sets a few inline styles at run time; scripts stay 'self' only.
+    transformStaticCSP: (header) =>
+      header.replace(/\s*upgrade-insecure-requests;?/, '').replace(/style-src [^;]*/, "style-src 'self' 'unsafe-inline'"),
     uiConfig: { docExpansion: 'list', deepLinking: true },
   });
   await app.register(helmet, {

@@ -51,6 +51,13 @@ describe('POST /auth/login', () => {
     expect(all.some((r) => r.tokenHash === session.refreshToken)).toBe(false);
   });
 
+  it('records a successful sign-in with the user as its actor', async () => {
+    const session = await signIn(t, member);
+    const entry = (await auditEntries(t, 'auth.login')).filter((e) => e.outcome === 'success').at(-1);
+    expect(entry).toMatchObject({ actor: { id: member.id, role: 'committee_member' }, entityId: member.id });
+    expect(entry?.raw).not.toContain(session.refreshToken);
+  });
+
   it('matches the email case-insensitively', async () => {
     const res = await login({ email: `  ${member.email.toUpperCase()}`, password: member.password });
     expect(res.statusCode).toBe(200);

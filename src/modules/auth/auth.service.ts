@@ -139,7 +139,11 @@ export async function login(args: { deps: AuthDeps; input: LoginInput; context: 
       if (throttled.withFailures.includes(keys.account)) await clearFailures(db, keys.account);
       return issueRefreshToken(db, { userId: user.id, mfa, ttlSeconds: deps.refreshTokenTtlSeconds, familyId });
     })(),
-    deps.recordEvent(context, { action: 'auth.login', entityType: 'user', entityId: user.id, details: { secondFactor, sessionId: familyId } }),
+    // Signed in: the entry names the user as its actor (the request had none yet).
+    deps.recordEvent(
+      { ...context, actor: { id: user.id, role: user.role } },
+      { action: 'auth.login', entityType: 'user', entityId: user.id, details: { secondFactor, sessionId: familyId } },
+    ),
   ]);
   return {
     accessToken: deps.signAccessToken({ sub: user.id, typ: 'access', mfa, sid: issued.familyId }),
