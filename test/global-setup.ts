@@ -3,6 +3,7 @@ import pg from 'pg';
 import { createDatabase } from '../src/db/client.js';
 import { migrate } from '../src/db/migrate.js';
 import { seedReference } from '../src/modules/reference/reference.seed.js';
+import { withDatabaseName } from '../src/db/url.js';
 
 /**
  * The migrated, seeded database every test file clones (CREATE DATABASE … TEMPLATE). One per run
@@ -30,11 +31,6 @@ async function dockerAvailable(): Promise<boolean> {
   }
 }
 
-function withDatabase(url: string, name: string): string {
-  const u = new URL(url);
-  u.pathname = `/${name}`;
-  return u.toString();
-}
 
 function pidAlive(pid: number): boolean {
   try {
@@ -59,7 +55,7 @@ async function prepareTemplate(serverUrl: string, template: string): Promise<voi
   } finally {
     await admin.end();
   }
-  const database = createDatabase({ kind: 'pg', url: withDatabase(serverUrl, template), poolMax: 1, statementTimeoutMs: 60_000 });
+  const database = createDatabase({ kind: 'pg', url: withDatabaseName(serverUrl, template), poolMax: 1, statementTimeoutMs: 60_000 });
   try {
     await migrate(database);
     await seedReference(database.db);

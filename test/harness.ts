@@ -8,6 +8,7 @@ import { createDatabase, type Database } from '../src/db/client.js';
 import { migrate } from '../src/db/migrate.js';
 import { seedReference } from '../src/modules/reference/reference.seed.js';
 import { ephemeralSecrets, type Secrets } from '../src/secrets.js';
+import { withDatabaseName } from '../src/db/url.js';
 
 export interface TestDatabase {
   database: Database;
@@ -16,11 +17,6 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-function withDatabase(url: string, name: string): string {
-  const u = new URL(url);
-  u.pathname = `/${name}`;
-  return u.toString();
-}
 
 /** A fresh database: cloned from the migrated template on a server, or a migrated in-memory PGlite. */
 export async function createTestDatabase(): Promise<TestDatabase> {
@@ -39,7 +35,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   } finally {
     await admin.end();
   }
-  const url = withDatabase(serverUrl, name);
+  const url = withDatabaseName(serverUrl, name);
   const database = createDatabase({ kind: 'pg', url, poolMax: 20, statementTimeoutMs: 30_000 });
   return {
     database,

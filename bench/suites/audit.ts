@@ -16,16 +16,12 @@ import { checkpointHook } from '../../src/modules/audit/audit.checkpoints.js';
 import { verifyChain } from '../../src/modules/audit/audit.verify.js';
 import { createAuditWriter, type AuditContext } from '../../src/modules/audit/audit.writer.js';
 import type { BenchRow, BenchSuite } from '../types.js';
+import { withDatabaseName } from '../../src/db/url.js';
 
 const ENTRIES = Number(process.env.BENCH_AUDIT_ENTRIES ?? 1_000_000);
 const WRITE_SECONDS = Number(process.env.BENCH_AUDIT_WRITE_SECONDS ?? 5);
 const INSERT_BATCH = 10_000;
 
-function withDatabase(url: string, name: string): string {
-  const u = new URL(url);
-  u.pathname = `/${name}`;
-  return u.toString();
-}
 
 async function admin<T>(serverUrl: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: serverUrl });
@@ -42,7 +38,7 @@ async function freshDatabase(serverUrl: string, name: string, poolMax: number): 
     await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     await c.query(`CREATE DATABASE ${name}`);
   });
-  const url = withDatabase(serverUrl, name);
+  const url = withDatabaseName(serverUrl, name);
   const database = createDatabase({ kind: 'pg', url, poolMax, statementTimeoutMs: 600_000 });
   await migrate(database);
   return {

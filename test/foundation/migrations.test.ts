@@ -10,17 +10,13 @@ import { isMigrated, migrate, MIGRATIONS_FOLDER } from '../../src/db/migrate.js'
 import * as schema from '../../src/db/schema.js';
 import { ephemeralSecrets } from '../../src/secrets.js';
 import { testConfig } from '../harness.js';
+import { withDatabaseName } from '../../src/db/url.js';
 
 interface Target {
   name: string;
   open(): Promise<{ database: Database; drop(): Promise<void> }>;
 }
 
-function withDatabase(url: string, name: string): string {
-  const u = new URL(url);
-  u.pathname = `/${name}`;
-  return u.toString();
-}
 
 async function onServer(serverUrl: string, statement: string): Promise<void> {
   const admin = new pg.Client({ connectionString: serverUrl });
@@ -37,7 +33,7 @@ function emptyServerDatabase(serverUrl: string): Target['open'] {
   return async () => {
     const name = `m_${process.pid}_${randomBytes(4).toString('hex')}`;
     await onServer(serverUrl, `CREATE DATABASE ${name} TEMPLATE template0`);
-    const database = createDatabase({ kind: 'pg', url: withDatabase(serverUrl, name), poolMax: 4, statementTimeoutMs: 30_000 });
+    const database = createDatabase({ kind: 'pg', url: withDatabaseName(serverUrl, name), poolMax: 4, statementTimeoutMs: 30_000 });
     return {
       database,
       async drop() {
