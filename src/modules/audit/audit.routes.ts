@@ -31,7 +31,7 @@ const cursor = z.string().min(1).max(100).optional().describe('nextCursor of the
 const limit = z.coerce.number().int().min(1).max(200).default(50);
 
 const fieldChange = z.object({ before: z.unknown().optional(), after: z.unknown().optional() });
-const auditItem = z.object({
+export const auditItem = z.object({
   seq: z.number().int(),
   at: z.string(),
   actor: z.object({ id: z.string(), role: z.string() }).nullable(),

@@ -1,0 +1,36 @@
+import { index, integer, pgEnum, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { ministries } from '../reference/reference.table.js';
+import { committees, users } from '../users/users.table.js';
+import { CASE_CHANNELS, CASE_STATUSES } from './applications.state.js';
+
+export const caseStatusEnum = pgEnum('case_status', CASE_STATUSES);
+export const caseChannelEnum = pgEnum('case_channel', CASE_CHANNELS);
+
+/**
+ * A case: one officer's application to one ministry. The applicant's personal data, documents,
+ * interviews and decisions hang off it (intake and committee modules).
+ */
+export const applications = pgTable(
+  'applications',
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    /** Human reference: MOI-2025-000123 / MOD-…. */
+    reference: text().notNull().unique(),
+    ministry: text()
+      .notNull()
+      .references(() => ministries.code),
+    status: caseStatusEnum().notNull().default('submitted'),
+    channel: caseChannelEnum().notNull(),
+    /** The applicant's own account (null for walk-ins and imports until they claim it). */
+    applicantUserId: uuid().references(() => users.id),
+    committeeId: uuid().references(() => committees.id),
+    version: integer().notNull().default(1),
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index('applications_ministry_status_idx').on(t.ministry, t.status),
+    index('applications_applicant_idx').on(t.applicantUserId),
+    index('applications_committee_idx').on(t.committeeId),
+  ],
+);
