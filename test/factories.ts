@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { Role } from '../src/access/roles.js';
 import { hashPassword } from '../src/modules/users/password.js';
-import { committeeMembers, committees, users } from '../src/modules/users/users.table.js';
+import { committeeMembers, committees, refreshTokens, users } from '../src/modules/users/users.table.js';
 import type { TestApp } from './harness.js';
 
 export interface TestUser {
@@ -32,9 +32,17 @@ export async function createUser(
   return { id: row!.id, email, password, role: options.role, ministry };
 }
 
-/** A valid access token for `user`, signed as the login endpoint signs it (second factor done). */
-export function tokenFor(t: TestApp, user: { id: string }, claims: { mfa?: boolean } = {}): string {
-  return t.app.jwt.sign({ sub: user.id, typ: 'access', mfa: claims.mfa ?? true });
+/**
+ * A valid access token for `user`, as the login endpoint issues it (second factor done unless told
+ * otherwise): a session (refresh-token family) is stored, and the token names it.
+ */
+export async function tokenFor(t: TestApp, user: { id: string }, claims: { mfa?: boolean } = {}): Promise<string> {
+  const mfa = claims.mfa ?? true;
+  const [session] = await t.database.db
+    .insert(refreshTokens)
+    .values({ familyId: randomUUID(), userId: user.id, tokenHash: randomBytes(32).toString('hex'), expiresAt: new Date(Date.now() + 3_600_000), mfa })
+    .returning({ familyId: refreshTokens.familyId });
+  return t.app.jwt.sign({ sub: user.id, typ: 'access', mfa, sid: session!.familyId });
 }
 
 export function bearer(token: string): { authorization: string } {

@@ -30,10 +30,10 @@ export interface AccessClaims {
   /** Second factor verified at sign-in, or not required. */
   mfa: boolean;
   /**
-   * The refresh-token family (sign-in session) this token belongs to. When present, the token dies
-   * with its family: logout and refresh-token reuse end it at once, not at expiry.
+   * The refresh-token family (sign-in session) this token belongs to. The token dies with its
+   * family: logout and refresh-token reuse end it at once, not at expiry.
    */
-  sid?: string;
+  sid: string;
 }
 
 /** A registered route and the permission it declares (undefined = none: refused by the tests). */
@@ -83,7 +83,7 @@ export const authPlugin = fp<AuthOptions>(async (app: FastifyInstance, options) 
       algorithms: [JWT_ALGORITHM],
       allowedIss: JWT_ISSUER,
       allowedAud: JWT_AUDIENCE,
-      requiredClaims: ['exp', 'iat', 'sub', 'aud', 'iss', 'typ'],
+      requiredClaims: ['exp', 'iat', 'sub', 'aud', 'iss', 'typ', 'sid'],
       cache: false,
     },
   });
@@ -135,10 +135,8 @@ async function authenticate(request: FastifyRequest, options: AuthOptions): Prom
   }
   const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
   if (claims.typ !== 'access' || typeof claims.sub !== 'string' || !uuid.test(claims.sub)) return null;
-  if (claims.sid !== undefined && (typeof claims.sid !== 'string' || !uuid.test(claims.sid))) return null;
-  const sessionLive = claims.sid
-    ? sql<boolean>`exists (select 1 from refresh_tokens rt where rt.family_id = ${claims.sid} and rt.user_id = users.id and rt.revoked_at is null)`
-    : sql<boolean>`true`;
+  if (typeof claims.sid !== 'string' || !uuid.test(claims.sid)) return null;
+  const sessionLive = sql<boolean>`exists (select 1 from refresh_tokens rt where rt.family_id = ${claims.sid} and rt.user_id = users.id and rt.revoked_at is null)`;
   const [user] = await options.db
     .select({
       id: users.id,

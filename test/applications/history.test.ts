@@ -38,7 +38,7 @@ beforeAll(async () => {
     auditorDefense: await createUser(t, { role: 'auditor', ministry: 'defense' }),
     admin: await createUser(t, { role: 'admin' }),
   };
-  for (const [name, user] of Object.entries(users)) tokens[name] = tokenFor(t, user);
+  for (const [name, user] of Object.entries(users)) tokens[name] = await tokenFor(t, user);
 
   const [created] = await t.database.db
     .insert(applications)

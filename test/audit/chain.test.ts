@@ -14,7 +14,7 @@ let auditor: Record<string, string>;
 
 beforeAll(async () => {
   t = await createTestApp({ AUDIT_CHECKPOINT_EVERY: '10', AUDIT_CHECKPOINT_MINUTES: '1440' });
-  auditor = bearer(tokenFor(t, await createUser(t, { role: 'auditor' })));
+  auditor = bearer(await tokenFor(t, await createUser(t, { role: 'auditor' })));
   await appendEntries(t, 35);
 });
 afterAll(() => t.close());

@@ -92,7 +92,7 @@ describe('logs and problem documents stay clean', () => {
     const routes = routeTable();
     expect(routes.length).toBeGreaterThan(10);
     const tokens: Record<string, string>[] = [{ authorization: `Bearer ${TOKEN}` }, { authorization: `Basic ${Buffer.from(`x:${PASSWORD}`).toString('base64')}` }];
-    for (const role of ROLES) tokens.push(bearer(tokenFor(t, await createUser(t, { role }))));
+    for (const role of ROLES) tokens.push(bearer(await tokenFor(t, await createUser(t, { role }))));
     for (const route of routes) {
       for (const headers of tokens) {
         for (const paramValue of [NATIONAL_ID, TOKEN, PASSWORD]) await hit(route, paramValue, headers);

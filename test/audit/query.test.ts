@@ -25,8 +25,8 @@ interface PageBody {
 beforeAll(async () => {
   t = await createTestApp();
   auditor = await createUser(t, { role: 'auditor' });
-  auditorAuth = bearer(tokenFor(t, auditor));
-  scopedAuth = bearer(tokenFor(t, await createUser(t, { role: 'auditor', ministry: 'interior' })));
+  auditorAuth = bearer(await tokenFor(t, auditor));
+  scopedAuth = bearer(await tokenFor(t, await createUser(t, { role: 'auditor', ministry: 'interior' })));
   startedAt = new Date().toISOString();
   const staff = { actor: { id: staffId, role: 'ministry_staff' }, requestId: 'req-staff', clientAddress: '198.51.100.7' };
   const member = { actor: { id: memberId, role: 'committee_member' }, requestId: 'req-member', clientAddress: '198.51.100.8' };
@@ -161,7 +161,7 @@ describe('who may read the audit log', () => {
   it.each(['committee_member', 'ministry_staff', 'admin', 'applicant'] satisfies Role[])('%s gets 403 on every audit route', async (role) => {
     const user = await createUser(t, { role });
     for (const url of routes) {
-      const res = await get(url, bearer(tokenFor(t, user)));
+      const res = await get(url, bearer(await tokenFor(t, user)));
       expect(res.statusCode, url).toBe(403);
       expect(res.headers['content-type']).toContain('application/problem+json');
     }

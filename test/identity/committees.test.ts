@@ -8,7 +8,7 @@ let auth: { authorization: string };
 beforeAll(async () => {
   t = await createTestApp();
   const admin = await createUser(t, { role: 'admin' });
-  auth = bearer(tokenFor(t, admin));
+  auth = bearer(await tokenFor(t, admin));
 });
 afterAll(() => t.close());
 
@@ -75,7 +75,7 @@ describe('membership', () => {
 
     const view = (await t.app.inject({ method: 'GET', url: `/committees/${committee.id}`, headers: auth })).json<CommitteeBody>();
     expect(view.members).toEqual([expect.objectContaining({ userId: member.id, chair: true })]);
-    const me = await t.app.inject({ method: 'GET', url: '/me', headers: bearer(tokenFor(t, member)) });
+    const me = await t.app.inject({ method: 'GET', url: '/me', headers: bearer(await tokenFor(t, member)) });
     expect(me.json<{ committees: { id: string; chair: boolean }[] }>().committees).toEqual([expect.objectContaining({ id: committee.id, chair: true })]);
 
     const actions = (await auditEntries(t, 'committee.member_added')).concat(await auditEntries(t, 'committee.member_updated'));
@@ -112,7 +112,7 @@ describe('membership', () => {
   it('is closed to everyone but admins', async () => {
     for (const role of ['committee_member', 'ministry_staff', 'auditor', 'applicant'] as const) {
       const user = await createUser(t, { role, ministry: role === 'auditor' ? null : 'interior' });
-      const res = await t.app.inject({ method: 'PUT', url: `/committees/${committee.id}/members/${user.id}`, headers: bearer(tokenFor(t, user)), payload: { chair: true } });
+      const res = await t.app.inject({ method: 'PUT', url: `/committees/${committee.id}/members/${user.id}`, headers: bearer(await tokenFor(t, user)), payload: { chair: true } });
       expect(res.statusCode).toBe(403);
     }
   });

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PERMISSIONS, ROLE_PERMISSIONS, type Permission } from '../../src/access/permissions.js';
 import { ROLES, type Role } from '../../src/access/roles.js';
 import type { RouteEntry } from '../../src/http/auth.js';
-import { createUser, tokenFor } from '../factories.js';
+import { createUser, tokenFor, type TestUser } from '../factories.js';
 import { createTestApp, type TestApp } from '../harness.js';
 
 /**
@@ -72,13 +72,10 @@ describe('every route declares a permission', () => {
 
 describe('route × role matrix', () => {
   let t: TestApp;
-  const tokens = new Map<Role, string>();
+  const users = new Map<Role, TestUser>();
   beforeAll(async () => {
     t = await createTestApp();
-    for (const role of ROLES) {
-      const user = await createUser(t, { role, ministry: role === 'admin' || role === 'auditor' ? null : 'interior' });
-      tokens.set(role, tokenFor(t, user));
-    }
+    for (const role of ROLES) users.set(role, await createUser(t, { role, ministry: role === 'admin' || role === 'auditor' ? null : 'interior' }));
   });
   afterAll(() => t.close());
 
@@ -93,7 +90,8 @@ describe('route × role matrix', () => {
       if (permission === 'public' && anonymous.statusCode === 401) failures.push(`${route.method} ${route.url} is public but answered 401`);
 
       for (const role of ROLES) {
-        const res = await call(t, route, tokens.get(role));
+        // A fresh session per call: some routes (POST /auth/logout) end the session they are called with.
+        const res = await call(t, route, await tokenFor(t, users.get(role)!));
         const code = problemCode(res);
         const label = `${route.method} ${route.url} as ${role} → ${res.statusCode} ${code}`;
         if (res.statusCode >= 500) failures.push(`${label} (5xx)`);
@@ -114,13 +112,10 @@ describe('route × role matrix', () => {
 
 describe('route matrix with STAFF_MFA=required and no second factor', () => {
   let t: TestApp;
-  const tokens = new Map<Role, string>();
+  const users = new Map<Role, TestUser>();
   beforeAll(async () => {
     t = await createTestApp({ STAFF_MFA: 'required' });
-    for (const role of ROLES) {
-      const user = await createUser(t, { role, ministry: role === 'admin' || role === 'auditor' ? null : 'interior' });
-      tokens.set(role, tokenFor(t, user, { mfa: false }));
-    }
+    for (const role of ROLES) users.set(role, await createUser(t, { role, ministry: role === 'admin' || role === 'auditor' ? null : 'interior' }));
   });
   afterAll(() => t.close());
 
@@ -130,7 +125,7 @@ describe('route matrix with STAFF_MFA=required and no second factor', () => {
       const permission = declaredPermission(route);
       if (permission === 'public') continue;
       for (const role of ROLES) {
-        const res = await call(t, route, tokens.get(role));
+        const res = await call(t, route, await tokenFor(t, users.get(role)!, { mfa: false }));
         const code = problemCode(res);
         const label = `${route.method} ${route.url} as ${role} → ${res.statusCode} ${code}`;
         if (res.statusCode >= 500) failures.push(`${label} (5xx)`);

@@ -7,9 +7,13 @@ import { AUD, ISS, auditEntries, craftJwt, now } from './helpers.js';
 
 let t: TestApp;
 let admin: TestUser;
+/** A live session of the admin's, for crafted tokens. */
+let adminSid: string;
 beforeAll(async () => {
   t = await createTestApp();
   admin = await createUser(t, { role: 'admin' });
+  const token = await tokenFor(t, admin);
+  adminSid = (JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as { sid: string }).sid;
 });
 afterAll(() => t.close());
 
@@ -17,7 +21,7 @@ const get = (url: string, authorization?: string) =>
   t.app.inject({ method: 'GET', url, headers: authorization === undefined ? {} : { authorization } });
 
 function claims(overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  const base: Record<string, unknown> = { sub: admin.id, typ: 'access', mfa: true, iss: ISS, aud: AUD, iat: now(), exp: now() + 600 };
+  const base: Record<string, unknown> = { sub: admin.id, sid: adminSid, typ: 'access', mfa: true, iss: ISS, aud: AUD, iat: now(), exp: now() + 600 };
   for (const [key, value] of Object.entries(overrides)) {
     if (value === undefined) delete base[key];
     else base[key] = value;
@@ -44,6 +48,7 @@ describe('access tokens', () => {
     ['missing exp', () => craftJwt({ alg: 'HS256' }, claims({ exp: undefined }), t.secrets.jwtSecret)],
     ['missing iat', () => craftJwt({ alg: 'HS256' }, claims({ iat: undefined }), t.secrets.jwtSecret)],
     ['missing sub', () => craftJwt({ alg: 'HS256' }, claims({ sub: undefined }), t.secrets.jwtSecret)],
+    ['missing sid (no session)', () => craftJwt({ alg: 'HS256' }, claims({ sid: undefined }), t.secrets.jwtSecret)],
     ['missing typ', () => craftJwt({ alg: 'HS256' }, claims({ typ: undefined }), t.secrets.jwtSecret)],
     ['typ refresh', () => craftJwt({ alg: 'HS256' }, claims({ typ: 'refresh' }), t.secrets.jwtSecret)],
     ['sub not a uuid', () => craftJwt({ alg: 'HS256' }, claims({ sub: "1' or '1'='1" }), t.secrets.jwtSecret)],
@@ -64,7 +69,7 @@ describe('access tokens', () => {
   });
 
   it('answers 401, never 5xx, to garbage and fuzzed Authorization headers', async () => {
-    const valid = tokenFor(t, admin);
+    const valid = await tokenFor(t, admin);
     const [h, p, s] = valid.split('.') as [string, string, string];
     const headers = [
       '',
@@ -110,7 +115,7 @@ describe('access tokens', () => {
 
   it("refuses a disabled user's token on the very next request", async () => {
     const staff = await createUser(t, { role: 'admin' });
-    const token = tokenFor(t, staff);
+    const token = await tokenFor(t, staff);
     expect((await get('/users', `Bearer ${token}`)).statusCode).toBe(200);
     await t.database.db.update(users).set({ active: false }).where(eq(users.id, staff.id));
     expect((await get('/users', `Bearer ${token}`)).statusCode).toBe(401);
@@ -119,7 +124,7 @@ describe('access tokens', () => {
 
   it('applies a role change on the very next request', async () => {
     const other = await createUser(t, { role: 'admin' });
-    const token = tokenFor(t, other);
+    const token = await tokenFor(t, other);
     expect((await get('/users', `Bearer ${token}`)).statusCode).toBe(200);
     await t.database.db.update(users).set({ role: 'auditor', ministry: null }).where(eq(users.id, other.id));
     const res = await get('/users', `Bearer ${token}`);
@@ -131,7 +136,7 @@ describe('access tokens', () => {
     const token = craftJwt({ alg: 'HS256' }, claims({ aud: 'nope' }), t.secrets.jwtSecret);
     await get('/users', `Bearer ${token}`);
     const auditor = await createUser(t, { role: 'auditor' });
-    await get('/users', `Bearer ${tokenFor(t, auditor)}`);
+    await get('/users', `Bearer ${await tokenFor(t, auditor)}`);
     await get('/users');
     const denied = await auditEntries(t, 'access.denied');
     const reasons = denied.map((e) => e.details);

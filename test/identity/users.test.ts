@@ -12,7 +12,7 @@ let auth: { authorization: string };
 beforeAll(async () => {
   t = await createTestApp({ LOGIN_ADDRESS_MAX_FAILURES: '1000' });
   admin = await createUser(t, { role: 'admin' });
-  auth = bearer(tokenFor(t, admin));
+  auth = bearer(await tokenFor(t, admin));
 });
 afterAll(() => t.close());
 
@@ -175,7 +175,7 @@ describe('PATCH /users/:id', () => {
       expect(res.json<{ code: string }>().code).toBe('user.self_change_forbidden');
     }
     // Nobody but an admin reaches the endpoint at all, not even for themselves.
-    const own = await patch(staff.id, { role: 'admin' }, '1', bearer(tokenFor(t, staff)));
+    const own = await patch(staff.id, { role: 'admin' }, '1', bearer(await tokenFor(t, staff)));
     expect(own.statusCode).toBe(403);
     const [row] = await t.database.db.select({ role: users.role }).from(users).where(eq(users.id, staff.id));
     expect(row?.role).toBe('ministry_staff');
@@ -194,9 +194,10 @@ describe('last active admin', () => {
     try {
       const a = await createUser(solo, { role: 'admin' });
       const b = await createUser(solo, { role: 'admin' });
-      const disable = (actor: TestUser, target: TestUser) =>
-        solo.app.inject({ method: 'PATCH', url: `/users/${target.id}`, headers: { ...bearer(tokenFor(solo, actor)), 'if-match': '1' }, payload: { active: false } });
-      const results = await Promise.all([disable(a, b), disable(b, a)]);
+      const [tokenA, tokenB] = [await tokenFor(solo, a), await tokenFor(solo, b)];
+      const disable = (token: string, target: TestUser) =>
+        solo.app.inject({ method: 'PATCH', url: `/users/${target.id}`, headers: { ...bearer(token), 'if-match': '1' }, payload: { active: false } });
+      const results = await Promise.all([disable(tokenA, b), disable(tokenB, a)]);
       // The loser is refused either by the auth hook (already disabled: 401) or, when both got past it, by the
       // last-admin rule under the admin-row locks (409). Never both 200.
       const statuses = results.map((r) => r.statusCode).sort();
@@ -225,7 +226,7 @@ describe('last active admin', () => {
       const renamed = await updateUser({ db: solo.database.db, audit: solo.app.audit, context, actor: caller, id: only.id, expectedVersion: 1, patch: { name: 'Still here' } });
       expect(renamed.version).toBe(2);
       // And over HTTP the last admin can't remove themselves either.
-      const self = await solo.app.inject({ method: 'PATCH', url: `/users/${only.id}`, headers: { ...bearer(tokenFor(solo, only)), 'if-match': '2' }, payload: { active: false } });
+      const self = await solo.app.inject({ method: 'PATCH', url: `/users/${only.id}`, headers: { ...bearer(await tokenFor(solo, only)), 'if-match': '2' }, payload: { active: false } });
       expect(self.statusCode).toBe(403);
     } finally {
       await solo.close();
