@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { App } from '../../src/app.js';
 import { createTestApp, type TestApp } from '../harness.js';
+import type { ProblemDocument } from '../../src/http/problem.js';
 
 const BODY_LIMIT = 2048;
 const INTERNAL = 'db password=hunter2 at /srv/secret/path.ts';
@@ -46,16 +47,7 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-interface Problem {
-  type: string;
-  title: string;
-  status: number;
-  detail: string;
-  instance: string;
-  code: string;
-  requestId: string;
-  errors?: { path: string; message: string; code?: string }[];
-}
+type Problem = ProblemDocument;
 
 const valid = { name: 'Rami', age: 41, address: { city: 'Homs', zip: '12345' } };
 const arabic = /[\u0600-\u06FF]/;

@@ -71,18 +71,7 @@ async function checkMinistry(db: Db, role: Role, ministry: string | null): Promi
  */
 export async function findUserForSignIn(db: Db, login: { email: string }) {
   const [row] = await db
-    .select({
-      id: users.id,
-      email: users.email,
-      name: users.name,
-      role: users.role,
-      ministry: users.ministry,
-      active: users.active,
-      passwordHash: users.passwordHash,
-      mfaEnabled: users.mfaEnabled,
-      mfaSecret: users.mfaSecret,
-      mfaLastStep: users.mfaLastStep,
-    })
+    .select({ ...userColumns, passwordHash: users.passwordHash, mfaSecret: users.mfaSecret, mfaLastStep: users.mfaLastStep })
     .from(users)
     .where(sql`lower(${users.email}) = ${normalizeEmail(login.email)}`);
   return row ?? null;
