@@ -10,7 +10,8 @@
  * Prints one table and writes bench/results.json. Every child process is stopped and the bench
  * database dropped at the end, also on failure or Ctrl-C.
  */
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { ephemeralSecrets } from '../src/secrets.js';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -35,12 +36,12 @@ function positive(name: string, fallback: number): number {
 
 /** Fixed secrets for the service under test, also handed to suites (to sign tokens, check hashes). */
 function benchSecrets(): Record<string, string> {
-  const { privateKey } = generateKeyPairSync('ed25519');
+  const secrets = ephemeralSecrets();
   return {
-    JWT_SECRET: randomBytes(48).toString('base64url'),
-    AUDIT_HMAC_KEY: randomBytes(48).toString('base64url'),
-    AUDIT_SIGNING_KEY: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-    MFA_ENCRYPTION_KEY: randomBytes(48).toString('base64url'),
+    JWT_SECRET: secrets.jwtSecret,
+    AUDIT_HMAC_KEY: secrets.auditHmacKey,
+    AUDIT_SIGNING_KEY: secrets.auditSigningKey,
+    MFA_ENCRYPTION_KEY: secrets.mfaKey,
     ADMIN_EMAIL: 'bench-admin@example.test',
     ADMIN_PASSWORD: `bench-${randomBytes(12).toString('base64url')}`,
   };

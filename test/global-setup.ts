@@ -3,7 +3,7 @@ import pg from 'pg';
 import { createDatabase } from '../src/db/client.js';
 import { migrate } from '../src/db/migrate.js';
 import { seedReference } from '../src/modules/reference/reference.seed.js';
-import { withDatabaseName } from '../src/db/url.js';
+import { runOnServer, withDatabaseName } from '../src/db/server-admin.js';
 
 /**
  * The migrated, seeded database every test file clones (CREATE DATABASE … TEMPLATE). One per run
@@ -87,9 +87,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('testTemplate', template);
   return async () => {
     if (serverUrl && !stopContainer) {
-      const admin = new pg.Client({ connectionString: serverUrl });
-      await admin.connect();
-      await admin.query(`DROP DATABASE IF EXISTS ${template} WITH (FORCE)`).finally(() => admin.end());
+      await runOnServer(serverUrl, `DROP DATABASE IF EXISTS ${template} WITH (FORCE)`);
     }
     await stopContainer?.();
   };

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
-import pg from 'pg';
 import { inject } from 'vitest';
 import { buildApp, type App } from '../src/app.js';
 import { loadConfig, type Config } from '../src/config.js';
@@ -8,7 +7,7 @@ import { createDatabase, type Database } from '../src/db/client.js';
 import { migrate } from '../src/db/migrate.js';
 import { seedReference } from '../src/modules/reference/reference.seed.js';
 import { ephemeralSecrets, type Secrets } from '../src/secrets.js';
-import { withDatabaseName } from '../src/db/url.js';
+import { runOnServer, withDatabaseName } from '../src/db/server-admin.js';
 
 export interface TestDatabase {
   database: Database;
@@ -28,13 +27,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     return { database, url: undefined, drop: () => database.close() };
   }
   const name = `t_${process.pid}_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  try {
-    await admin.query(`CREATE DATABASE ${name} TEMPLATE ${inject('testTemplate')}`);
-  } finally {
-    await admin.end();
-  }
+  await runOnServer(serverUrl, `CREATE DATABASE ${name} TEMPLATE ${inject('testTemplate')}`);
   const url = withDatabaseName(serverUrl, name);
   const database = createDatabase({ kind: 'pg', url, poolMax: 20, statementTimeoutMs: 30_000 });
   return {
@@ -42,13 +35,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     url,
     async drop() {
       await database.close();
-      const c = new pg.Client({ connectionString: serverUrl });
-      await c.connect();
-      try {
-        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      } finally {
-        await c.end();
-      }
+      await runOnServer(serverUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     },
   };
 }

@@ -14,9 +14,9 @@ import { migrate } from '../../src/db/migrate.js';
 import { canonicalJson, chainHash, checkpointKey, GENESIS_HASH, type CanonicalEntry } from '../../src/modules/audit/audit.chain.js';
 import { checkpointHook } from '../../src/modules/audit/audit.checkpoints.js';
 import { verifyChain } from '../../src/modules/audit/audit.verify.js';
-import { createAuditWriter, type AuditContext } from '../../src/modules/audit/audit.writer.js';
+import { auditLogRow, createAuditWriter, type AuditContext } from '../../src/modules/audit/audit.writer.js';
 import type { BenchRow, BenchSuite } from '../types.js';
-import { withDatabaseName } from '../../src/db/url.js';
+import { withDatabaseName } from '../../src/db/server-admin.js';
 
 const ENTRIES = Number(process.env.BENCH_AUDIT_ENTRIES ?? 1_000_000);
 const WRITE_SECONDS = Number(process.env.BENCH_AUDIT_WRITE_SECONDS ?? 5);
@@ -113,20 +113,7 @@ export async function loadChain(url: string, count: number): Promise<string[]> {
         if (seq <= 10 && canonical !== canonicalJson(entry)) throw new Error('bench entry text is not canonical');
         const hash = chainHash(seq, prevHash, canonical);
         texts[seq - 1] = canonical;
-        rows.push({
-          seq,
-          at,
-          actor_id: entry.actor!.id,
-          actor_role: entry.actor!.role,
-          action: entry.action,
-          entity_type: entry.entityType,
-          entity_id: entry.entityId,
-          outcome: entry.outcome,
-          request_id: entry.requestId,
-          canonical,
-          prev_hash: prevHash,
-          hash,
-        });
+        rows.push(auditLogRow(entry, canonical, prevHash, hash));
         prevHash = hash;
       }
       await inflight;

@@ -2,7 +2,6 @@ import { is, sql } from 'drizzle-orm';
 import { readMigrationFiles } from 'drizzle-orm/migrator';
 import { getTableConfig, PgTable } from 'drizzle-orm/pg-core';
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { describe, expect, inject, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { createDatabase, queryRows, type Database } from '../../src/db/client.js';
@@ -10,7 +9,7 @@ import { isMigrated, migrate, MIGRATIONS_FOLDER } from '../../src/db/migrate.js'
 import * as schema from '../../src/db/schema.js';
 import { ephemeralSecrets } from '../../src/secrets.js';
 import { testConfig } from '../harness.js';
-import { withDatabaseName } from '../../src/db/url.js';
+import { runOnServer, withDatabaseName } from '../../src/db/server-admin.js';
 
 interface Target {
   name: string;
@@ -18,27 +17,18 @@ interface Target {
 }
 
 
-async function onServer(serverUrl: string, statement: string): Promise<void> {
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  try {
-    await admin.query(statement);
-  } finally {
-    await admin.end();
-  }
-}
 
 /** An empty database on the server (template0: nothing of ours in it), dropped afterwards. */
 function emptyServerDatabase(serverUrl: string): Target['open'] {
   return async () => {
     const name = `m_${process.pid}_${randomBytes(4).toString('hex')}`;
-    await onServer(serverUrl, `CREATE DATABASE ${name} TEMPLATE template0`);
+    await runOnServer(serverUrl, `CREATE DATABASE ${name} TEMPLATE template0`);
     const database = createDatabase({ kind: 'pg', url: withDatabaseName(serverUrl, name), poolMax: 4, statementTimeoutMs: 30_000 });
     return {
       database,
       async drop() {
         await database.close();
-        await onServer(serverUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+        await runOnServer(serverUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       },
     };
   };

@@ -68,6 +68,27 @@ function jsonSafe<T>(value: T): T {
   return JSON.parse(JSON.stringify(value ?? {})) as T;
 }
 
+/**
+ * An audit_log row under its column names (for json_populate_recordset): the hashed canonical text
+ * and the query columns copied from the same entry, which verify checks agree with it.
+ */
+export function auditLogRow(entry: CanonicalEntry, canonical: string, prevHash: string, hash: string): Record<string, string | number | null> {
+  return {
+    seq: entry.seq,
+    at: entry.at,
+    actor_id: entry.actor?.id ?? null,
+    actor_role: entry.actor?.role ?? null,
+    action: entry.action,
+    entity_type: entry.entityType,
+    entity_id: entry.entityId,
+    outcome: entry.outcome,
+    request_id: entry.requestId,
+    canonical,
+    prev_hash: prevHash,
+    hash,
+  };
+}
+
 export function createAuditWriter(options: AuditWriterOptions): AuditWriter {
   const writer: AuditWriter = {
     append(tx, context, events) {
@@ -104,20 +125,7 @@ export function createAuditWriter(options: AuditWriterOptions): AuditWriter {
         };
         const canonical = canonicalJson(entry);
         const hash = chainHash(seq, prevHash, canonical);
-        rows.push({
-          seq,
-          at,
-          actor_id: entry.actor?.id ?? null,
-          actor_role: entry.actor?.role ?? null,
-          action: entry.action,
-          entity_type: entry.entityType,
-          entity_id: entry.entityId,
-          outcome: entry.outcome,
-          request_id: entry.requestId,
-          canonical,
-          prev_hash: prevHash,
-          hash,
-        });
+        rows.push(auditLogRow(entry, canonical, prevHash, hash));
         appended.push({ seq, hash });
         prevHash = hash;
       }
