@@ -1,7 +1,7 @@
-import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import helmet from 'helmet';
 import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { randomUUID } from 'node:crypto';
 import type { Config } from './config.js';
@@ -110,7 +110,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       header.replace(/\s*upgrade-insecure-requests;?/, '').replace(/style-src [^;]*/, "style-src 'self' 'unsafe-inline'"),
     uiConfig: { docExpansion: 'list', deepLinking: true },
   });
-  await app.register(helmet, {
+  // helmet built once: its headers are the same on every response (@fastify/helmet rebuilds the
+  // middleware, parsing the policy again, on every request).
+  const securityHeaders = helmet({
     // The API itself serves JSON only; the docs page needs its own script and style sources.
     contentSecurityPolicy: {
       directives: {
@@ -124,6 +126,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     },
     strictTransportSecurity: { maxAge: 31_536_000, includeSubDomains: true },
     referrerPolicy: { policy: 'no-referrer' },
+  });
+  app.addHook('onRequest', (request, reply, done) => {
+    securityHeaders(request.raw, reply.raw, (error?: unknown) => done(error instanceof Error ? error : undefined));
   });
 
   // App plugins.
@@ -179,7 +184,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       lockoutSeconds: config.auth.loginLockoutSeconds,
       addressMaxFailures: config.auth.loginAddressMaxFailures,
     },
-    recordEvent: (context, event) => auditReads.record(context, event),
+    recordEvent: (context, event, rows) => auditReads.record(context, event, rows),
   });
   await app.register(usersRoutes);
   await app.register(committeesRoutes);

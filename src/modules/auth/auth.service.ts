@@ -1,17 +1,16 @@
 import { and, eq, isNull, or, lt, sql } from 'drizzle-orm';
-import { randomUUID } from 'node:crypto';
 import type { Role } from '../../access/roles.js';
 import type { Db } from '../../db/client.js';
 import type { AccessClaims, Actor } from '../../http/auth.js';
 import { conflict } from '../../http/errors.js';
-import type { AuditContext, AuditEvent, AuditWriter } from '../audit/audit.writer.js';
+import type { AuditContext, AuditEvent, AuditWriter, InsertWith } from '../audit/audit.writer.js';
 import { dummyPasswordHash, verifyPassword } from '../users/password.js';
-import { findUserForSignIn, normalizeEmail } from '../users/users.service.js';
+import { normalizeEmail, signInColumns, signInMatches } from '../users/users.service.js';
 import { committeeMembers, committees, mfaRecoveryCodes, refreshTokens, users } from '../users/users.table.js';
 import { accountLocked, invalidCredentials, invalidEnrolmentCode, invalidMfaCode, invalidRefreshToken, mfaCodeRequired } from './auth.errors.js';
 import { decryptSecret, encryptSecret, hashRecoveryCode, newRecoveryCodes, newTotpSecret, provisioningUri, verifyTotp } from './mfa.js';
-import { accountKey, addressKey, clearFailures, recordFailure, throttleState, type ThrottleSettings } from './throttle.js';
-import { hashRefreshToken, issueRefreshToken, revokeFamily } from './tokens.js';
+import { accountKey, addressKey, clearFailures, recordFailure, throttleColumns, type ThrottleSettings } from './throttle.js';
+import { hashRefreshToken, issueRefreshToken, newRefreshToken, revokeFamily } from './tokens.js';
 
 export interface AuthDeps {
   db: Db;
@@ -22,13 +21,15 @@ export interface AuthDeps {
   throttle: ThrottleSettings;
   signAccessToken: (claims: AccessClaims) => string;
   /**
-   * Records an event without changes through the audit group commit (resolves once committed).
-   * Successful sign-ins use it: a serialized chain commit per sign-in would cap sign-ins at the
-   * commit rate, well below the argon2id rate.
+   * Records an event without changes through the audit group commit (resolves once committed), with
+   * `rows` committed in the same statement. Successful sign-ins use it for their session: a
+   * serialized chain commit per sign-in would cap sign-ins at the commit rate, well below the
+   * argon2id rate.
    */
   recordEvent: (
     context: AuditContext,
     event: { action: string; entityType: string; entityId: string | null; outcome?: 'success' | 'denied'; details: Record<string, unknown> },
+    rows?: InsertWith[],
   ) => Promise<void>;
 }
 
@@ -56,6 +57,27 @@ export interface LoginInput {
 }
 
 /**
+ * The account a sign-in names (null when there is none) and the throttle state of its keys, in one
+ * statement; prepared, since every sign-in runs it.
+ */
+function buildSignInLookup(db: Db) {
+  return db
+    .select({ user: signInColumns, ...throttleColumns([sql.placeholder('accountKey'), sql.placeholder('addressKey')]) })
+    .from(sql`(select) as sign_in`)
+    .leftJoin(users, signInMatches(sql.placeholder('login')))
+    .prepare('sign_in_lookup');
+}
+const signInLookups = new WeakMap<Db, ReturnType<typeof buildSignInLookup>>();
+function signInLookup(db: Db): ReturnType<typeof buildSignInLookup> {
+  let lookup = signInLookups.get(db);
+  if (!lookup) {
+    lookup = buildSignInLookup(db);
+    signInLookups.set(db, lookup);
+  }
+  return lookup;
+}
+
+/**
  * Password sign-in. Locked keys answer 429 before any work; unknown emails are verified against a
  * dummy hash and counted like real ones, so neither the answer nor its timing says whether an
  * account exists. Accounts with a second factor also need a TOTP code or a recovery code.
@@ -66,8 +88,10 @@ export async function login(args: { deps: AuthDeps; input: LoginInput; context: 
   const login = normalizeEmail(input.email);
   const keys = { account: accountKey(login), address: addressKey(context.clientAddress ?? 'unknown') };
 
-  // Independent reads, one round trip's time: the locks, and the account the sign-in names.
-  const [throttled, user] = await Promise.all([throttleState(db, [keys.account, keys.address]), findUserForSignIn(db, { email: login })]);
+  // One round trip: the locks, and the account the sign-in names (if any).
+  const [throttled] = await signInLookup(db).execute({ login, accountKey: keys.account, addressKey: keys.address });
+  if (!throttled) throw new Error('sign-in lookup returned no row');
+  const { user } = throttled;
   const lockedFor = throttled.lockedForSeconds;
   if (lockedFor > 0) {
     // Group commit: hammering a locked account must not serialize the audit chain one attempt at a time.
@@ -131,20 +155,16 @@ export async function login(args: { deps: AuthDeps; input: LoginInput; context: 
   // Applicants' second factor is optional; staff without one get a token that only reaches enrolment.
   const mfa = user.role === 'applicant' || secondFactor !== null;
 
-  const familyId = randomUUID();
-  // The session's token and its audit entry are written side by side (one wait instead of two); the
-  // answer is sent only once both are committed, so no sign-in goes unrecorded.
-  const [issued] = await Promise.all([
-    (async () => {
-      if (throttled.withFailures.includes(keys.account)) await clearFailures(db, keys.account);
-      return issueRefreshToken(db, { userId: user.id, mfa, ttlSeconds: deps.refreshTokenTtlSeconds, familyId });
-    })(),
+  if (throttled.withFailures.includes(keys.account)) await clearFailures(db, keys.account);
+  // The session and its audit entry commit together, in the group commit: no session without its
+  // entry, no entry without its session, and the answer waits for both.
+  const issued = newRefreshToken({ userId: user.id, mfa, ttlSeconds: deps.refreshTokenTtlSeconds });
+  await deps.recordEvent(
     // Signed in: the entry names the user as its actor (the request had none yet).
-    deps.recordEvent(
-      { ...context, actor: { id: user.id, role: user.role } },
-      { action: 'auth.login', entityType: 'user', entityId: user.id, details: { secondFactor, sessionId: familyId } },
-    ),
-  ]);
+    { ...context, actor: { id: user.id, role: user.role } },
+    { action: 'auth.login', entityType: 'user', entityId: user.id, details: { secondFactor, sessionId: issued.familyId } },
+    [issued.row],
+  );
   return {
     accessToken: deps.signAccessToken({ sub: user.id, typ: 'access', mfa, sid: issued.familyId }),
     refreshToken: issued.refreshToken,

@@ -1,4 +1,4 @@
-import { inArray, sql } from 'drizzle-orm';
+import { sql, type Placeholder, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { queryRows } from '../../db/client.js';
 import { loginThrottle } from '../users/users.table.js';
@@ -19,24 +19,20 @@ export interface ThrottleSettings {
 export const accountKey = (login: string) => `account:${login.trim().toLowerCase()}`;
 export const addressKey = (ip: string) => `address:${ip}`;
 
-export interface ThrottleState {
-  /** Seconds until the longest lock among the keys ends; 0 when none is locked. */
-  lockedForSeconds: number;
-  /** Keys with failures on record (a successful sign-in clears the account's, and only writes when there is one). */
-  withFailures: string[];
-}
-
-export async function throttleState(db: Db, keys: string[]): Promise<ThrottleState> {
-  const rows = await db
-    .select({
-      key: loginThrottle.key,
-      remaining: sql<number>`greatest(0, extract(epoch from (${loginThrottle.lockedUntil} - now())))::float8`,
-    })
-    .from(loginThrottle)
-    .where(inArray(loginThrottle.key, keys));
+/**
+ * The throttle state of `keys` as columns of another select (sign-in reads it with the account, in
+ * one round trip): seconds until the longest lock among them ends (0 when none is locked), and the
+ * keys with failures on record (a successful sign-in clears the account's, and only writes when
+ * there is one).
+ */
+export function throttleColumns(keys: (string | Placeholder)[]): { lockedForSeconds: SQL<number>; withFailures: SQL<string[]> } {
+  const ofKeys = sql`${loginThrottle.key} in (${sql.join(
+    keys.map((key) => sql`${key}`),
+    sql`, `,
+  )})`;
   return {
-    lockedForSeconds: rows.reduce((longest, row) => Math.max(longest, Number(row.remaining ?? 0)), 0),
-    withFailures: rows.map((row) => row.key),
+    lockedForSeconds: sql`(select coalesce(max(greatest(0, extract(epoch from (${loginThrottle.lockedUntil} - now())))), 0)::float8 from ${loginThrottle} where ${ofKeys})`.mapWith(Number),
+    withFailures: sql<string[]>`(select coalesce(array_agg(${loginThrottle.key}), '{}') from ${loginThrottle} where ${ofKeys})`,
   };
 }
 

@@ -1,6 +1,7 @@
 import { and, eq, isNull } from 'drizzle-orm';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Db } from '../../db/client.js';
+import { insertWith, type InsertWith } from '../audit/audit.writer.js';
 import { refreshTokens } from '../users/users.table.js';
 
 /** Opaque refresh tokens: 32 random bytes; only their SHA-256 is stored. */
@@ -13,20 +14,32 @@ export interface IssuedRefreshToken {
   familyId: string;
 }
 
-/** Stores a new refresh token; without `familyId` it starts a new family (a new sign-in session). */
-export async function issueRefreshToken(
-  tx: Db,
-  input: { userId: string; mfa: boolean; ttlSeconds: number; familyId?: string },
-): Promise<IssuedRefreshToken> {
+export interface RefreshTokenInput {
+  userId: string;
+  mfa: boolean;
+  ttlSeconds: number;
+  /** Without it, the token starts a new family (a new sign-in session). */
+  familyId?: string;
+}
+
+/** A new refresh token and its row, not yet stored (a sign-in stores it with its audit entry). */
+export function newRefreshToken(input: RefreshTokenInput): IssuedRefreshToken & { row: InsertWith } {
   const refreshToken = randomBytes(32).toString('base64url');
   const familyId = input.familyId ?? randomUUID();
-  await tx.insert(refreshTokens).values({
+  const row = insertWith(refreshTokens, {
     familyId,
     userId: input.userId,
     tokenHash: hashRefreshToken(refreshToken),
     expiresAt: new Date(Date.now() + input.ttlSeconds * 1000),
     mfa: input.mfa,
   });
+  return { refreshToken, familyId, row };
+}
+
+/** Stores a new refresh token (a rotation, inside its transaction). */
+export async function issueRefreshToken(tx: Db, input: RefreshTokenInput): Promise<IssuedRefreshToken> {
+  const { refreshToken, familyId, row } = newRefreshToken(input);
+  await tx.insert(refreshTokens).values(row.values as typeof refreshTokens.$inferInsert);
   return { refreshToken, familyId };
 }
 

@@ -1,4 +1,4 @@
-import { and, asc, eq, ne, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, ne, sql, type Placeholder, type SQL } from 'drizzle-orm';
 import type { StaffRole, Role } from '../../access/roles.js';
 import type { Db } from '../../db/client.js';
 import type { Actor } from '../../http/auth.js';
@@ -69,12 +69,15 @@ async function checkMinistry(db: Db, role: Role, ministry: string | null): Promi
  * The account a sign-in names. Today by email; the intake module adds applicants' case reference
  * here (`{ reference }`), so the sign-in flow, throttling and timing stay one path.
  */
-export async function findUserForSignIn(db: Db, login: { email: string }) {
-  const [row] = await db
-    .select({ ...userColumns, passwordHash: users.passwordHash, mfaSecret: users.mfaSecret, mfaLastStep: users.mfaLastStep })
-    .from(users)
-    .where(sql`lower(${users.email}) = ${normalizeEmail(login.email)}`);
-  return row ?? null;
+/** What a sign-in needs of the account it names (auth.service reads it together with the throttle state). */
+export const signInColumns = { ...userColumns, passwordHash: users.passwordHash, mfaSecret: users.mfaSecret, mfaLastStep: users.mfaLastStep };
+
+/**
+ * The account a sign-in names: emails match case-insensitively (the unique index is on
+ * lower(email)). `login` is normalized (`normalizeEmail`), or a placeholder for one.
+ */
+export function signInMatches(login: string | Placeholder): SQL {
+  return sql`lower(${users.email}) = ${login}`;
 }
 
 export interface CreateStaffUserInput {
