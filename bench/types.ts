@@ -23,6 +23,8 @@ export interface LoadOptions {
   requests?: { method?: string; path: string; headers?: Record<string, string>; body?: string }[];
   connections?: number;
   seconds?: number;
+  /** Warm-up before the measured load (default from the runner: 1 s). */
+  warmupSeconds?: number;
 }
 
 export interface LoadResult {

@@ -153,7 +153,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     onAppended: checkpointHook({ key: signingKey, every: config.audit.checkpointEvery, minutes: config.audit.checkpointMinutes }),
   });
   app.decorate('audit', audit);
-  const auditReads = createReadRecorder({ db: database.db, writer: audit });
+  const auditReads = createReadRecorder({ db: database.db, writer: audit, spacingMs: config.audit.groupCommitSpacingMs });
   app.decorate('auditReads', auditReads);
   // preClose: onClose hooks run last-registered first, after the server's own database close.
   app.addHook('preClose', () => auditReads.flush());
@@ -184,7 +184,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       lockoutSeconds: config.auth.loginLockoutSeconds,
       addressMaxFailures: config.auth.loginAddressMaxFailures,
     },
-    recordEvent: (context, event, rows) => auditReads.record(context, event, rows),
+    groupCommit: auditReads,
   });
   await app.register(usersRoutes);
   await app.register(committeesRoutes);

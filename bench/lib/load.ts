@@ -52,7 +52,8 @@ export async function runLoad(options: LoadOptions, defaults: LoadDefaults): Pro
     ...(options.body !== undefined ? { body: options.body } : {}),
     ...(options.requests ? { requests: options.requests as autocannon.Request[] } : {}),
   };
-  if (defaults.warmupSeconds > 0) await run({ ...common, duration: defaults.warmupSeconds });
+  const warmupSeconds = options.warmupSeconds ?? defaults.warmupSeconds;
+  if (warmupSeconds > 0) await run({ ...common, duration: warmupSeconds });
   const result = await run({ ...common, duration: seconds, title: options.title });
   return {
     title: options.title,

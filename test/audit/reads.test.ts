@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
 import { checkpointKey } from '../../src/modules/audit/audit.chain.js';
+import { createReadRecorder } from '../../src/modules/audit/audit.reads.js';
 import { verifyChain } from '../../src/modules/audit/audit.verify.js';
 import { createTestApp, type TestApp } from '../harness.js';
 import { entryCount, headSeq, staffContext } from './helpers.js';
@@ -88,5 +89,36 @@ describe('reads are recorded by group commit', () => {
     } finally {
       await other.close();
     }
+  });
+
+  it('while entries are expected, a batch waits up to the spacing, so entries arriving meanwhile share one commit', async () => {
+    const recorder = createReadRecorder({ db: t.database.db, writer: t.app.audit, spacingMs: 400 });
+    const caseId = crypto.randomUUID();
+    const record = (expected?: ReturnType<typeof recorder.expect>) =>
+      recorder.record(staffContext(), { entityType: 'application', entityId: caseId }, expected ? { expected } : {});
+    const first = recorder.expect();
+    const second = recorder.expect();
+    await record(first); // the first batch starts at once
+    const landed = record(); // another is still expected: this batch waits for it
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const late = record(second); // 100 ms later, inside the spacing: joins the same batch
+    await Promise.all([landed, late]);
+    const rows = await readsOf(caseId);
+    expect(rows).toHaveLength(3);
+    expect(rows[1]!.at).toBe(rows[2]!.at);
+    expect(rows[0]!.at).not.toBe(rows[1]!.at);
+  });
+
+  it('when no entry is expected, batches start at once: a client recording one read after another is not slowed down', async () => {
+    const recorder = createReadRecorder({ db: t.database.db, writer: t.app.audit, spacingMs: 5_000 });
+    const caseId = crypto.randomUUID();
+    const started = performance.now();
+    for (let i = 0; i < 3; i++) await recorder.record(staffContext(), { entityType: 'application', entityId: caseId });
+    expect(performance.now() - started).toBeLessThan(2_500);
+    // An expectation released without an entry (a failed sign-in) does not hold batches back either.
+    recorder.expect().release();
+    await recorder.record(staffContext(), { entityType: 'application', entityId: caseId });
+    expect(performance.now() - started).toBeLessThan(2_500);
+    expect(await readsOf(caseId)).toHaveLength(4);
   });
 });

@@ -129,6 +129,26 @@ describe('POST /auth/login', () => {
       .where(eq(refreshTokens.tokenHash, createHash('sha256').update(session.refreshToken).digest('hex')));
     expect(entries.map((e) => e.details.sessionId)).toContain(row!.familyId);
   });
+
+  it('concurrent sign-ins on every path each get their own session, and none leaves the group commit waiting for it', async () => {
+    const disabled = await createUser(t, { role: 'ministry_staff', active: false });
+    const others = await Promise.all([1, 2, 3].map(() => createUser(t, { role: 'ministry_staff' })));
+    const attempts = [
+      ...others.map((u) => login({ email: u.email, password: u.password })),
+      login({ email: member.email, password: 'wrong password, long enough' }),
+      login({ email: 'nobody@example.test', password: 'whatever it is, long' }),
+      login({ email: disabled.email, password: disabled.password }),
+    ];
+    const answers = await Promise.all(attempts);
+    expect(answers.map((r) => r.statusCode)).toEqual([200, 200, 200, 401, 401, 401]);
+    const sessions = answers.slice(0, 3).map((r) => r.json<{ refreshToken: string }>().refreshToken);
+    expect(new Set(sessions).size).toBe(3);
+    // Each session was committed with its entry: it can be refreshed straight away.
+    for (const refreshToken of sessions) {
+      expect((await t.app.inject({ method: 'POST', url: '/auth/refresh', payload: { refreshToken } })).statusCode).toBe(200);
+    }
+    expect(t.app.auditReads.expecting()).toBe(0);
+  });
 });
 
 describe('POST /auth/refresh', () => {

@@ -43,6 +43,8 @@ describe('account lockout', () => {
     expect(lockouts.some((e) => e.entityId === user.id && e.details.scope === 'account')).toBe(true);
     const refused = (await auditEntries(t, 'auth.login')).filter((e) => e.details.reason === 'locked');
     expect(refused.at(-1)).toMatchObject({ entityId: user.id, outcome: 'denied' });
+    // Neither the failures nor the refusal left an announced entry behind in the group commit.
+    expect(t.app.auditReads.expecting()).toBe(0);
   });
 
   it('lets the account in again once the lock has expired, with a fresh count', async () => {

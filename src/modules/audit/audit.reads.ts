@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Db } from '../../db/client.js';
 import type { AuditContext, AuditEvent, AuditWriter, ContextualEvent, InsertWith } from './audit.writer.js';
 
@@ -12,12 +13,32 @@ export interface ReadEvent {
   details?: Record<string, unknown>;
 }
 
+/** An entry that will probably be recorded soon (see `ReadRecorder.expect`). */
+export interface ExpectedEntry {
+  /** No entry will come after all (idempotent; `record` releases it too). */
+  release(): void;
+}
+
+export interface RecordOptions {
+  /** Committed in the same statement as the entry, or not at all. */
+  rows?: InsertWith[];
+  /** The expectation this entry fulfils (released as the entry is enqueued). */
+  expected?: ExpectedEntry;
+}
+
 export interface ReadRecorder {
   /**
    * Resolves once the entry is committed in the chain; rejects if it could not be (the read must
-   * then fail too). `rows` commit in the same statement as the entry, or not at all.
+   * then fail too).
    */
-  record(context: AuditContext, event: ReadEvent, rows?: InsertWith[]): Promise<void>;
+  record(context: AuditContext, event: ReadEvent, options?: RecordOptions): Promise<void>;
+  /**
+   * Announces an entry that will come after some slow work (a sign-in verifying its password):
+   * while such entries are expected, a batch may wait for them (see `createReadRecorder`).
+   */
+  expect(): ExpectedEntry;
+  /** Entries announced and neither recorded nor released yet. */
+  expecting(): number;
   /** Waits for every entry already enqueued to be committed (or failed). */
   flush(): Promise<void>;
 }
@@ -35,11 +56,20 @@ interface Pending {
  * written, the next batch accumulates. So no read goes unrecorded, and a read costs a share of one
  * commit instead of a serialized commit of its own. A batch that fails is retried entry by entry,
  * so one bad entry or row fails alone.
+ *
+ * While other entries are expected (`expect`, e.g. sign-ins still verifying their password), a
+ * batch starts no sooner than `spacingMs` after the previous one, like PostgreSQL's commit_delay
+ * with commit_siblings: entries that arrive a few milliseconds apart then share a commit instead of
+ * each taking one. When none is expected, a batch starts at once, so a client reading one record
+ * after another is never slowed down.
  */
-export function createReadRecorder(options: { db: Db; writer: AuditWriter; maxBatch?: number }): ReadRecorder {
+export function createReadRecorder(options: { db: Db; writer: AuditWriter; maxBatch?: number; spacingMs?: number }): ReadRecorder {
   const maxBatch = options.maxBatch ?? 1_000;
+  const spacingMs = options.spacingMs ?? 0;
   let queue: Pending[] = [];
   let running: Promise<void> | null = null;
+  let lastBatchAt = Number.NEGATIVE_INFINITY;
+  let expected = 0;
 
   const commit = (batch: Pending[]) =>
     options.writer.commitEach(
@@ -50,6 +80,9 @@ export function createReadRecorder(options: { db: Db; writer: AuditWriter; maxBa
 
   async function drain(): Promise<void> {
     while (queue.length > 0) {
+      const wait = lastBatchAt + spacingMs - performance.now();
+      if (wait > 0 && expected > 0) await sleep(wait);
+      lastBatchAt = performance.now();
       const batch = queue.length <= maxBatch ? queue : queue.slice(0, maxBatch);
       queue = queue.length <= maxBatch ? [] : queue.slice(maxBatch);
       try {
@@ -82,7 +115,20 @@ export function createReadRecorder(options: { db: Db; writer: AuditWriter; maxBa
   }
 
   return {
-    record(context, event, rows = []) {
+    expect() {
+      expected += 1;
+      let released = false;
+      return {
+        release() {
+          if (released) return;
+          released = true;
+          expected -= 1;
+        },
+      };
+    },
+    expecting: () => expected,
+    record(context, event, options = {}) {
+      options.expected?.release();
       return new Promise<void>((resolve, reject) => {
         // An entry that cannot be serialized fails alone, before it can spoil the batch it would join.
         try {
@@ -102,7 +148,7 @@ export function createReadRecorder(options: { db: Db; writer: AuditWriter; maxBa
               details: event.details ?? {},
             },
           },
-          rows,
+          rows: options.rows ?? [],
           resolve,
           reject,
         });

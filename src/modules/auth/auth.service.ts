@@ -3,7 +3,8 @@ import type { Role } from '../../access/roles.js';
 import type { Db } from '../../db/client.js';
 import type { AccessClaims, Actor } from '../../http/auth.js';
 import { conflict } from '../../http/errors.js';
-import type { AuditContext, AuditEvent, AuditWriter, InsertWith } from '../audit/audit.writer.js';
+import type { ExpectedEntry, ReadRecorder } from '../audit/audit.reads.js';
+import type { AuditContext, AuditEvent, AuditWriter } from '../audit/audit.writer.js';
 import { dummyPasswordHash, verifyPassword } from '../users/password.js';
 import { normalizeEmail, signInColumns, signInMatches } from '../users/users.service.js';
 import { committeeMembers, committees, mfaRecoveryCodes, refreshTokens, users } from '../users/users.table.js';
@@ -21,16 +22,12 @@ export interface AuthDeps {
   throttle: ThrottleSettings;
   signAccessToken: (claims: AccessClaims) => string;
   /**
-   * Records an event without changes through the audit group commit (resolves once committed), with
-   * `rows` committed in the same statement. Successful sign-ins use it for their session: a
-   * serialized chain commit per sign-in would cap sign-ins at the commit rate, well below the
-   * argon2id rate.
+   * The audit group commit (`app.auditReads`). Successful sign-ins record their entry through it,
+   * with their session row in the same statement: a serialized chain commit per sign-in would cap
+   * sign-ins at the commit rate, well below the argon2id rate. Each sign-in announces its entry
+   * before hashing, so a batch may wait a moment for the sign-ins about to finish.
    */
-  recordEvent: (
-    context: AuditContext,
-    event: { action: string; entityType: string; entityId: string | null; outcome?: 'success' | 'denied'; details: Record<string, unknown> },
-    rows?: InsertWith[],
-  ) => Promise<void>;
+  groupCommit: Pick<ReadRecorder, 'record' | 'expect'>;
 }
 
 export interface SessionUser {
@@ -83,7 +80,16 @@ function signInLookup(db: Db): ReturnType<typeof buildSignInLookup> {
  * account exists. Accounts with a second factor also need a TOTP code or a recovery code.
  */
 export async function login(args: { deps: AuthDeps; input: LoginInput; context: AuditContext }): Promise<Session> {
-  const { deps, input, context } = args;
+  const expected = args.deps.groupCommit.expect();
+  try {
+    return await signIn({ ...args, expected });
+  } finally {
+    expected.release();
+  }
+}
+
+async function signIn(args: { deps: AuthDeps; input: LoginInput; context: AuditContext; expected: ExpectedEntry }): Promise<Session> {
+  const { deps, input, context, expected } = args;
   const { db, audit, throttle } = deps;
   const login = normalizeEmail(input.email);
   const keys = { account: accountKey(login), address: addressKey(context.clientAddress ?? 'unknown') };
@@ -95,13 +101,14 @@ export async function login(args: { deps: AuthDeps; input: LoginInput; context: 
   const lockedFor = throttled.lockedForSeconds;
   if (lockedFor > 0) {
     // Group commit: hammering a locked account must not serialize the audit chain one attempt at a time.
-    await deps.recordEvent(context, { action: 'auth.login', entityType: 'user', entityId: user?.id ?? null, outcome: 'denied', details: { reason: 'locked' } });
+    await deps.groupCommit.record(context, { action: 'auth.login', entityType: 'user', entityId: user?.id ?? null, outcome: 'denied', details: { reason: 'locked' } }, { expected });
     throw accountLocked(lockedFor);
   }
 
   const passwordOk = await verifyPassword(user?.passwordHash ?? (await dummyPasswordHash()), input.password);
 
   const fail = async (reason: string): Promise<never> => {
+    expected.release(); // recorded in its own transaction, not by the group commit
     await audit.inTransaction(db, context, async (tx, record) => {
       const account = await recordFailure(tx, keys.account, throttle.maxFailures, throttle);
       const address = await recordFailure(tx, keys.address, throttle.addressMaxFailures, throttle);
@@ -159,11 +166,11 @@ export async function login(args: { deps: AuthDeps; input: LoginInput; context: 
   // The session and its audit entry commit together, in the group commit: no session without its
   // entry, no entry without its session, and the answer waits for both.
   const issued = newRefreshToken({ userId: user.id, mfa, ttlSeconds: deps.refreshTokenTtlSeconds });
-  await deps.recordEvent(
+  await deps.groupCommit.record(
     // Signed in: the entry names the user as its actor (the request had none yet).
     { ...context, actor: { id: user.id, role: user.role } },
     { action: 'auth.login', entityType: 'user', entityId: user.id, details: { secondFactor, sessionId: issued.familyId } },
-    [issued.row],
+    { rows: [issued.row], expected },
   );
   return {
     accessToken: deps.signAccessToken({ sub: user.id, typ: 'access', mfa, sid: issued.familyId }),
