@@ -1,5 +1,6 @@
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pruneThrottle } from '../../src/modules/auth/throttle.js';
 import { loginThrottle } from '../../src/modules/users/users.table.js';
 import { createUser, type TestUser } from '../factories.js';
 import { createTestApp, type TestApp } from '../harness.js';
@@ -142,5 +143,28 @@ describe('behind a configured proxy (TRUST_PROXY)', () => {
     } finally {
       await proxied.close();
     }
+  });
+});
+
+describe('pruning login_throttle', () => {
+  it('removes rows that no longer count and keeps live counts and locks in force', async () => {
+    const tag = `prune-${Date.now()}`;
+    const key = (name: string) => `account:${tag}-${name}@example.test`;
+    await t.database.db.insert(loginThrottle).values([
+      { key: key('old-window'), failures: 2, windowStartedAt: sql`now() - interval '1 day'` },
+      { key: key('ended-lock'), failures: 3, windowStartedAt: sql`now() - interval '1 minute'`, lockedUntil: sql`now() - interval '1 second'` },
+      { key: key('live-count'), failures: 2, windowStartedAt: sql`now() - interval '1 minute'` },
+      { key: key('locked'), failures: 3, windowStartedAt: sql`now() - interval '1 day'`, lockedUntil: sql`now() + interval '5 minutes'` },
+    ]);
+    const removed = await pruneThrottle(t.database.db, { windowSeconds: 900 });
+    expect(removed).toBeGreaterThanOrEqual(2);
+    const left = await t.database.db
+      .select({ key: loginThrottle.key })
+      .from(loginThrottle)
+      .where(sql`${loginThrottle.key} like ${`account:${tag}-%`}`);
+    expect(left.map((r) => r.key).sort()).toEqual([key('live-count'), key('locked')].sort());
+    // The lock still in force still answers 429.
+    const res = await login(`${tag}-locked@example.test`, 'any password at all', freshAddress());
+    expect(res.statusCode).toBe(429);
   });
 });

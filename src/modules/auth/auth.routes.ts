@@ -4,6 +4,10 @@ import { z } from 'zod';
 import { ROLES } from '../../access/roles.js';
 import { auditContext } from '../audit/audit.context.js';
 import { confirmMfa, enrollMfa, login, logout, me, refresh, type AuthDeps } from './auth.service.js';
+import { pruneThrottle } from './throttle.js';
+
+/** How often rows of `login_throttle` that no longer count are removed. */
+const THROTTLE_PRUNE_INTERVAL_MS = 10 * 60_000;
 
 const tags = ['auth'];
 
@@ -40,6 +44,12 @@ export const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (app, opt
     audit: app.audit,
     signAccessToken: (claims) => app.jwt.sign(claims),
   };
+
+  const prune = setInterval(() => {
+    pruneThrottle(deps.db, deps.throttle).catch((err: unknown) => app.log.warn({ err }, 'pruning login_throttle failed'));
+  }, THROTTLE_PRUNE_INTERVAL_MS);
+  prune.unref();
+  app.addHook('onClose', () => clearInterval(prune));
 
   r.post(
     '/auth/login',

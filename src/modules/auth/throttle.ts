@@ -72,3 +72,19 @@ export async function recordFailure(db: Db, key: string, maxFailures: number, se
 export async function clearFailures(db: Db, key: string): Promise<void> {
   await db.delete(loginThrottle).where(sql`${loginThrottle.key} = ${key}`);
 }
+
+/**
+ * Removes rows that no longer count: no lock in force, and a window that has passed (or a lock that
+ * has ended, which restarts the count anyway). The app runs it periodically; without it every
+ * address and email ever tried would stay in the table.
+ */
+export async function pruneThrottle(db: Db, settings: Pick<ThrottleSettings, 'windowSeconds'>): Promise<number> {
+  const rows = await db
+    .delete(loginThrottle)
+    .where(
+      sql`coalesce(${loginThrottle.lockedUntil} <= now(), true)
+          and (${loginThrottle.windowStartedAt} <= now() - make_interval(secs => ${settings.windowSeconds}::int) or ${loginThrottle.lockedUntil} is not null)`,
+    )
+    .returning({ key: loginThrottle.key });
+  return rows.length;
+}
