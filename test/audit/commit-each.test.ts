@@ -65,6 +65,8 @@ describe('commitEach: entries and rows in one statement', () => {
     await expect(t.app.audit.commitEach(t.database.db, [], [sessionRow(userId).row])).rejects.toThrow(/there are none/);
     const bogus: InsertWith = { table: refreshTokens, values: { nope: 1 } };
     await expect(t.app.audit.commitEach(t.database.db, [{ context: staffContext(), event: sampleEvent(3) }], [bogus])).rejects.toThrow(/no column nope/);
+    const withSql: InsertWith = { table: refreshTokens, values: { ...sessionRow(userId).row.values, expiresAt: sql`now()` } };
+    await expect(t.app.audit.commitEach(t.database.db, [{ context: staffContext(), event: sampleEvent(4) }], [withSql])).rejects.toThrow(/plain values/);
     expect(await headSeq(t)).toBe(before);
   });
 

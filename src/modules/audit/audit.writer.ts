@@ -1,4 +1,4 @@
-import { eq, getTableColumns, getTableName, sql, type SQL } from 'drizzle-orm';
+import { eq, getTableColumns, getTableName, is, SQL, sql } from 'drizzle-orm';
 import { CasingCache } from 'drizzle-orm/casing';
 import type { PgTable } from 'drizzle-orm/pg-core';
 import type { Db } from '../../db/client.js';
@@ -134,6 +134,7 @@ function insertGuarded(row: InsertWith): SQL {
   for (const [key, value] of Object.entries(row.values)) {
     const column = columns[key];
     if (!column) throw new Error(`${getTableName(row.table)} has no column ${key}`);
+    if (is(value, SQL)) throw new Error(`${getTableName(row.table)}.${key}: rows committed with audit entries take plain values, not SQL`);
     const name = snakeCase.getColumnCasing(column);
     names.push(name);
     record[name] = value instanceof Date ? value.toISOString() : value;
