@@ -51,6 +51,16 @@ describe('commitEach: entries and rows in one statement', () => {
     expect(await verifyQuietly()).toMatchObject({ ok: true });
   });
 
+  it('carries many rows of one table in one statement (a batch of sign-ins)', async () => {
+    const before = await headSeq(t);
+    const sessions = [1, 2, 3].map(() => sessionRow(userId));
+    const entries = [1, 2, 3].map((i) => ({ context: staffContext(), event: sampleEvent(i) }));
+    await t.app.audit.commitEach(t.database.db, entries, sessions.map((s) => s.row));
+    expect(await headSeq(t)).toBe(before + 3);
+    for (const session of sessions) expect(await sessionStored(session.tokenHash)).toMatchObject({ userId });
+    expect(await verifyQuietly()).toMatchObject({ ok: true });
+  });
+
   it('a row the database refuses takes its entries with it: nothing is written', async () => {
     const before = await headSeq(t);
     const { row, tokenHash } = sessionRow(randomUUID()); // no such user: the foreign key refuses it

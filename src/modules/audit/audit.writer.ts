@@ -126,26 +126,40 @@ async function readHead(db: Db): Promise<AppendedEntry> {
 
 const snakeCase = new CasingCache('snake_case');
 
-/** `insert into <table> (...) select ... from <row as JSON>`, applied only if the head CTE updated the head. */
-function insertGuarded(row: InsertWith): SQL {
-  const columns = getTableColumns(row.table);
-  const names: string[] = [];
-  const record: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(row.values)) {
-    const column = columns[key];
-    if (!column) throw new Error(`${getTableName(row.table)} has no column ${key}`);
-    if (is(value, SQL)) throw new Error(`${getTableName(row.table)}.${key}: rows committed with audit entries take plain values, not SQL`);
-    const name = snakeCase.getColumnCasing(column);
-    names.push(name);
-    record[name] = value instanceof Date ? value.toISOString() : value;
+/**
+ * `insert into <table> (...) select ... from <rows as JSON>`, applied only if the head CTE updated
+ * the head: one per table and column set, so the statement's text (and its prepared plan) does not
+ * depend on how many rows a batch carries.
+ */
+function insertsGuarded(rows: InsertWith[]): SQL[] {
+  const groups = new Map<string, { table: PgTable; names: string[]; records: Record<string, unknown>[] }>();
+  for (const row of rows) {
+    const columns = getTableColumns(row.table);
+    const names: string[] = [];
+    const record: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(row.values)) {
+      const column = columns[key];
+      if (!column) throw new Error(`${getTableName(row.table)} has no column ${key}`);
+      if (is(value, SQL)) throw new Error(`${getTableName(row.table)}.${key}: rows committed with audit entries take plain values, not SQL`);
+      const name = snakeCase.getColumnCasing(column);
+      names.push(name);
+      record[name] = value instanceof Date ? value.toISOString() : value;
+    }
+    const key = `${getTableName(row.table)}(${names.join(',')})`;
+    const group = groups.get(key) ?? { table: row.table, names, records: [] };
+    group.records.push(record);
+    groups.set(key, group);
   }
-  const list = sql.join(
-    names.map((name) => sql.identifier(name)),
-    sql`, `,
-  );
-  return sql`insert into ${row.table} (${list})
-    select ${list} from json_populate_record(null::${row.table}, ${JSON.stringify(record)}::json)
-    where exists (select 1 from head)`;
+  return [...groups.values()].map(({ table, names, records }, i) => {
+    const list = sql.join(
+      names.map((name) => sql.identifier(name)),
+      sql`, `,
+    );
+    return sql`, inserted_${sql.raw(String(i))} as (
+      insert into ${table} (${list})
+      select ${list} from json_populate_recordset(null::${table}, ${JSON.stringify(records)}::json)
+      where exists (select 1 from head))`;
+  });
 }
 
 export function createAuditWriter(options: AuditWriterOptions): AuditWriter {
@@ -214,10 +228,10 @@ export function createAuditWriter(options: AuditWriterOptions): AuditWriter {
         if (rows.length > 0) throw new Error('commitEach: rows commit with audit entries, and there are none');
         return [];
       }
+      const inserts = insertsGuarded(rows);
       for (let attempt = 0; attempt < optimisticAttempts; attempt += 1) {
         const head = knownHead ?? (await readHead(db));
         const chained = chain(head, entries);
-        const inserts = rows.map((row, i) => sql`, inserted_${sql.raw(String(i))} as (${insertGuarded(row)})`);
         const [applied] = await queryPrepared<{ applied: number }>(
           db,
           sql`with head as (
