@@ -23,23 +23,23 @@ export interface RefreshTokenInput {
 }
 
 /** A new refresh token and its row, not yet stored (a sign-in stores it with its audit entry). */
-export function newRefreshToken(input: RefreshTokenInput): IssuedRefreshToken & { row: InsertWith } {
+export function newRefreshToken(input: RefreshTokenInput): IssuedRefreshToken & { values: typeof refreshTokens.$inferInsert; row: InsertWith } {
   const refreshToken = randomBytes(32).toString('base64url');
   const familyId = input.familyId ?? randomUUID();
-  const row = insertWith(refreshTokens, {
+  const values = {
     familyId,
     userId: input.userId,
     tokenHash: hashRefreshToken(refreshToken),
     expiresAt: new Date(Date.now() + input.ttlSeconds * 1000),
     mfa: input.mfa,
-  });
-  return { refreshToken, familyId, row };
+  };
+  return { refreshToken, familyId, values, row: insertWith(refreshTokens, values) };
 }
 
 /** Stores a new refresh token (a rotation, inside its transaction). */
 export async function issueRefreshToken(tx: Db, input: RefreshTokenInput): Promise<IssuedRefreshToken> {
-  const { refreshToken, familyId, row } = newRefreshToken(input);
-  await tx.insert(refreshTokens).values(row.values as typeof refreshTokens.$inferInsert);
+  const { refreshToken, familyId, values } = newRefreshToken(input);
+  await tx.insert(refreshTokens).values(values);
   return { refreshToken, familyId };
 }
 
