@@ -13,10 +13,9 @@ import { registerProblemHandlers } from './http/problem.js';
 import { validatorCompiler } from './http/validation.js';
 import { checkpointKey } from './modules/audit/audit.chain.js';
 import { checkpointHook } from './modules/audit/audit.checkpoints.js';
-import { createReadRecorder, type ReadRecorder } from './modules/audit/audit.reads.js';
 import { applicationsRoutes } from './modules/applications/applications.routes.js';
 import { auditRoutes } from './modules/audit/audit.routes.js';
-import { createAuditWriter, type AuditWriter } from './modules/audit/audit.writer.js';
+import { createAuditTrail, type AuditTrail } from './modules/audit/audit.js';
 import { serializeError } from './modules/audit/log-redaction.js';
 import { auditContext } from './modules/audit/audit.context.js';
 import { authRoutes } from './modules/auth/auth.routes.js';
@@ -148,26 +147,33 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   });
 
   const signingKey = checkpointKey(secrets.auditSigningKey);
-  const audit = createAuditWriter({
+  const audit = createAuditTrail({
+    db: database.db,
     hmacKey: secrets.auditHmacKey,
     onAppended: checkpointHook({ key: signingKey, every: config.audit.checkpointEvery, minutes: config.audit.checkpointMinutes }),
+    onError: (err: unknown) => app.log.error({ err }, 'an aggregated audit entry could not be written'),
   });
   app.decorate('audit', audit);
-  const auditReads = createReadRecorder({ db: database.db, writer: audit, spacingMs: config.audit.groupCommitSpacingMs });
-  app.decorate('auditReads', auditReads);
   // preClose: onClose hooks run last-registered first, after the server's own database close.
-  app.addHook('preClose', () => auditReads.flush());
+  app.addHook('preClose', () => audit.flush());
   app.decorate('database', database);
   await app.register(authPlugin, {
     db: database.db,
     jwtSecret: secrets.jwtSecret,
     accessTokenTtlSeconds: config.auth.accessTokenTtlSeconds,
     mfaRequiredForStaff: config.auth.staffMfa === 'required',
-    // Every refusal is audited: route pattern, method, status and reason; never the token.
-    // Group-committed like reads, so a flood of refusals doesn't serialize on the chain head one by one.
+    // Every refusal is audited: route pattern, method, status and reason; never the token. A signed-in
+    // caller's refusal gets its own entry (group-committed); one without a valid identity goes to the
+    // log, and the chain gets one entry per address and minute, so a flood cannot grow it without bound.
     onDenied: async (request, status, reason) => {
-      const details = { route: request.routeOptions.url ?? 'unmatched', method: request.method, status, reason };
-      await auditReads.record(auditContext(request), { action: 'access.denied', entityType: 'route', outcome: 'denied', details });
+      const route = request.routeOptions.url ?? 'unmatched';
+      if (!request.actor) {
+        request.log.info({ route, method: request.method, status, reason }, 'anonymous request refused');
+        audit.refusedAnonymously({ clientAddress: request.ip ?? null, route, reason });
+        return;
+      }
+      const details = { route, method: request.method, status, reason };
+      await audit.read(auditContext(request), { action: 'access.denied', entityType: 'route', outcome: 'denied', details });
     },
   });
 
@@ -184,11 +190,10 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       lockoutSeconds: config.auth.loginLockoutSeconds,
       addressMaxFailures: config.auth.loginAddressMaxFailures,
     },
-    groupCommit: auditReads,
   });
   await app.register(usersRoutes);
   await app.register(committeesRoutes);
-  await app.register(auditRoutes, { database, writer: audit, reads: auditReads, key: signingKey });
+  await app.register(auditRoutes, { database, audit, key: signingKey });
   await app.register(applicationsRoutes);
   app.get('/openapi.json', { config: { permission: 'public' }, schema: { hide: true } }, async () => app.swagger());
 
@@ -197,9 +202,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
 
 declare module 'fastify' {
   interface FastifyInstance {
-    audit: AuditWriter;
-    /** Group commit of read entries (`action: read`): `await app.auditReads.record(auditContext(request), {...})`. */
-    auditReads: ReadRecorder;
+    /** The audit trail: changes (`inTransaction`), reads (`read`), refusals. */
+    audit: AuditTrail;
     database: Database;
   }
 }

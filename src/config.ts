@@ -36,7 +36,6 @@ const envSchema = z.object({
   AUDIT_SIGNING_KEY: z.string().min(1).optional(),
   AUDIT_CHECKPOINT_EVERY: positiveInt.default(1000),
   AUDIT_CHECKPOINT_MINUTES: positiveInt.default(60),
-  AUDIT_GROUP_COMMIT_SPACING_MS: z.coerce.number().int().min(0).max(1_000).default(25),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -69,7 +68,7 @@ export interface Config {
     loginAddressMaxFailures: number;
   };
   bootstrapAdmin: { email: string | undefined; password: string | undefined };
-  audit: { checkpointEvery: number; checkpointMinutes: number; groupCommitSpacingMs: number };
+  audit: { checkpointEvery: number; checkpointMinutes: number };
 }
 
 export class ConfigError extends Error {
@@ -117,6 +116,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       loginAddressMaxFailures: e.LOGIN_ADDRESS_MAX_FAILURES,
     },
     bootstrapAdmin: { email: e.ADMIN_EMAIL, password: e.ADMIN_PASSWORD },
-    audit: { checkpointEvery: e.AUDIT_CHECKPOINT_EVERY, checkpointMinutes: e.AUDIT_CHECKPOINT_MINUTES, groupCommitSpacingMs: e.AUDIT_GROUP_COMMIT_SPACING_MS },
+    audit: { checkpointEvery: e.AUDIT_CHECKPOINT_EVERY, checkpointMinutes: e.AUDIT_CHECKPOINT_MINUTES },
   };
 }

@@ -18,7 +18,7 @@ export interface TestDatabase {
 
 
 /** A fresh database: cloned from the migrated template on a server, or a migrated in-memory PGlite. */
-export async function createTestDatabase(): Promise<TestDatabase> {
+export async function createTestDatabase(options: { poolMax?: number } = {}): Promise<TestDatabase> {
   const serverUrl = inject('testServerUrl');
   if (!serverUrl) {
     const database = createDatabase({ kind: 'pglite-memory' });
@@ -29,7 +29,9 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   const name = `t_${process.pid}_${randomBytes(4).toString('hex')}`;
   await runOnServer(serverUrl, `CREATE DATABASE ${name} TEMPLATE ${inject('testTemplate')}`);
   const url = withDatabaseName(serverUrl, name);
-  const database = createDatabase({ kind: 'pg', url, poolMax: 20, statementTimeoutMs: 30_000 });
+  // DB_POOL_MAX=1 runs the whole suite on a pool of one, as the embedded database always is.
+  const poolMax = options.poolMax ?? (Number(process.env.DB_POOL_MAX) || 20);
+  const database = createDatabase({ kind: 'pg', url, poolMax, statementTimeoutMs: 30_000 });
   return {
     database,
     url,
@@ -60,11 +62,13 @@ export function testConfig(env: Record<string, string> = {}): Config {
 export interface TestAppOptions {
   /** Called before `app.ready()`, e.g. to register test-only routes (never test branches in src/). */
   configure?: (app: App) => void | Promise<void>;
+  /** Connections in this app's pool (server runs only; the default is DB_POOL_MAX, else 20). */
+  poolMax?: number;
 }
 
 /** An app on its own fresh database, for one test file. */
 export async function createTestApp(env: Record<string, string> = {}, options: TestAppOptions = {}): Promise<TestApp> {
-  const testDb = await createTestDatabase();
+  const testDb = await createTestDatabase({ poolMax: options.poolMax });
   const config = testConfig(env);
   const secrets = ephemeralSecrets();
   const logs: string[] = [];

@@ -51,7 +51,7 @@ async function freshDatabase(serverUrl: string, name: string, poolMax: number): 
   };
 }
 
-const ACTIONS = ['application.screen', 'application.schedule', 'interview.record', 'read', 'decision.record'];
+const ACTIONS = ['case.screen', 'case.schedule', 'interview.recorded', 'read', 'decision.recorded'];
 
 /** A realistic entry: workflow changes in clear, personal fields as keyed hashes, a few details. */
 function entryFor(seq: number, at: string): CanonicalEntry {
@@ -64,9 +64,11 @@ function entryFor(seq: number, at: string): CanonicalEntry {
     action,
     entityType: 'application',
     entityId: randomUUID(),
+    caseId: randomUUID(),
+    ministry: 'interior',
     outcome: 'success',
     requestId: randomUUID(),
-    clientAddress: '10.0.0.12',
+    clientAddress: `hmac-sha256:${digests.slice(0, 64)}`,
     changes:
       action === 'read'
         ? {}
@@ -165,7 +167,7 @@ async function writeRatio(serverUrl: string): Promise<BenchRow[]> {
           writer.inTransaction(db.database.db, context, async (tx, record) => {
             const id = (w * 613 + i) % 10_000;
             await change(tx, id);
-            await record([{ action: 'application.schedule', entityType: 'application', entityId: String(id), changes: { status: { before: 'screening', after: 'interview_scheduled' } } }]);
+            await record([{ action: 'case.schedule', entityType: 'application', entityId: String(id), changes: { status: { before: 'screening', after: 'interview_scheduled' } } }]);
           }),
         concurrency,
         WRITE_SECONDS,
@@ -189,7 +191,7 @@ async function verifyThroughput(serverUrl: string): Promise<BenchRow[]> {
   try {
     // Only the primary key matters to verify; the query indexes would just slow the load down.
     await db.database.db.execute(
-      sql.raw('DROP INDEX audit_log_entity_idx, audit_log_actor_idx, audit_log_action_idx, audit_log_at_idx; ALTER TABLE audit_log DROP CONSTRAINT audit_log_hash_unique'),
+      sql.raw('DROP INDEX audit_log_entity_idx, audit_log_actor_idx, audit_log_action_idx, audit_log_at_idx, audit_log_case_idx, audit_log_ministry_idx; ALTER TABLE audit_log DROP CONSTRAINT audit_log_hash_unique'),
     );
     const texts = await loadChain(db.url, ENTRIES);
 

@@ -2,9 +2,8 @@ import { PGlite } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { sql, type SQL } from 'drizzle-orm';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
-import { PgDialect, type PgDatabase, type PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
-import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import pg from 'pg';
 import type { Logger } from 'pino';
@@ -26,25 +25,6 @@ export interface Database {
 /** Rows of a raw statement, on either driver. */
 export async function queryRows<T>(db: Db, statement: SQL): Promise<T[]> {
   const result: unknown = await db.execute(statement);
-  return (result as { rows: T[] }).rows;
-}
-
-const dialect = new PgDialect({ casing: 'snake_case' });
-const preparedNames = new Map<string, string>();
-
-/**
- * Rows of a raw statement run as a named prepared statement: PostgreSQL parses it once per
- * connection (and may keep its plan) instead of at every call. For hot statements whose text does
- * not vary with the values; the name is derived from the text, so one name never meets two texts.
- */
-export async function queryPrepared<T>(db: Db, statement: SQL): Promise<T[]> {
-  const query = dialect.sqlToQuery(statement);
-  let name = preparedNames.get(query.sql);
-  if (!name) {
-    name = `q_${createHash('sha256').update(query.sql).digest('hex').slice(0, 24)}`;
-    if (preparedNames.size < 1_000) preparedNames.set(query.sql, name);
-  }
-  const result: unknown = await db._.session.prepareQuery(query, undefined, name, false).execute();
   return (result as { rows: T[] }).rows;
 }
 

@@ -48,15 +48,17 @@ beforeAll(async () => {
   const context = (user: TestUser) => ({ actor: { id: user.id, role: user.role }, requestId: 'seed', clientAddress: '127.0.0.1' });
   await t.app.audit.inTransaction(t.database.db, context(owner), async (_tx, record) => {
     await record([
-      { action: 'application.registered', entityType: 'application', entityId: caseId, changes: { status: { after: 'submitted' } }, personal: { nationalId: { after: '03012345678' } } },
+      { action: 'application.registered', entityType: 'application', entityId: caseId, caseId, ministry: 'interior', changes: { status: { after: 'submitted' } }, personal: { nationalId: { after: '03012345678' } } },
     ]);
   });
   await t.app.audit.inTransaction(t.database.db, context(interiorStaff), async (_tx, record) => {
     await record([
       {
-        action: 'application.screen',
+        action: 'case.screen',
         entityType: 'application',
         entityId: caseId,
+        caseId,
+        ministry: 'interior',
         changes: { status: { before: 'submitted', after: 'screening' }, committeeId: { after: 'c-1' } },
         personal: { note: { after: 'internal remark' } },
         details: { reason: 'documents_complete' },
@@ -72,7 +74,7 @@ describe('GET /applications/:id/history', () => {
     expect(res.statusCode).toBe(200);
     expect(res.headers['cache-control']).toBe('no-store');
     const items = res.json<{ items: { action: string; actor: { id: string }; changes: Record<string, unknown>; details: Record<string, unknown> }[] }>().items;
-    expect(items.map((i) => i.action)).toEqual(['application.registered', 'application.screen']);
+    expect(items.map((i) => i.action)).toEqual(['application.registered', 'case.screen']);
     expect(items[1]).toMatchObject({ actor: { id: interiorStaff.id }, details: { reason: 'documents_complete' } });
     // Personal data only ever as keyed hashes.
     expect(JSON.stringify(items)).not.toContain('03012345678');
@@ -87,7 +89,7 @@ describe('GET /applications/:id/history', () => {
     const items = res.json<{ items: Record<string, unknown>[] }>().items;
     expect(items).toEqual([
       expect.objectContaining({ action: 'application.registered', by: 'you', changes: { status: { after: 'submitted' } } }),
-      expect.objectContaining({ action: 'application.screen', by: 'staff', changes: { status: { before: 'submitted', after: 'screening' } } }),
+      expect.objectContaining({ action: 'case.screen', by: 'staff', changes: { status: { before: 'submitted', after: 'screening' } } }),
     ]);
     for (const item of items) {
       expect(item).not.toHaveProperty('actor');
@@ -108,7 +110,7 @@ describe('GET /applications/:id/history', () => {
     const comparable = (body: Record<string, unknown>) => ({ ...body, requestId: null, instance: null });
     expect(comparable(res.json())).toEqual(comparable(missing.json()));
     expect(res.json<{ code: string }>().code).toBe('application.not_found');
-    const denied = await entries('access.denied', caseId);
+    const denied = await entries('access.refused', caseId);
     expect(denied.some((d) => d.outcome === 'denied')).toBe(true);
   });
 
@@ -129,7 +131,7 @@ describe('GET /applications/:id/history', () => {
     expect(page1.items.map((i) => i.action)).toEqual(['application.registered']);
     expect(page1.nextCursor).not.toBeNull();
     const second = await history('interiorStaff', caseId, `?limit=1&cursor=${encodeURIComponent(page1.nextCursor!)}`);
-    expect(second.json<{ items: { action: string }[] }>().items.map((i) => i.action)).toEqual(['application.screen']);
+    expect(second.json<{ items: { action: string }[] }>().items.map((i) => i.action)).toEqual(['case.screen']);
   });
 
   it.each([

@@ -333,10 +333,10 @@ describe('writing', () => {
     const awkward = 'a"b\\c\u001fd\u001e\n"e';
     const head = await headSeq(t);
     await t.app.audit.append(t.database.db, { actor: null, requestId: null, clientAddress: null }, [
-      { action: 'import.row', entityType: 'applicant', entityId: awkward, details: { note: '","entityId":"x' } },
+      { action: 'read', entityType: 'document', entityId: awkward, details: { part: '","entityId":"x' } },
     ]);
-    await t.app.audit.append(t.database.db, { actor: { id: staffContext().actor!.id, role: 'auditor' }, requestId: 'r"1', clientAddress: null }, [
-      { action: 'a\\b', entityType: 'x', entityId: null },
+    await t.app.audit.append(t.database.db, { actor: { id: staffContext().actor!.id, role: 'a\\b"' }, requestId: 'r"1', clientAddress: null }, [
+      { action: 'read', entityType: 'application', entityId: null, ministry: 'defense' },
     ]);
     expect(await verifyQuietly()).toMatchObject({ ok: true, headSeq: head + 2 });
     await tamper(t, `UPDATE audit_log SET entity_id = 'a' WHERE seq = ${head + 1}`);

@@ -43,7 +43,7 @@ export const staffContext = (id: string = randomUUID()): AuditContext => ({
 
 export function sampleEvent(i: number): AuditEvent {
   return {
-    action: 'application.screen',
+    action: 'case.screen',
     entityType: 'application',
     entityId: randomUUID(),
     changes: { status: { before: 'submitted', after: 'screening' } },

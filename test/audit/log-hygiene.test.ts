@@ -98,7 +98,7 @@ describe('logs and problem documents stay clean', () => {
         for (const paramValue of [NATIONAL_ID, TOKEN, PASSWORD]) await hit(route, paramValue, headers);
       }
     }
-    await t.app.auditReads.flush();
+    await t.app.audit.flush();
 
     expect(requests).toBeGreaterThan(routes.length * tokens.length);
     expect(problems.length).toBeGreaterThan(routes.length);

@@ -31,18 +31,18 @@ beforeAll(async () => {
   const staff = { actor: { id: staffId, role: 'ministry_staff' }, requestId: 'req-staff', clientAddress: '198.51.100.7' };
   const member = { actor: { id: memberId, role: 'committee_member' }, requestId: 'req-member', clientAddress: '198.51.100.8' };
   await t.app.audit.append(t.database.db, staff, [
-    { action: 'application.create', entityType: 'application', entityId: caseA, changes: { status: { after: 'submitted' } }, personal: { nationalId: { after: '03012345678' } } },
-    { action: 'application.create', entityType: 'application', entityId: caseB, changes: { status: { after: 'submitted' } } },
+    { action: 'application.created', entityType: 'application', entityId: caseA, caseId: caseA, ministry: 'interior', changes: { status: { after: 'submitted' } }, personal: { nationalId: { after: '03012345678' } } },
+    { action: 'application.created', entityType: 'application', entityId: caseB, caseId: caseB, ministry: 'defense', changes: { status: { after: 'submitted' } } },
   ]);
   await new Promise((resolve) => setTimeout(resolve, 20));
   middle = new Date().toISOString();
   await new Promise((resolve) => setTimeout(resolve, 20));
   for (let i = 0; i < 5; i++) {
     await t.app.audit.append(t.database.db, member, [
-      { action: 'application.screen', entityType: 'application', entityId: caseA, changes: { status: { before: 'submitted', after: 'screening' } }, details: { i } },
+      { action: 'case.screen', entityType: 'application', entityId: caseA, caseId: caseA, ministry: 'interior', changes: { status: { before: 'submitted', after: 'screening' } }, details: { i } },
     ]);
   }
-  await t.app.auditReads.record(staff, { entityType: 'application', entityId: caseB });
+  await t.app.audit.read(staff, { entityType: 'application', entityId: caseB, caseId: caseB, ministry: 'defense' });
 });
 afterAll(() => t.close());
 
@@ -53,11 +53,14 @@ describe('GET /audit', () => {
     const res = await get(`/audit?entityType=application&entityId=${caseA}`);
     expect(res.statusCode).toBe(200);
     const body = res.json<PageBody>();
-    expect(body.items.map((i) => i.action)).toEqual(['application.create', ...Array.from({ length: 5 }, () => 'application.screen')]);
+    expect(body.items.map((i) => i.action)).toEqual(['application.created', ...Array.from({ length: 5 }, () => 'case.screen')]);
     expect(body.items.map((i) => i.seq)).toEqual([...body.items.map((i) => i.seq)].sort((a, b) => a - b));
     expect(body.nextCursor).toBeNull();
     const first = body.items[0]!;
-    expect(first).toMatchObject({ actor: { id: staffId, role: 'ministry_staff' }, requestId: 'req-staff', clientAddress: '198.51.100.7', outcome: 'success' });
+    expect(first).toMatchObject({ actor: { id: staffId, role: 'ministry_staff' }, requestId: 'req-staff', caseId: caseA, ministry: 'interior', outcome: 'success' });
+    // The client address is location data: auditors see its keyed hash, which matches the same address elsewhere.
+    expect(first.clientAddress).toMatch(/^hmac-sha256:[0-9a-f]{64}$/);
+    expect(res.body).not.toContain('198.51.100.7');
     expect(first.hash).toMatch(/^[0-9a-f]{64}$/);
     // Personal data never appears in clear, in the log or in what auditors read.
     expect(res.body).not.toContain('03012345678');
@@ -106,10 +109,10 @@ describe('GET /audit', () => {
       await t.app.audit.append(
         t.database.db,
         { actor: null, requestId: null, clientAddress: null },
-        Array.from({ length: 10 }, () => ({ action: 'bulk', entityType: 'x' })),
+        Array.from({ length: 10 }, () => ({ action: 'proposal.recomputed' as const, entityType: 'proposal' })),
       );
     }
-    const page = (await get('/audit?action=bulk')).json<PageBody>();
+    const page = (await get('/audit?action=proposal.recomputed')).json<PageBody>();
     expect(page.items).toHaveLength(50);
     expect(page.nextCursor).not.toBeNull();
     expect((await get('/audit?limit=201')).statusCode).toBe(400);
@@ -118,7 +121,8 @@ describe('GET /audit', () => {
 
   it.each([
     ['a malformed cursor', '/audit?cursor=bm9wZQ', 'audit.invalid_cursor'],
-    ['an unknown filter', '/audit?ministry=interior', 'request.validation_failed'],
+    ['an unknown filter', '/audit?religion=x', 'request.validation_failed'],
+    ['an unknown ministry', '/audit?ministry=finance', 'request.validation_failed'],
     ['a malformed actor id', '/audit?actorId=12', 'request.validation_failed'],
     ['a malformed time', '/audit?from=yesterday', 'request.validation_failed'],
   ])('%s is a 400', async (_what, url, code) => {
@@ -171,16 +175,27 @@ describe('who may read the audit log', () => {
     for (const url of routes) expect((await t.app.inject({ method: 'GET', url })).statusCode).toBe(401);
   });
 
-  it('an auditor scoped to one ministry may verify and see checkpoints, but not read or export the raw log; the refusal is recorded', async () => {
-    for (const url of ['/audit', '/audit/export']) {
-      const res = await get(url, scopedAuth);
-      expect(res.statusCode).toBe(403);
-      expect(res.json()).toMatchObject({ code: 'audit.ministry_scoped' });
-    }
+  it('an auditor scoped to one ministry queries and exports exactly that ministry’s entries, and may verify', async () => {
+    const page = await get('/audit', scopedAuth);
+    expect(page.statusCode).toBe(200);
+    const items = page.json<PageBody>().items;
+    expect(items.map((i) => i.action)).toEqual(['application.created', ...Array.from({ length: 5 }, () => 'case.screen')]);
+    expect(items.every((i) => i.ministry === 'interior' && i.caseId === caseA)).toBe(true);
+    expect(page.body).not.toContain(caseB);
+    // Another ministry's entries are not there to ask for.
+    expect((await get('/audit?ministry=defense', scopedAuth)).json<PageBody>()).toEqual({ items: [], nextCursor: null });
+    expect((await get(`/audit?caseId=${caseB}`, scopedAuth)).json<PageBody>().items).toEqual([]);
+    const exported = await get('/audit/export', scopedAuth);
+    expect(exported.statusCode).toBe(200);
+    const lines = exported.body.trim().split('\n').map((line) => JSON.parse(line) as AuditItem);
+    // The entries, then the export's own read entry (committed before the first byte left).
+    expect(lines.slice(0, -1).map((l) => l.seq)).toEqual(items.map((i) => i.seq));
+    expect(lines.at(-1)).toMatchObject({ action: 'read', entityType: 'audit_log', ministry: 'interior' });
+    expect((await get('/audit/export?ministry=defense', scopedAuth)).body).toBe('');
     expect((await get('/audit/verify', scopedAuth)).statusCode).toBe(200);
     expect((await get('/audit/checkpoints', scopedAuth)).statusCode).toBe(200);
-    const denied = await queryRows<{ action: string }>(t.database.db, sql`select action from audit_log where outcome = 'denied' and entity_type = 'audit_log' order by seq`);
-    expect(denied.map((d) => d.action)).toEqual(['audit.query', 'read']);
+    // The unscoped auditor sees both ministries, and filters by one.
+    expect((await get('/audit?ministry=defense')).json<PageBody>().items.map((i) => i.caseId)).toEqual([caseB, caseB]);
   });
 
   it('an unscoped auditor reads everything', async () => {

@@ -1,3 +1,4 @@
+import { personalDigest } from '../../src/modules/audit/audit.chain.js';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pruneThrottle } from '../../src/modules/auth/throttle.js';
@@ -44,8 +45,6 @@ describe('account lockout', () => {
     expect(lockouts.some((e) => e.entityId === user.id && e.details.scope === 'account')).toBe(true);
     const refused = (await auditEntries(t, 'auth.login')).filter((e) => e.details.reason === 'locked');
     expect(refused.at(-1)).toMatchObject({ entityId: user.id, outcome: 'denied' });
-    // Neither the failures nor the refusal left an announced entry behind in the group commit.
-    expect(t.app.auditReads.expecting()).toBe(0);
   });
 
   it('lets the account in again once the lock has expired, with a fresh count', async () => {
@@ -102,7 +101,7 @@ describe('per-address limit', () => {
     expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
     // The same account from another address is not affected (it never failed).
     expect((await login(victim.email, victim.password, freshAddress())).statusCode).toBe(200);
-    expect((await auditEntries(t, 'auth.lockout')).some((e) => e.details.scope === 'address' && e.clientAddress === address)).toBe(true);
+    expect((await auditEntries(t, 'auth.lockout')).some((e) => e.details.scope === 'address' && e.clientAddress === personalDigest(t.secrets.auditHmacKey, address))).toBe(true);
   });
 
   it('is not reset by a forged X-Forwarded-For (no proxy is trusted unless TRUST_PROXY says so)', async () => {

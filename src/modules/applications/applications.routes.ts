@@ -42,7 +42,7 @@ export const applicationsRoutes: FastifyPluginAsync = async (app) => {
     async (request) =>
       caseHistory({
         db: app.database.db,
-        reads: app.auditReads,
+        audit: app.audit,
         actor: request.actor!,
         context: auditContext(request),
         id: request.params.id,

@@ -3,8 +3,8 @@ import { assertCaseVisible } from '../../access/scope.js';
 import type { Db } from '../../db/client.js';
 import type { Actor } from '../../http/auth.js';
 import { AppError, notFound } from '../../http/errors.js';
-import { entityHistory } from '../audit/audit.query.js';
-import type { ReadRecorder } from '../audit/audit.reads.js';
+import type { AuditTrail } from '../audit/audit.js';
+import { caseHistory as auditedCaseHistory } from '../audit/audit.query.js';
 import type { AuditContext } from '../audit/audit.writer.js';
 import { CASE_ENTITY } from './applications.state.js';
 import { applications } from './applications.table.js';
@@ -13,7 +13,7 @@ import { applications } from './applications.table.js';
  * Loads a case the caller may see, or answers 404 — also when it exists but belongs to another
  * ministry or another applicant. Such refusals are audited (outcome `denied`), never revealed.
  */
-export async function visibleCase(args: { db: Db; reads: ReadRecorder; actor: Actor; context: AuditContext; id: string }) {
+export async function visibleCase(args: { db: Db; audit: Pick<AuditTrail, 'read'>; actor: Actor; context: AuditContext; id: string }) {
   const [record] = await args.db
     .select({ id: applications.id, ministry: applications.ministry, applicantUserId: applications.applicantUserId, status: applications.status })
     .from(applications)
@@ -23,7 +23,7 @@ export async function visibleCase(args: { db: Db; reads: ReadRecorder; actor: Ac
     assertCaseVisible(args.actor, record);
   } catch (error) {
     if (error instanceof AppError) {
-      await args.reads.record(args.context, { action: 'access.denied', entityType: CASE_ENTITY, entityId: record.id, outcome: 'denied', details: { reason: 'out_of_scope' } });
+      await args.audit.read(args.context, { action: 'access.refused', entityType: CASE_ENTITY, entityId: record.id, caseId: record.id, ministry: record.ministry, outcome: 'denied', details: { reason: 'out_of_scope' } });
     }
     throw error;
   }
@@ -36,7 +36,7 @@ export async function visibleCase(args: { db: Db; reads: ReadRecorder; actor: Ac
  */
 export async function caseHistory(args: {
   db: Db;
-  reads: ReadRecorder;
+  audit: Pick<AuditTrail, 'read'>;
   actor: Actor;
   context: AuditContext;
   id: string;
@@ -45,7 +45,7 @@ export async function caseHistory(args: {
 }) {
   const record = await visibleCase(args);
   const view = args.actor.role === 'applicant' ? ({ kind: 'owner', ownerId: args.actor.id } as const) : ({ kind: 'full' } as const);
-  const page = await entityHistory({ db: args.db, entityType: CASE_ENTITY, entityId: record.id, view, limit: args.limit, cursor: args.cursor });
-  await args.reads.record(args.context, { entityType: CASE_ENTITY, entityId: record.id, details: { view: view.kind === 'owner' ? 'history_owner' : 'history' } });
+  const page = await auditedCaseHistory({ db: args.db, caseId: record.id, view, limit: args.limit, cursor: args.cursor });
+  await args.audit.read(args.context, { entityType: CASE_ENTITY, entityId: record.id, caseId: record.id, ministry: record.ministry, details: { view: view.kind === 'owner' ? 'history_owner' : 'history' } });
   return page;
 }

@@ -5,7 +5,7 @@ import { createHash, createHmac, createPrivateKey, createPublicKey, sign, verify
 const canonicalize = canonicalizeModule as unknown as (value: unknown) => string | undefined;
 
 /** Version tag hashed into every entry; a new tag is how the hashing scheme would ever change. */
-export const CHAIN_VERSION = 'audit/v1';
+export const CHAIN_VERSION = 'audit/v2';
 export const GENESIS_HASH = '0'.repeat(64);
 /** Version tag of the signed checkpoint message. */
 export const CHECKPOINT_VERSION = 'audit-checkpoint/v1';
@@ -26,8 +26,13 @@ export interface CanonicalEntry {
   action: string;
   entityType: string;
   entityId: string | null;
+  /** The case the entry concerns (v2), so a case's history is one indexed query. */
+  caseId: string | null;
+  /** The ministry the entry concerns (v2), so a ministry-scoped auditor sees exactly its entries. */
+  ministry: string | null;
   outcome: AuditOutcome;
   requestId: string | null;
+  /** Keyed hash of the client address (v2): for an officer abroad the address is location data. */
   clientAddress: string | null;
   changes: Record<string, FieldChange>;
   details: Record<string, unknown>;

@@ -7,6 +7,10 @@ import { auditLog } from './audit.table.js';
 export interface AuditFilters {
   entityType?: string;
   entityId?: string;
+  /** Entries about this case: its own changes and those of its interviews, flags, decisions, documents. */
+  caseId?: string;
+  /** Entries about this ministry's records (a ministry-scoped auditor sees only these). */
+  ministry?: string;
   actorId?: string;
   action?: string;
   /** Inclusive lower bound on the entry time (ISO-8601). */
@@ -41,6 +45,8 @@ function conditions(filters: AuditFilters): SQL[] {
   const where: SQL[] = [];
   if (filters.entityType !== undefined) where.push(eq(auditLog.entityType, filters.entityType));
   if (filters.entityId !== undefined) where.push(eq(auditLog.entityId, filters.entityId));
+  if (filters.caseId !== undefined) where.push(eq(auditLog.caseId, filters.caseId));
+  if (filters.ministry !== undefined) where.push(eq(auditLog.ministry, filters.ministry));
   if (filters.actorId !== undefined) where.push(eq(auditLog.actorId, filters.actorId));
   if (filters.action !== undefined) where.push(eq(auditLog.action, filters.action));
   if (filters.from !== undefined) where.push(gte(auditLog.at, new Date(filters.from).toISOString()));
@@ -108,20 +114,20 @@ export const OWNER_VISIBLE_FIELDS = ['status'] as const;
 export type HistoryView = { kind: 'full' } | { kind: 'owner'; ownerId: string; visibleFields?: readonly string[] };
 
 /**
- * The audit trail of one record (e.g. a case), oldest first. Staff and auditors get the entries as
- * they are; the owner gets a redacted view: successful changes only (no reads, no refused attempts),
- * no staff identities, no details, only the workflow fields listed in `visibleFields`.
- * The caller (the route) must first check that the record is visible to the caller.
+ * The audit trail of one case (its own changes and those of its interviews, flags, decisions and
+ * proposals), oldest first. Staff and auditors get the entries as they are; the owner gets a
+ * redacted view: successful changes only (no reads, no refused attempts), no staff identities, no
+ * details, only the workflow fields listed in `visibleFields`.
+ * The caller (the route) must first check that the case is visible to the caller.
  */
-export async function entityHistory(options: {
+export async function caseHistory(options: {
   db: Db;
-  entityType: string;
-  entityId: string;
+  caseId: string;
   view: HistoryView;
   limit: number;
   cursor?: string;
 }): Promise<Page<AuditItem> | Page<OwnerHistoryItem>> {
-  const page = await queryAudit({ db: options.db, filters: { entityType: options.entityType, entityId: options.entityId }, limit: options.limit, cursor: options.cursor });
+  const page = await queryAudit({ db: options.db, filters: { caseId: options.caseId }, limit: options.limit, cursor: options.cursor });
   const view = options.view;
   if (view.kind === 'full') return page;
   const visible = view.visibleFields ?? OWNER_VISIBLE_FIELDS;

@@ -1,90 +1,55 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Db } from '../../db/client.js';
-import type { AuditContext, AuditEvent, AuditWriter, ContextualEvent, InsertWith } from './audit.writer.js';
+import { checkEvent, type AuditAction, type AuditEvent } from './audit.events.js';
+import type { AuditContext, AuditWriter, ContextualEvent } from './audit.writer.js';
 
-/** A read of a person's record (case, documents, export). Reads carry no changes. */
-export interface ReadEvent {
+/** A read of a person's record (case, documents, export), or a refusal: no change, just the fact. */
+export interface ReadEvent extends Omit<AuditEvent, 'action' | 'changes' | 'personal'> {
   /** Defaults to `read`. */
-  action?: string;
-  entityType: string;
-  entityId?: string | null;
-  outcome?: AuditEvent['outcome'];
-  /** Non-personal context: which part was read, filters of an export, ids of related records. */
-  details?: Record<string, unknown>;
+  action?: AuditAction;
 }
 
-/** An entry that will probably be recorded soon (see `ReadRecorder.expect`). */
-export interface ExpectedEntry {
-  /** No entry will come after all (idempotent; `record` releases it too). */
-  release(): void;
-}
-
-export interface RecordOptions {
-  /** Committed in the same statement as the entry, or not at all. */
-  rows?: InsertWith[];
-  /** The expectation this entry fulfils (released as the entry is enqueued). */
-  expected?: ExpectedEntry;
-}
-
-export interface ReadRecorder {
+export interface GroupCommit {
   /**
    * Resolves once the entry is committed in the chain; rejects if it could not be (the read must
-   * then fail too).
+   * then fail too). The caller holds no connection while it waits.
    */
-  record(context: AuditContext, event: ReadEvent, options?: RecordOptions): Promise<void>;
-  /**
-   * Announces an entry that will come after some slow work (a sign-in verifying its password):
-   * while such entries are expected, a batch may wait for them (see `createReadRecorder`).
-   */
-  expect(): ExpectedEntry;
-  /** Entries announced and neither recorded nor released yet. */
-  expecting(): number;
+  record(context: AuditContext, event: ReadEvent): Promise<void>;
   /** Waits for every entry already enqueued to be committed (or failed). */
   flush(): Promise<void>;
 }
 
 interface Pending {
   entry: ContextualEvent;
-  rows: InsertWith[];
   resolve: () => void;
   reject: (error: unknown) => void;
 }
 
 /**
- * Group commit for read entries: a read enqueues its entry and waits for the batch carrying it.
- * One batch is written at a time, in one statement (`AuditWriter.commitEach`); while it is being
- * written, the next batch accumulates. So no read goes unrecorded, and a read costs a share of one
- * commit instead of a serialized commit of its own. A batch that fails is retried entry by entry,
- * so one bad entry or row fails alone.
- *
- * While other entries are expected (`expect`, e.g. sign-ins still verifying their password), a
- * batch starts no sooner than `spacingMs` after the previous one, like PostgreSQL's commit_delay
- * with commit_siblings: entries that arrive a few milliseconds apart then share a commit instead of
- * each taking one. When none is expected, a batch starts at once, so a client reading one record
- * after another is never slowed down.
+ * Group commit for entries that change nothing else (reads, refusals): a request enqueues its entry
+ * and waits for the batch carrying it. One batch at a time is written, as one ordinary transaction
+ * that takes the chain head last (`AuditWriter.appendEach`), exactly like any audited change, so
+ * the two can never lock in opposite orders; while it is being written the next batch accumulates.
+ * No read goes unrecorded, the chain lock is taken once per batch, and nothing waits on a batch
+ * while holding a connection (the batch takes its own, so a pool of one is enough). A batch that
+ * fails is retried entry by entry, so one bad entry fails alone.
  */
-export function createReadRecorder(options: { db: Db; writer: AuditWriter; maxBatch?: number; spacingMs?: number }): ReadRecorder {
+export function createGroupCommit(options: { db: Db; writer: AuditWriter; maxBatch?: number }): GroupCommit {
   const maxBatch = options.maxBatch ?? 1_000;
-  const spacingMs = options.spacingMs ?? 0;
   let queue: Pending[] = [];
   let running: Promise<void> | null = null;
-  let lastBatchAt = Number.NEGATIVE_INFINITY;
-  let expected = 0;
 
   const commit = (batch: Pending[]) =>
-    options.writer.commitEach(
-      options.db,
-      batch.map((p) => p.entry),
-      batch.flatMap((p) => p.rows),
+    options.db.transaction((tx) =>
+      options.writer.appendEach(
+        tx,
+        batch.map((p) => p.entry),
+      ),
     );
 
   async function drain(): Promise<void> {
     while (queue.length > 0) {
-      const wait = lastBatchAt + spacingMs - performance.now();
-      if (wait > 0 && expected > 0) await sleep(wait);
-      lastBatchAt = performance.now();
-      const batch = queue.length <= maxBatch ? queue : queue.slice(0, maxBatch);
-      queue = queue.length <= maxBatch ? [] : queue.slice(maxBatch);
+      const batch = queue.slice(0, maxBatch);
+      queue = queue.slice(batch.length);
       try {
         await commit(batch);
         for (const p of batch) p.resolve();
@@ -115,43 +80,18 @@ export function createReadRecorder(options: { db: Db; writer: AuditWriter; maxBa
   }
 
   return {
-    expect() {
-      expected += 1;
-      let released = false;
-      return {
-        release() {
-          if (released) return;
-          released = true;
-          expected -= 1;
-        },
-      };
-    },
-    expecting: () => expected,
-    record(context, event, options = {}) {
-      options.expected?.release();
+    record(context, event) {
       return new Promise<void>((resolve, reject) => {
         // An entry that cannot be serialized fails alone, before it can spoil the batch it would join.
+        const full: AuditEvent = { ...event, action: event.action ?? 'read' };
         try {
           JSON.stringify(event.details ?? {});
+          checkEvent(full);
         } catch (error) {
           reject(error instanceof Error ? error : new Error(String(error)));
           return;
         }
-        queue.push({
-          entry: {
-            context,
-            event: {
-              action: event.action ?? 'read',
-              entityType: event.entityType,
-              entityId: event.entityId ?? null,
-              outcome: event.outcome ?? 'success',
-              details: event.details ?? {},
-            },
-          },
-          rows: options.rows ?? [],
-          resolve,
-          reject,
-        });
+        queue.push({ entry: { context, event: full }, resolve, reject });
         start();
       });
     },

@@ -1,4 +1,4 @@
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { Readable } from 'node:stream';
 import { z } from 'zod';
@@ -6,22 +6,22 @@ import type { Database } from '../../db/client.js';
 import { CHECKPOINT_VERSION, type CheckpointKey } from './audit.chain.js';
 import { listCheckpoints } from './audit.checkpoints.js';
 import { auditContext } from './audit.context.js';
-import { checkpointIncomplete, ministryScoped } from './audit.errors.js';
+import { checkpointIncomplete } from './audit.errors.js';
 import { decodeCursor, encodeCursor, exportAudit, queryAudit, type AuditFilters } from './audit.query.js';
-import type { ReadRecorder } from './audit.reads.js';
+import type { AuditTrail } from './audit.js';
 import { runVerification } from './audit.service.js';
-import type { AuditWriter } from './audit.writer.js';
 
 export interface AuditRoutesOptions {
   database: Database;
-  writer: AuditWriter;
-  reads: ReadRecorder;
+  audit: AuditTrail;
   key: CheckpointKey;
 }
 
 const filters = {
   entityType: z.string().min(1).max(100).optional(),
   entityId: z.string().min(1).max(200).optional(),
+  caseId: z.uuid().optional().describe('Entries about this case (its interviews, flags, decisions, documents included)'),
+  ministry: z.enum(['interior', 'defense']).optional().describe('Entries about this ministry’s records'),
   actorId: z.uuid().optional(),
   action: z.string().min(1).max(100).optional(),
   from: z.iso.datetime({ offset: true }).optional().describe('Entries at or after this time'),
@@ -38,9 +38,11 @@ export const auditItem = z.object({
   action: z.string(),
   entityType: z.string(),
   entityId: z.string().nullable(),
+  caseId: z.string().nullable(),
+  ministry: z.string().nullable(),
   outcome: z.enum(['success', 'failure', 'denied']),
   requestId: z.string().nullable(),
-  clientAddress: z.string().nullable(),
+  clientAddress: z.string().nullable().describe('Keyed hash (hmac-sha256:…) of the client address'),
   changes: z.record(z.string(), fieldChange).describe('Workflow fields in clear; personal fields as keyed hashes (hmac-sha256:…)'),
   details: z.record(z.string(), z.unknown()),
   hash: z.string(),
@@ -77,12 +79,14 @@ export const auditRoutes: FastifyPluginAsync<AuditRoutesOptions> = async (app, o
   const db = options.database.db;
 
   /**
-   * The raw log spans both ministries and has no ministry column: only auditors not scoped to one
-   * ministry read or export it. A refusal is itself recorded.
+   * An auditor scoped to one ministry sees that ministry's entries only (entries about no ministry —
+   * staff accounts, sign-ins — are for auditors of both); asking for another ministry's is an empty
+   * result, as for any filter that matches nothing.
    */
-  async function refuse(request: FastifyRequest, action: string): Promise<never> {
-    await options.reads.record(auditContext(request), { action, entityType: 'audit_log', outcome: 'denied', details: { reason: 'ministry_scoped' } });
-    throw ministryScoped();
+  function scoped(actorMinistry: string | null, wanted: AuditFilters): AuditFilters | null {
+    if (actorMinistry === null) return wanted;
+    if (wanted.ministry !== undefined && wanted.ministry !== actorMinistry) return null;
+    return { ...wanted, ministry: actorMinistry };
   }
 
   r.get(
@@ -91,7 +95,7 @@ export const auditRoutes: FastifyPluginAsync<AuditRoutesOptions> = async (app, o
       config: { permission: 'audit:read' },
       schema: {
         tags: ['audit'],
-        summary: 'Query the audit log (auditors not scoped to one ministry)',
+        summary: 'Query the audit log (an auditor scoped to one ministry sees that ministry’s entries)',
         security: [{ bearer: [] }],
         querystring: z.strictObject({ ...filters, cursor, limit, order: z.enum(['asc', 'desc']).default('asc') }),
         response: { 200: z.object({ items: z.array(auditItem), nextCursor: z.string().nullable() }) },
@@ -99,8 +103,9 @@ export const auditRoutes: FastifyPluginAsync<AuditRoutesOptions> = async (app, o
     },
     async (request) => {
       const { cursor: after, limit: size, order, ...rest } = request.query;
-      if (request.actor?.ministry !== null) await refuse(request, 'audit.query');
-      return queryAudit({ db, filters: rest satisfies AuditFilters, limit: size, cursor: after, order });
+      const inScope = scoped(request.actor!.ministry, rest);
+      if (!inScope) return { items: [], nextCursor: null };
+      return queryAudit({ db, filters: inScope, limit: size, cursor: after, order });
     },
   );
 
@@ -118,11 +123,11 @@ export const auditRoutes: FastifyPluginAsync<AuditRoutesOptions> = async (app, o
       },
     },
     async (request, reply) => {
-      if (request.actor?.ministry !== null) await refuse(request, 'read');
-      const wanted: AuditFilters = request.query;
+      const wanted = scoped(request.actor!.ministry, request.query);
       // Recorded (and committed) before the first byte leaves.
-      await options.reads.record(auditContext(request), { entityType: 'audit_log', details: { export: 'jsonl', filters: wanted } });
+      await options.audit.read(auditContext(request), { entityType: 'audit_log', ministry: request.actor!.ministry, details: { export: 'jsonl', filters: wanted } });
       const lines = async function* () {
+        if (!wanted) return;
         for await (const item of exportAudit({ db, filters: wanted })) yield `${JSON.stringify(item)}\n`;
       };
       const stamp = new Date().toISOString().replace(/[:.]/g, '-');
@@ -160,7 +165,7 @@ export const auditRoutes: FastifyPluginAsync<AuditRoutesOptions> = async (app, o
       if ((checkpointSeq === undefined) !== (checkpointHash === undefined)) throw checkpointIncomplete();
       return runVerification({
         database: options.database,
-        writer: options.writer,
+        audit: options.audit,
         key: options.key,
         context: auditContext(request),
         full: full === 'true',

@@ -3,7 +3,8 @@ import type { Database } from '../../db/client.js';
 import type { CheckpointKey } from './audit.chain.js';
 import { auditCheckpoints } from './audit.table.js';
 import { verifyChain, type VerifyReport } from './audit.verify.js';
-import type { AuditContext, AuditWriter } from './audit.writer.js';
+import type { AuditTrail } from './audit.js';
+import type { AuditContext } from './audit.writer.js';
 
 export type VerificationResult = VerifyReport & { verifiedCheckpointSeq: number | null };
 
@@ -13,7 +14,7 @@ export type VerificationResult = VerifyReport & { verifiedCheckpointSeq: number 
  */
 export async function runVerification(options: {
   database: Database;
-  writer: AuditWriter;
+  audit: Pick<AuditTrail, 'inTransaction'>;
   key: CheckpointKey;
   context: AuditContext;
   full?: boolean;
@@ -28,7 +29,7 @@ export async function runVerification(options: {
     checkpoint: options.checkpoint,
   });
   const verifiedCheckpointSeq = report.ok ? report.lastCheckpointSeq : null;
-  await options.writer.inTransaction(options.database.db, options.context, async (tx, record) => {
+  await options.audit.inTransaction(options.database.db, options.context, async (tx, record) => {
     if (verifiedCheckpointSeq !== null) {
       await tx
         .update(auditCheckpoints)

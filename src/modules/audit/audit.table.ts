@@ -15,6 +15,8 @@ export const auditLog = pgTable(
     action: text().notNull(),
     entityType: text().notNull(),
     entityId: text(),
+    caseId: uuid(),
+    ministry: text(),
     outcome: text().notNull(),
     requestId: text(),
     canonical: text().notNull(),
@@ -26,6 +28,8 @@ export const auditLog = pgTable(
     index('audit_log_actor_idx').on(t.actorId, t.seq),
     index('audit_log_action_idx').on(t.action, t.seq),
     index('audit_log_at_idx').on(t.at),
+    index('audit_log_case_idx').on(t.caseId, t.seq),
+    index('audit_log_ministry_idx').on(t.ministry, t.seq),
   ],
 );
 

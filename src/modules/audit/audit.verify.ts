@@ -125,6 +125,8 @@ interface ParsedEntry {
   action?: unknown;
   entityType?: unknown;
   entityId?: unknown;
+  caseId?: unknown;
+  ministry?: unknown;
   outcome?: unknown;
   requestId?: unknown;
 }
@@ -141,7 +143,7 @@ function isoFromPg(text: string): string | null {
 // The query columns come packed into one text by the server (see ROW_COLUMNS): fields separated by
 // US; nullable fields prefixed with 'v' when set, 'n' when null, so null and any text differ.
 const US = '\u001f';
-const FIELDS = 11;
+const FIELDS = 13;
 const nullable = (field: string) => (field === 'n' ? null : field.slice(1));
 
 /** Length of `value` as a JSON string literal when it needs no escaping, else -1. */
@@ -184,18 +186,33 @@ function columnsMatch(fields: string[], canonical: string): boolean {
   if (actorId === null && actorRole === null) pos = matchRaw(canonical, pos, 'null');
   else if (actorId === null || actorRole === null) return false;
   else pos = matchRaw(canonical, matchString(canonical, matchRaw(canonical, matchString(canonical, matchRaw(canonical, pos, '{"id":'), actorId), ',"role":'), actorRole), '}');
-  pos = matchRaw(canonical, matchString(canonical, matchRaw(canonical, pos, ',"at":'), at), ',"changes":');
+  pos = matchRaw(canonical, matchString(canonical, matchRaw(canonical, pos, ',"at":'), at), ',"caseId":');
+  pos = matchRaw(canonical, matchString(canonical, pos, nullable(fields[11]!)), ',"changes":');
   if (pos < 0) return false;
 
   const entityId = nullable(fields[7]!);
   const requestId = nullable(fields[9]!);
   const seqText = fields[0]!;
+  const ministry = nullable(fields[12]!);
   const tailLength =
-    12 + encodedLength(entityId) + 14 + encodedLength(fields[6]!) + 11 + encodedLength(fields[8]!) + 13 + encodedLength(requestId) + 7 + seqText.length + 1;
+    12 +
+    encodedLength(entityId) +
+    14 +
+    encodedLength(fields[6]!) +
+    12 +
+    encodedLength(ministry) +
+    11 +
+    encodedLength(fields[8]!) +
+    13 +
+    encodedLength(requestId) +
+    7 +
+    seqText.length +
+    1;
   let end = canonical.length - tailLength;
   if (end < pos) return false;
   end = matchString(canonical, matchRaw(canonical, end, ',"entityId":'), entityId);
   end = matchString(canonical, matchRaw(canonical, end, ',"entityType":'), fields[6]!);
+  end = matchString(canonical, matchRaw(canonical, end, ',"ministry":'), ministry);
   end = matchString(canonical, matchRaw(canonical, end, ',"outcome":'), fields[8]!);
   end = matchString(canonical, matchRaw(canonical, end, ',"requestId":'), requestId);
   end = matchRaw(canonical, matchRaw(canonical, matchRaw(canonical, end, ',"seq":'), seqText), '}');
@@ -205,7 +222,7 @@ function columnsMatch(fields: string[], canonical: string): boolean {
 /** Names the query column that disagrees with the hashed entry (slow path, one row). */
 async function columnDisagreement(query: RawQuery, seq: number, entry: ParsedEntry): Promise<string | null> {
   const [row] = await query(
-    `select actor_id::text, actor_role, action, entity_type, entity_id, outcome, request_id, to_char(at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') from audit_log where seq = $1`,
+    `select actor_id::text, actor_role, action, entity_type, entity_id, outcome, request_id, to_char(at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US'), case_id::text, ministry from audit_log where seq = $1`,
     [seq],
   );
   if (!row) return 'entry vanished during the run';
@@ -214,6 +231,8 @@ async function columnDisagreement(query: RawQuery, seq: number, entry: ParsedEnt
   if (entry.action !== row[2]) return 'action column disagrees with the entry';
   if (entry.entityType !== row[3]) return 'entity_type column disagrees with the entry';
   if ((entry.entityId ?? null) !== row[4]) return 'entity_id column disagrees with the entry';
+  if ((entry.caseId ?? null) !== row[8]) return 'case_id column disagrees with the entry';
+  if ((entry.ministry ?? null) !== row[9]) return 'ministry column disagrees with the entry';
   if (entry.outcome !== row[5]) return 'outcome column disagrees with the entry';
   if ((entry.requestId ?? null) !== row[6]) return 'request_id column disagrees with the entry';
   const at = row[7]!;
@@ -240,7 +259,7 @@ async function diagnose(query: RawQuery, seq: number, canonical: string): Promis
  * (seq, prev_hash, hash, then the copies of the entry's fields), and the canonical text.
  */
 const ROW_COLUMNS = `concat_ws(E'\\x1f', seq, prev_hash, hash, coalesce('v' || actor_id::text, 'n'), coalesce('v' || actor_role, 'n'), action, entity_type,
-  coalesce('v' || entity_id, 'n'), outcome, coalesce('v' || request_id, 'n'), at), canonical`;
+  coalesce('v' || entity_id, 'n'), outcome, coalesce('v' || request_id, 'n'), at, coalesce('v' || case_id::text, 'n'), coalesce('v' || ministry, 'n')), canonical`;
 
 // One-shot crypto.hash (Node ≥ 20.12) skips a Hash object per entry; createHash elsewhere.
 const sha256: (text: string) => string =

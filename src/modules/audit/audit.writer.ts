@@ -1,29 +1,17 @@
-import { eq, getTableColumns, getTableName, is, SQL, sql } from 'drizzle-orm';
-import { CasingCache } from 'drizzle-orm/casing';
-import type { PgTable } from 'drizzle-orm/pg-core';
+import { eq, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
-import { queryPrepared } from '../../db/client.js';
+import { canonicalJson, chainHash, personalDigest, type CanonicalEntry, type FieldChange } from './audit.chain.js';
+import { checkEvent, isClear, type AuditAction, type AuditEvent, type CheckedEvent } from './audit.events.js';
 import { auditHead, auditLog } from './audit.table.js';
-import { canonicalJson, chainHash, personalDigest, type AuditOutcome, type CanonicalEntry, type FieldChange } from './audit.chain.js';
+
+export type { AuditEvent, AuditAction } from './audit.events.js';
 
 /** Who did it, from where: taken from the request (`auditContext(request)` in audit.context.ts). */
 export interface AuditContext {
   actor: { id: string; role: string } | null;
   requestId: string | null;
+  /** The client's address in clear; the entry stores only its keyed hash (location data). */
   clientAddress: string | null;
-}
-
-export interface AuditEvent {
-  action: string;
-  entityType: string;
-  entityId?: string | null;
-  outcome?: AuditOutcome;
-  /** Workflow data (status, decisions, scores, roles): stored in clear. */
-  changes?: Record<string, FieldChange>;
-  /** Personal data (names, ID numbers, contacts, notes): stored only as keyed hashes. */
-  personal?: Record<string, FieldChange>;
-  /** Non-personal context (reason codes, counts, ids of related records). */
-  details?: Record<string, unknown>;
 }
 
 export interface AppendedEntry {
@@ -37,57 +25,38 @@ export interface ContextualEvent {
   event: AuditEvent;
 }
 
+declare const audited: unique symbol;
 /**
- * A row that must commit together with audit entries appended by `commitEach` (a sign-in's session
- * and its `auth.login` entry): build it with `insertWith(table, values)`.
+ * The handle of an audited transaction. It is a `Db` (queries run through it), but a plain `Db` is
+ * not one: `record` only takes this, so an entry cannot be written outside the change it belongs to.
  */
-export interface InsertWith {
-  table: PgTable;
-  values: Record<string, unknown>;
-}
+export type AuditTx = Db & { readonly [audited]: true };
 
-/** A row for `commitEach`, typed like a drizzle insert into `table`. */
-export function insertWith<T extends PgTable>(table: T, values: T['$inferInsert']): InsertWith {
-  return { table, values };
-}
+/** Records entries in an audited transaction; they are appended when the callback returns. */
+export type RecordFn = (events: AuditEvent[]) => Promise<void>;
 
 export interface AuditWriter {
   /**
-   * Appends entries inside the caller's transaction: the change and its entries commit or roll
-   * back together. Takes the chain head FOR UPDATE, so appends are serialized until commit.
+   * Runs `fn` in one transaction and appends the entries it records at its end, taking the chain
+   * head last (like every writer, so no two writers lock in opposite orders). A transaction that
+   * records no entry fails and rolls back: an audited change never commits silently.
    */
-  append(tx: Db, context: AuditContext, events: AuditEvent[]): Promise<AppendedEntry[]>;
-  /** Like `append`, each entry with its own context (one chain lock for all of them). */
-  appendEach(tx: Db, entries: ContextualEvent[]): Promise<AppendedEntry[]>;
+  inTransaction<T>(db: Db, context: AuditContext, fn: (tx: AuditTx, record: RecordFn) => Promise<T>): Promise<T>;
+  /** Records entries in the audited transaction `tx` (the same as the callback's `record`). */
+  record(tx: AuditTx, ...events: AuditEvent[]): void;
   /**
-   * Appends entries, and inserts `rows` with them, in one autocommitted statement: all of it
-   * commits or none. The chain head is not locked but compared: the statement only applies if the
-   * head is still the one the entries were chained to, else it is read again and the entries
-   * rechained (a few times, then the locking path). One round trip instead of four, for the group
-   * commit of reads and sign-ins.
+   * Appends entries inside the caller's transaction, each with its own context: takes the chain
+   * head FOR UPDATE, so appends are serialized until commit. Call it last in the transaction.
    */
-  commitEach(db: Db, entries: ContextualEvent[], rows?: InsertWith[]): Promise<AppendedEntry[]>;
-  /** Runs `fn` and its audit entries in one transaction. */
-  inTransaction<T>(db: Db, context: AuditContext, fn: (tx: Db, audit: (events: AuditEvent[]) => Promise<void>) => Promise<T>): Promise<T>;
+  appendEach(tx: Db, entries: ContextualEvent[]): Promise<AppendedEntry[]>;
+  /** `appendEach` with one context for every entry. */
+  append(tx: Db, context: AuditContext, events: AuditEvent[]): Promise<AppendedEntry[]>;
 }
 
 export interface AuditWriterOptions {
   hmacKey: string;
   /** Called with the new head inside the same transaction, e.g. to sign a checkpoint. */
   onAppended?: (tx: Db, head: AppendedEntry, previousSeq: number) => Promise<void>;
-  /** Optimistic tries of `commitEach` before it takes the chain head's lock (default 3). */
-  optimisticAttempts?: number;
-}
-
-function digestChanges(hmacKey: string, personal: Record<string, FieldChange>): Record<string, FieldChange> {
-  const out: Record<string, FieldChange> = {};
-  for (const [field, change] of Object.entries(personal)) {
-    const digested: FieldChange = {};
-    if ('before' in change) digested.before = personalDigest(hmacKey, change.before);
-    if ('after' in change) digested.after = personalDigest(hmacKey, change.after);
-    out[field] = digested;
-  }
-  return out;
 }
 
 /** JSON has no undefined: drop such members so canonical text and stored values agree. */
@@ -108,6 +77,8 @@ export function auditLogRow(entry: CanonicalEntry, canonical: string, prevHash: 
     action: entry.action,
     entity_type: entry.entityType,
     entity_id: entry.entityId,
+    case_id: entry.caseId,
+    ministry: entry.ministry,
     outcome: entry.outcome,
     request_id: entry.requestId,
     canonical,
@@ -118,60 +89,32 @@ export function auditLogRow(entry: CanonicalEntry, canonical: string, prevHash: 
 
 const missingHead = () => new Error('audit chain head is missing: migrations not applied');
 
-async function readHead(db: Db): Promise<AppendedEntry> {
-  const [head] = await db.select({ seq: auditHead.seq, hash: auditHead.hash }).from(auditHead).where(eq(auditHead.id, 1));
-  if (!head) throw missingHead();
-  return head;
-}
-
-const snakeCase = new CasingCache('snake_case');
-
-/**
- * `insert into <table> (...) select ... from <rows as JSON>`, applied only if the head CTE updated
- * the head: one per table and column set, so the statement's text (and its prepared plan) does not
- * depend on how many rows a batch carries.
- */
-function insertsGuarded(rows: InsertWith[]): SQL[] {
-  const groups = new Map<string, { table: PgTable; names: string[]; records: Record<string, unknown>[] }>();
-  for (const row of rows) {
-    const columns = getTableColumns(row.table);
-    const names: string[] = [];
-    const record: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(row.values)) {
-      const column = columns[key];
-      if (!column) throw new Error(`${getTableName(row.table)} has no column ${key}`);
-      if (is(value, SQL)) throw new Error(`${getTableName(row.table)}.${key}: rows committed with audit entries take plain values, not SQL`);
-      const name = snakeCase.getColumnCasing(column);
-      names.push(name);
-      record[name] = value instanceof Date ? value.toISOString() : value;
-    }
-    const key = `${getTableName(row.table)}(${names.join(',')})`;
-    const group = groups.get(key) ?? { table: row.table, names, records: [] };
-    group.records.push(record);
-    groups.set(key, group);
+/** `changes`, `personal` and `details` of an event as stored: clear where the catalogue says so, keyed hashes otherwise. */
+export function classify(hmacKey: string, event: CheckedEvent): { changes: Record<string, FieldChange>; details: Record<string, unknown> } {
+  const digest = (value: unknown) => personalDigest(hmacKey, value);
+  const changes: Record<string, FieldChange> = {};
+  const side = (action: AuditAction, field: string, change: FieldChange, forceHash: boolean): FieldChange => {
+    const clear = !forceHash && isClear(action, field);
+    const out: FieldChange = {};
+    if ('before' in change) out.before = clear ? change.before : digest(change.before);
+    if ('after' in change) out.after = clear ? change.after : digest(change.after);
+    return out;
+  };
+  for (const [field, change] of Object.entries(event.changes ?? {})) changes[field] = side(event.action, field, change, false);
+  for (const [field, change] of Object.entries(event.personal ?? {})) changes[field] = side(event.action, field, change, true);
+  const details: Record<string, unknown> = {};
+  for (const [field, value] of Object.entries(event.details ?? {})) {
+    if (value === undefined) continue;
+    details[field] = isClear(event.action, field) ? value : digest(value);
   }
-  return [...groups.values()].map(({ table, names, records }, i) => {
-    const list = sql.join(
-      names.map((name) => sql.identifier(name)),
-      sql`, `,
-    );
-    return sql`, inserted_${sql.raw(String(i))} as (
-      insert into ${table} (${list})
-      select ${list} from json_populate_recordset(null::${table}, ${JSON.stringify(records)}::json)
-      where exists (select 1 from head))`;
-  });
+  return { changes: jsonSafe(changes), details: jsonSafe(details) };
 }
 
 export function createAuditWriter(options: AuditWriterOptions): AuditWriter {
-  /**
-   * The head after this process's last append: `commitEach` chains to it without reading it first.
-   * Only a hint: the statement checks it, and a stale one costs a re-read.
-   */
-  let knownHead: AppendedEntry | undefined;
-  const optimisticAttempts = options.optimisticAttempts ?? 3;
+  const pending = new WeakMap<object, AuditEvent[]>();
 
   /** Chains entries after `head`: their audit_log rows, and the new head. */
-  function chain(head: AppendedEntry, entries: ContextualEvent[]): { rows: Record<string, string | number | null>[]; appended: AppendedEntry[]; last: AppendedEntry } {
+  function chain(head: AppendedEntry, entries: { context: AuditContext; event: CheckedEvent }[]) {
     let seq = head.seq;
     let prevHash = head.hash;
     const at = new Date().toISOString();
@@ -186,11 +129,12 @@ export function createAuditWriter(options: AuditWriterOptions): AuditWriter {
         action: event.action,
         entityType: event.entityType,
         entityId: event.entityId ?? null,
+        caseId: event.caseId?.toLowerCase() ?? null,
+        ministry: event.ministry ?? null,
         outcome: event.outcome ?? 'success',
         requestId: context.requestId,
-        clientAddress: context.clientAddress,
-        changes: jsonSafe({ ...event.changes, ...digestChanges(options.hmacKey, event.personal ?? {}) }),
-        details: jsonSafe(event.details ?? {}),
+        clientAddress: personalDigest(options.hmacKey, context.clientAddress),
+        ...classify(options.hmacKey, event),
       };
       const canonical = canonicalJson(entry);
       const hash = chainHash(seq, prevHash, canonical);
@@ -202,6 +146,20 @@ export function createAuditWriter(options: AuditWriterOptions): AuditWriter {
   }
 
   const writer: AuditWriter = {
+    async appendEach(tx, entries) {
+      if (entries.length === 0) return [];
+      // Checked before the head is taken: a malformed event never holds the chain.
+      const checked = entries.map(({ context, event }) => ({ context, event: checkEvent(event) }));
+      const [head] = await tx.select({ seq: auditHead.seq, hash: auditHead.hash }).from(auditHead).where(eq(auditHead.id, 1)).for('update');
+      if (!head) throw missingHead();
+      const chained = chain(head, checked);
+      await tx.execute(sql`
+        with appended as (insert into ${auditLog} select * from json_populate_recordset(null::audit_log, ${JSON.stringify(chained.rows)}::json))
+        update ${auditHead} set seq = ${chained.last.seq}, hash = ${chained.last.hash}, updated_at = now() where id = 1`);
+      await options.onAppended?.(tx, chained.last, head.seq);
+      return chained.appended;
+    },
+
     append(tx, context, events) {
       return writer.appendEach(
         tx,
@@ -209,66 +167,30 @@ export function createAuditWriter(options: AuditWriterOptions): AuditWriter {
       );
     },
 
-    async appendEach(tx, entries) {
-      if (entries.length === 0) return [];
-      const [head] = await tx.select().from(auditHead).where(eq(auditHead.id, 1)).for('update');
-      if (!head) throw missingHead();
-      const chained = chain(head, entries);
-      // Entries and head in one statement: one round trip less while the chain head is held.
-      await tx.execute(sql`
-        with appended as (insert into ${auditLog} select * from json_populate_recordset(null::audit_log, ${JSON.stringify(chained.rows)}::json))
-        update ${auditHead} set seq = ${chained.last.seq}, hash = ${chained.last.hash}, updated_at = now() where id = 1`);
-      knownHead = chained.last;
-      await options.onAppended?.(tx, chained.last, head.seq);
-      return chained.appended;
-    },
-
-    async commitEach(db, entries, rows = []) {
-      if (entries.length === 0) {
-        if (rows.length > 0) throw new Error('commitEach: rows commit with audit entries, and there are none');
-        return [];
-      }
-      const inserts = insertsGuarded(rows);
-      for (let attempt = 0; attempt < optimisticAttempts; attempt += 1) {
-        const head = knownHead ?? (await readHead(db));
-        const chained = chain(head, entries);
-        const [applied] = await queryPrepared<{ applied: number }>(
-          db,
-          sql`with head as (
-                update ${auditHead} set seq = ${chained.last.seq}, hash = ${chained.last.hash}, updated_at = now()
-                where id = 1 and seq = ${head.seq} and hash = ${head.hash}
-                returning seq),
-              appended as (
-                insert into ${auditLog}
-                select * from json_populate_recordset(null::audit_log, ${JSON.stringify(chained.rows)}::json)
-                where exists (select 1 from head))
-              ${sql.join(inserts, sql``)}
-              select count(*)::int as applied from head`,
-        );
-        if (applied?.applied === 1) {
-          knownHead = chained.last;
-          // After the commit: a checkpoint signs a head that is already durable.
-          await options.onAppended?.(db, chained.last, head.seq);
-          return chained.appended;
-        }
-        knownHead = undefined;
-      }
-      // Contended (other writers keep moving the head): wait for the lock like everyone else.
-      return db.transaction(async (tx) => {
-        for (const row of rows) await tx.insert(row.table).values(row.values);
-        return writer.appendEach(tx, entries);
-      });
+    record(tx, ...events) {
+      const list = pending.get(tx);
+      if (!list) throw new Error('audit.record: not an audited transaction (open one with audit.inTransaction)');
+      for (const event of events) checkEvent(event);
+      list.push(...events);
     },
 
     inTransaction(db, context, fn) {
-      return db.transaction(async (tx) => {
-        const pending: AuditEvent[] = [];
-        const result = await fn(tx, async (events) => {
-          pending.push(...events);
-        });
-        // Appended last, so the chain head is held only for the end of the transaction.
-        await writer.append(tx, context, pending);
-        return result;
+      return db.transaction(async (plain) => {
+        const tx = plain as unknown as AuditTx;
+        const events: AuditEvent[] = [];
+        pending.set(tx, events);
+        try {
+          const result = await fn(tx, async (more) => writer.record(tx, ...more));
+          if (events.length === 0) throw new Error('an audited transaction recorded no audit entry: nothing was committed');
+          // Appended last, so the chain head is held only for the end of the transaction.
+          await writer.appendEach(
+            tx,
+            events.map((event) => ({ context, event })),
+          );
+          return result;
+        } finally {
+          pending.delete(tx);
+        }
       });
     },
   };

@@ -38,7 +38,7 @@ async function main(): Promise<number> {
     });
     const result = await runVerification({
       database,
-      writer,
+      audit: writer,
       key,
       context: SYSTEM_CONTEXT,
       full: values.full,

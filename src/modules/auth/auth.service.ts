@@ -3,31 +3,24 @@ import type { Role } from '../../access/roles.js';
 import type { Db } from '../../db/client.js';
 import type { AccessClaims, Actor } from '../../http/auth.js';
 import { conflict } from '../../http/errors.js';
-import type { ExpectedEntry, ReadRecorder } from '../audit/audit.reads.js';
-import type { AuditContext, AuditEvent, AuditWriter } from '../audit/audit.writer.js';
+import type { AuditTrail } from '../audit/audit.js';
+import type { AuditContext, AuditEvent } from '../audit/audit.writer.js';
 import { dummyPasswordHash, verifyPassword } from '../users/password.js';
 import { normalizeEmail, signInColumns, signInMatches } from '../users/users.service.js';
 import { committeeMembers, committees, mfaRecoveryCodes, refreshTokens, users } from '../users/users.table.js';
 import { accountLocked, invalidCredentials, invalidEnrolmentCode, invalidMfaCode, invalidRefreshToken, mfaCodeRequired } from './auth.errors.js';
 import { decryptSecret, encryptSecret, hashRecoveryCode, newRecoveryCodes, newTotpSecret, provisioningUri, verifyTotp } from './mfa.js';
 import { accountKey, addressKey, clearFailures, recordFailure, throttleColumns, type ThrottleSettings } from './throttle.js';
-import { hashRefreshToken, issueRefreshToken, newRefreshToken, revokeFamily } from './tokens.js';
+import { hashRefreshToken, issueRefreshToken, revokeFamily } from './tokens.js';
 
 export interface AuthDeps {
   db: Db;
-  audit: AuditWriter;
+  audit: AuditTrail;
   mfaKey: string;
   accessTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
   throttle: ThrottleSettings;
   signAccessToken: (claims: AccessClaims) => string;
-  /**
-   * The audit group commit (`app.auditReads`). Successful sign-ins record their entry through it,
-   * with their session row in the same statement: a serialized chain commit per sign-in would cap
-   * sign-ins at the commit rate, well below the argon2id rate. Each sign-in announces its entry
-   * before hashing, so a batch may wait a moment for the sign-ins about to finish.
-   */
-  groupCommit: Pick<ReadRecorder, 'record' | 'expect'>;
 }
 
 export interface SessionUser {
@@ -80,16 +73,7 @@ function signInLookup(db: Db): ReturnType<typeof buildSignInLookup> {
  * account exists. Accounts with a second factor also need a TOTP code or a recovery code.
  */
 export async function login(args: { deps: AuthDeps; input: LoginInput; context: AuditContext }): Promise<Session> {
-  const expected = args.deps.groupCommit.expect();
-  try {
-    return await signIn({ ...args, expected });
-  } finally {
-    expected.release();
-  }
-}
-
-async function signIn(args: { deps: AuthDeps; input: LoginInput; context: AuditContext; expected: ExpectedEntry }): Promise<Session> {
-  const { deps, input, context, expected } = args;
+  const { deps, input, context } = args;
   const { db, audit, throttle } = deps;
   const login = normalizeEmail(input.email);
   const keys = { account: accountKey(login), address: addressKey(context.clientAddress ?? 'unknown') };
@@ -101,47 +85,40 @@ async function signIn(args: { deps: AuthDeps; input: LoginInput; context: AuditC
   const lockedFor = throttled.lockedForSeconds;
   if (lockedFor > 0) {
     // Group commit: hammering a locked account must not serialize the audit chain one attempt at a time.
-    await deps.groupCommit.record(context, { action: 'auth.login', entityType: 'user', entityId: user?.id ?? null, outcome: 'denied', details: { reason: 'locked' } }, { expected });
+    await audit.read(context, { action: 'auth.login', entityType: 'user', entityId: user?.id ?? null, outcome: 'denied', details: { reason: 'locked' } });
     throw accountLocked(lockedFor);
   }
 
   const passwordOk = await verifyPassword(user?.passwordHash ?? (await dummyPasswordHash()), input.password);
 
+  /**
+   * The counters are written on their own (autocommitted), then the entries are group-committed: a
+   * refusal changes nothing but the counters, and a counter must count even when the log is slow.
+   */
   const fail = async (reason: string): Promise<never> => {
-    expected.release(); // recorded in its own transaction, not by the group commit
-    await audit.inTransaction(db, context, async (tx, record) => {
-      const account = await recordFailure(tx, keys.account, throttle.maxFailures, throttle);
-      const address = await recordFailure(tx, keys.address, throttle.addressMaxFailures, throttle);
-      const events: AuditEvent[] = [
-        {
-          action: 'auth.login',
-          entityType: 'user',
-          entityId: user?.id ?? null,
-          outcome: 'failure',
-          personal: { login: { after: login } },
-          details: { reason },
-        },
-      ];
-      if (account.lockedNow) {
-        events.push({
-          action: 'auth.lockout',
-          entityType: 'user',
-          entityId: user?.id ?? null,
-          outcome: 'denied',
-          personal: { login: { after: login } },
-          details: { scope: 'account', failures: account.failures, lockoutSeconds: throttle.lockoutSeconds },
-        });
-      }
-      if (address.lockedNow) {
-        events.push({
-          action: 'auth.lockout',
-          entityType: 'client_address',
-          outcome: 'denied',
-          details: { scope: 'address', failures: address.failures, lockoutSeconds: throttle.lockoutSeconds },
-        });
-      }
-      await record(events);
-    });
+    const account = await recordFailure(db, keys.account, throttle.maxFailures, throttle);
+    const address = await recordFailure(db, keys.address, throttle.addressMaxFailures, throttle);
+    const events: AuditEvent[] = [
+      { action: 'auth.login', entityType: 'user', entityId: user?.id ?? null, outcome: 'failure', details: { reason, login } },
+    ];
+    if (account.lockedNow) {
+      events.push({
+        action: 'auth.lockout',
+        entityType: 'user',
+        entityId: user?.id ?? null,
+        outcome: 'denied',
+        details: { scope: 'account', failures: account.failures, lockoutSeconds: throttle.lockoutSeconds, login },
+      });
+    }
+    if (address.lockedNow) {
+      events.push({
+        action: 'auth.lockout',
+        entityType: 'client_address',
+        outcome: 'denied',
+        details: { scope: 'address', failures: address.failures, lockoutSeconds: throttle.lockoutSeconds },
+      });
+    }
+    await Promise.all(events.map((event) => audit.read(context, event)));
     throw reason === 'bad_mfa_code' ? invalidMfaCode() : invalidCredentials();
   };
 
@@ -163,15 +140,14 @@ async function signIn(args: { deps: AuthDeps; input: LoginInput; context: AuditC
   const mfa = user.role === 'applicant' || secondFactor !== null;
 
   if (throttled.withFailures.includes(keys.account)) await clearFailures(db, keys.account);
-  // The session and its audit entry commit together, in the group commit: no session without its
-  // entry, no entry without its session, and the answer waits for both.
-  const issued = newRefreshToken({ userId: user.id, mfa, ttlSeconds: deps.refreshTokenTtlSeconds });
-  await deps.groupCommit.record(
-    // Signed in: the entry names the user as its actor (the request had none yet).
-    { ...context, actor: { id: user.id, role: user.role } },
-    { action: 'auth.login', entityType: 'user', entityId: user.id, details: { secondFactor, sessionId: issued.familyId } },
-    { rows: [issued.row], expected },
-  );
+  // The session and its audit entry commit together, like any audited change: no session without
+  // its entry, no entry without its session. Signed in: the entry names the user as its actor.
+  const signedIn: AuditContext = { ...context, actor: { id: user.id, role: user.role } };
+  const issued = await audit.inTransaction(db, signedIn, async (tx, record) => {
+    const token = await issueRefreshToken(tx, { userId: user.id, mfa, ttlSeconds: deps.refreshTokenTtlSeconds });
+    await record([{ action: 'auth.login', entityType: 'user', entityId: user.id, details: { secondFactor, sessionId: token.familyId } }]);
+    return token;
+  });
   return {
     accessToken: deps.signAccessToken({ sub: user.id, typ: 'access', mfa, sid: issued.familyId }),
     refreshToken: issued.refreshToken,
@@ -223,7 +199,8 @@ export async function refresh(args: { deps: AuthDeps; refreshToken: string; cont
       .from(refreshTokens)
       .where(eq(refreshTokens.tokenHash, hashRefreshToken(args.refreshToken)))
       .for('update');
-    if (!row || row.revokedAt) return null;
+    // Nothing changes for an unknown, revoked or expired token: the transaction ends without an entry.
+    if (!row || row.revokedAt) throw invalidRefreshToken();
     if (row.usedAt) {
       const revoked = await revokeFamily(tx, row.familyId);
       await record([
@@ -237,17 +214,21 @@ export async function refresh(args: { deps: AuthDeps; refreshToken: string; cont
       ]);
       return null;
     }
-    if (row.expiresAt.getTime() <= Date.now()) return null;
+    if (row.expiresAt.getTime() <= Date.now()) throw invalidRefreshToken();
     const [user] = await tx
       .select({ id: users.id, email: users.email, name: users.name, role: users.role, ministry: users.ministry, active: users.active, mfaEnabled: users.mfaEnabled })
       .from(users)
       .where(eq(users.id, row.userId));
     if (!user?.active) {
-      await revokeFamily(tx, row.familyId);
+      const revoked = await revokeFamily(tx, row.familyId);
+      await record([
+        { action: 'auth.session_ended', entityType: 'user', entityId: row.userId, outcome: 'denied', details: { sessionId: row.familyId, reason: 'account_disabled', tokensRevoked: revoked } },
+      ]);
       return null;
     }
     await tx.update(refreshTokens).set({ usedAt: sql`now()` }).where(eq(refreshTokens.id, row.id));
     const issued = await issueRefreshToken(tx, { userId: user.id, mfa: row.mfa, ttlSeconds: deps.refreshTokenTtlSeconds, familyId: row.familyId });
+    await record([{ action: 'auth.refresh', entityType: 'user', entityId: user.id, details: { sessionId: row.familyId } }]);
     return { user, issued, mfa: row.mfa };
   });
   if (!result) throw invalidRefreshToken();

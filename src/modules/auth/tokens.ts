@@ -1,7 +1,6 @@
 import { and, eq, isNull } from 'drizzle-orm';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Db } from '../../db/client.js';
-import { insertWith, type InsertWith } from '../audit/audit.writer.js';
 import { refreshTokens } from '../users/users.table.js';
 
 /** Opaque refresh tokens: 32 random bytes; only their SHA-256 is stored. */
@@ -22,8 +21,8 @@ export interface RefreshTokenInput {
   familyId?: string;
 }
 
-/** A new refresh token and its row, not yet stored (a sign-in stores it with its audit entry). */
-export function newRefreshToken(input: RefreshTokenInput): IssuedRefreshToken & { values: typeof refreshTokens.$inferInsert; row: InsertWith } {
+/** A new refresh token and its row, not yet stored. */
+function newRefreshToken(input: RefreshTokenInput): IssuedRefreshToken & { values: typeof refreshTokens.$inferInsert } {
   const refreshToken = randomBytes(32).toString('base64url');
   const familyId = input.familyId ?? randomUUID();
   const values = {
@@ -33,10 +32,10 @@ export function newRefreshToken(input: RefreshTokenInput): IssuedRefreshToken & 
     expiresAt: new Date(Date.now() + input.ttlSeconds * 1000),
     mfa: input.mfa,
   };
-  return { refreshToken, familyId, values, row: insertWith(refreshTokens, values) };
+  return { refreshToken, familyId, values };
 }
 
-/** Stores a new refresh token (a rotation, inside its transaction). */
+/** Stores a new refresh token (a sign-in or a rotation, inside its audited transaction). */
 export async function issueRefreshToken(tx: Db, input: RefreshTokenInput): Promise<IssuedRefreshToken> {
   const { refreshToken, familyId, values } = newRefreshToken(input);
   await tx.insert(refreshTokens).values(values);

@@ -2,7 +2,8 @@ import { and, asc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { AppError, conflict, notFound } from '../../http/errors.js';
 import { registerMessages } from '../../http/i18n.js';
-import type { AuditContext, AuditWriter } from '../audit/audit.writer.js';
+import type { AuditTrail } from '../audit/audit.js';
+import type { AuditContext } from '../audit/audit.writer.js';
 import { ministries } from '../reference/reference.table.js';
 import { invalidCursor } from '../users/users.errors.js';
 import { committeeMembers, committees, users } from '../users/users.table.js';
@@ -54,7 +55,7 @@ function isUniqueViolation(error: unknown): boolean {
 
 export async function createCommittee(args: {
   db: Db;
-  audit: AuditWriter;
+  audit: Pick<AuditTrail, 'inTransaction'>;
   context: AuditContext;
   input: { ministry: string; name: string };
 }): Promise<CommitteeView> {
@@ -124,7 +125,7 @@ export async function getCommittee(args: { db: Db; id: string }): Promise<Commit
 /** Adds a member or changes their chair flag. Members are active committee_member users of the committee's ministry. */
 export async function putMember(args: {
   db: Db;
-  audit: AuditWriter;
+  audit: Pick<AuditTrail, 'inTransaction'>;
   context: AuditContext;
   committeeId: string;
   userId: string;
@@ -166,7 +167,7 @@ export async function putMember(args: {
   });
 }
 
-export async function removeMember(args: { db: Db; audit: AuditWriter; context: AuditContext; committeeId: string; userId: string }): Promise<void> {
+export async function removeMember(args: { db: Db; audit: AuditTrail; context: AuditContext; committeeId: string; userId: string }): Promise<void> {
   const { db, audit, context, committeeId, userId } = args;
   await audit.inTransaction(db, context, async (tx, record) => {
     const [removed] = await tx

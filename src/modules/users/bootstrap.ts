@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { randomBytes } from 'node:crypto';
 import type { Db } from '../../db/client.js';
-import type { AuditWriter } from '../audit/audit.writer.js';
+import type { AuditTrail } from '../audit/audit.js';
 import { hashPassword } from './password.js';
 import { users } from './users.table.js';
 
@@ -18,7 +18,7 @@ export interface BootstrapResult {
  */
 export async function ensureFirstAdmin(
   db: Db,
-  audit: AuditWriter,
+  audit: Pick<AuditTrail, 'inTransaction'>,
   wanted: { email: string | undefined; password: string | undefined },
 ): Promise<BootstrapResult | null> {
   const [existing] = await db.select({ email: users.email }).from(users).where(eq(users.role, 'admin')).limit(1);

@@ -3,7 +3,8 @@ import type { StaffRole, Role } from '../../access/roles.js';
 import type { Db } from '../../db/client.js';
 import type { Actor } from '../../http/auth.js';
 import { notFound, preconditionFailed } from '../../http/errors.js';
-import type { AuditContext, AuditEvent, AuditWriter } from '../audit/audit.writer.js';
+import type { AuditTrail } from '../audit/audit.js';
+import type { AuditContext, AuditEvent } from '../audit/audit.writer.js';
 import { revokeAllForUser } from '../auth/tokens.js';
 import { ministries } from '../reference/reference.table.js';
 import { emailTaken, invalidCursor, lastAdmin, ministryProblem, passwordRejected, selfChangeForbidden } from './users.errors.js';
@@ -91,10 +92,10 @@ export interface CreateStaffUserInput {
 /** Creates a staff account (admin endpoint and the admin:create CLI), audited as user.created. */
 export async function createStaffUser(args: {
   db: Db;
-  audit: AuditWriter;
+  audit: Pick<AuditTrail, 'inTransaction'>;
   context: AuditContext;
   input: CreateStaffUserInput;
-  action?: string;
+  action?: 'user.created' | 'user.bootstrap_admin';
 }): Promise<UserView> {
   const { db, audit, context, input } = args;
   const problem = passwordProblem(input.password);
@@ -227,7 +228,7 @@ export interface UserPatch {
  */
 export async function updateUser(args: {
   db: Db;
-  audit: AuditWriter;
+  audit: Pick<AuditTrail, 'inTransaction'>;
   context: AuditContext;
   actor: Actor;
   id: string;
