@@ -1,17 +1,8 @@
 import { and, eq } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import type { Actor } from '../http/auth.js';
-import { forbidden, notFound } from '../http/errors.js';
-import { registerMessages } from '../http/i18n.js';
+import { notCommitteeChair, notCommitteeMember, notVisible } from './access.errors.js';
 import { committeeMembers, committees } from '../modules/users/users.table.js';
-
-registerMessages({
-  'committee.not_member': {
-    en: 'Only members of the committee in charge may do this.',
-    ar: 'لا يقوم بهذا إلا أعضاء اللجنة المختصة.',
-  },
-  'committee.not_chair': { en: 'Only the chair of the committee may do this.', ar: 'لا يقوم بهذا إلا رئيس اللجنة.' },
-});
 
 /**
  * Object-level access rules, in one place. The role check (may this role call this route at all)
@@ -40,7 +31,7 @@ export function canSeeMinistry(actor: Pick<Actor, 'role' | 'ministry'>, ministry
 
 /** A staff/auditor read of a ministry's record: 404 outside the caller's scope. */
 export function assertMinistryVisible(actor: Pick<Actor, 'role' | 'ministry'>, ministry: string, entity: string): void {
-  if (!canSeeMinistry(actor, ministry)) throw notFound(entity);
+  if (!canSeeMinistry(actor, ministry)) throw notVisible(entity);
 }
 
 /** The ministry a staff member writes into (their own); null for roles that never write ministry records. */
@@ -63,10 +54,10 @@ export function assertCaseVisible(
   entity = 'application',
 ): void {
   if (actor.role === 'applicant') {
-    if (!isOwnCase(actor, record.applicantUserId)) throw notFound(entity);
+    if (!isOwnCase(actor, record.applicantUserId)) throw notVisible(entity);
     return;
   }
-  if (actor.role === 'admin') throw notFound(entity);
+  if (actor.role === 'admin') throw notVisible(entity);
   assertMinistryVisible(actor, record.ministry, entity);
 }
 
@@ -104,15 +95,15 @@ export async function assertCommitteeMember(
   actor: Pick<Actor, 'role' | 'id' | 'ministry'>,
   record: { ministry: string; committeeId: string | null },
 ): Promise<Membership> {
-  if (actor.role !== 'committee_member' || actor.ministry !== record.ministry) throw forbidden('committee.not_member');
+  if (actor.role !== 'committee_member' || actor.ministry !== record.ministry) throw notCommitteeMember();
   if (record.committeeId) {
     const membership = await membershipOf(db, actor.id, record.committeeId);
-    if (!membership) throw forbidden('committee.not_member');
+    if (!membership) throw notCommitteeMember();
     return membership;
   }
   const memberships = (await membershipsOf(db, actor.id)).filter((m) => m.ministry === record.ministry);
   const first = memberships.find((m) => m.chair) ?? memberships[0];
-  if (!first) throw forbidden('committee.not_member');
+  if (!first) throw notCommitteeMember();
   return first;
 }
 
@@ -122,13 +113,13 @@ export async function assertChair(
   actor: Pick<Actor, 'role' | 'id' | 'ministry'>,
   record: { ministry: string; committeeId: string | null },
 ): Promise<Membership> {
-  if (actor.role !== 'committee_member' || actor.ministry !== record.ministry) throw forbidden('committee.not_chair');
+  if (actor.role !== 'committee_member' || actor.ministry !== record.ministry) throw notCommitteeChair();
   if (record.committeeId) {
     const membership = await membershipOf(db, actor.id, record.committeeId);
-    if (!membership?.chair) throw forbidden('committee.not_chair');
+    if (!membership?.chair) throw notCommitteeChair();
     return membership;
   }
   const chair = (await membershipsOf(db, actor.id)).find((m) => m.ministry === record.ministry && m.chair);
-  if (!chair) throw forbidden('committee.not_chair');
+  if (!chair) throw notCommitteeChair();
   return chair;
 }

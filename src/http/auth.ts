@@ -6,7 +6,7 @@ import { roleHas } from '../access/permissions.js';
 import type { Role } from '../access/roles.js';
 import type { Db } from '../db/client.js';
 import { users } from '../modules/users/users.table.js';
-import { AppError, forbidden, unauthorized } from './errors.js';
+import { forbidden, invalidToken, mfaRequired, serverInternal, unauthenticated } from './http.errors.js';
 
 export const JWT_ISSUER = 'reintegration-cases';
 export const JWT_AUDIENCE = 'reintegration-cases/api';
@@ -99,7 +99,7 @@ export const authPlugin = fp<AuthOptions>(async (app: FastifyInstance, options) 
     const permission = request.routeOptions.config.permission;
     if (request.is404) return;
     if (permission === undefined) {
-      throw new AppError({ status: 500, code: 'server.internal' });
+      throw serverInternal();
     }
     const header = request.headers.authorization;
     if (permission === 'public' && !header) return;
@@ -108,14 +108,14 @@ export const authPlugin = fp<AuthOptions>(async (app: FastifyInstance, options) 
     if (!actor) {
       if (permission === 'public') return;
       await options.onDenied?.(request, 401, header ? 'invalid_token' : 'no_token');
-      throw header ? unauthorized('auth.invalid_token') : unauthorized();
+      throw header ? invalidToken() : unauthenticated();
     }
     request.actor = actor;
     if (permission === 'public') return;
     const staffWithoutMfa = options.mfaRequiredForStaff && actor.role !== 'applicant' && !actor.mfa;
     if (staffWithoutMfa && permission !== 'session:self') {
       await options.onDenied?.(request, 403, 'mfa_required');
-      throw forbidden('auth.mfa_required');
+      throw mfaRequired();
     }
     if (!roleHas(actor.role, permission)) {
       await options.onDenied?.(request, 403, `missing_permission:${permission}`);

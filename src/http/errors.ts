@@ -1,6 +1,10 @@
+import { interpolate, type Locale } from './i18n.js';
+
 /**
- * One application error type. Modules create them through small factories
- * (`notFound('application')`), the error handler renders them as RFC 9457 problem+json.
+ * One application error type. Each module defines its errors once, with both messages, in its
+ * `*.errors.ts` (`export const emailTaken = defineError({ code, status, en, ar })`); a service throws
+ * `emailTaken()`. The error carries its own definition, so the problem handler renders it without a
+ * lookup, and the catalogue (src/errors.catalogue.ts) is derived from the same definitions.
  */
 export interface FieldError {
   /** JSON pointer-like path of the failing field: "/applicant/birthDate". */
@@ -9,45 +13,87 @@ export interface FieldError {
   code?: string;
 }
 
-export interface AppErrorOptions {
-  status: number;
-  /** Stable, lower-case snake/dotted code, e.g. `application.not_found`; keys the message catalogue. */
-  code: string;
-  /** Values interpolated into the localized message. */
-  params?: Record<string, string | number>;
-  errors?: FieldError[];
+/** A field error as an AppError holds it: without a message, it is rendered with the error's own message. */
+export type FieldErrorSpec = Omit<FieldError, 'message'> & { message?: string };
+
+/** `{name}` placeholders of a message template, as a union of names. */
+export type Placeholders<Template extends string> = Template extends `${string}{${infer Name}}${infer Rest}`
+  ? Name | Placeholders<Rest>
+  : never;
+
+export type ErrorParams = Record<string, string | number>;
+
+/** What a definition may preset and a call may add to (errors replace, extensions and headers merge). */
+export interface ErrorDefaults {
+  errors?: FieldErrorSpec[];
   /** Extra members of the problem document (e.g. allowedActions). */
   extensions?: Record<string, unknown>;
   headers?: Record<string, string>;
 }
 
+export interface ErrorDefinition<En extends string = string> extends ErrorDefaults {
+  /** Stable, lower-case snake/dotted code, e.g. `application.not_found`. Clients rely on it: never rename. */
+  code: string;
+  status: number;
+  /** English message; `{name}` is replaced from the error's params. */
+  en: En;
+  /** Arabic message, Arabic throughout (protocol names such as If-Match excepted), with the same placeholders. */
+  ar: string;
+}
+
+export interface ErrorDetails<Params extends ErrorParams = ErrorParams> extends ErrorDefaults {
+  params?: Params;
+  /** Only where the shell mirrors a status fastify chose for the same condition. */
+  status?: number;
+}
+
+type ParamsOf<En extends string> = Record<Placeholders<En>, string | number>;
+
+/** Creates the error; the details are required when the message has placeholders. */
+export type ErrorFactory<En extends string = string> = ([Placeholders<En>] extends [never]
+  ? (details?: ErrorDetails<Record<string, never>>) => AppError
+  : (details: ErrorDetails<ParamsOf<En>> & { params: ParamsOf<En> }) => AppError) & {
+  readonly definition: Readonly<ErrorDefinition<En>>;
+};
+
 export class AppError extends Error {
+  readonly definition: Readonly<ErrorDefinition>;
   readonly status: number;
   readonly code: string;
-  readonly params: Record<string, string | number>;
-  readonly errors: FieldError[] | undefined;
+  readonly params: ErrorParams;
+  readonly errors: FieldErrorSpec[] | undefined;
   readonly extensions: Record<string, unknown>;
   readonly headers: Record<string, string>;
 
-  constructor(options: AppErrorOptions) {
-    super(options.code);
+  constructor(definition: Readonly<ErrorDefinition>, details: ErrorDetails = {}) {
+    super(definition.code);
     this.name = 'AppError';
-    this.status = options.status;
-    this.code = options.code;
-    this.params = options.params ?? {};
-    this.errors = options.errors;
-    this.extensions = options.extensions ?? {};
-    this.headers = options.headers ?? {};
+    this.definition = definition;
+    this.status = details.status ?? definition.status;
+    this.code = definition.code;
+    this.params = { ...details.params };
+    this.errors = details.errors ?? definition.errors;
+    this.extensions = { ...definition.extensions, ...details.extensions };
+    this.headers = { ...definition.headers, ...details.headers };
+  }
+
+  /** The message in `locale`, with its params filled in. */
+  messageIn(locale: Locale): string {
+    return interpolate(this.definition[locale], this.params);
   }
 }
 
-export const badRequest = (code = 'request.invalid', errors?: FieldError[]) => new AppError({ status: 400, code, errors });
-export const unauthorized = (code = 'auth.unauthenticated') => new AppError({ status: 401, code });
-export const forbidden = (code = 'auth.forbidden') => new AppError({ status: 403, code });
-/** Also for records the caller may not see: never reveal that they exist. */
-export const notFound = (entity: string) => new AppError({ status: 404, code: `${entity}.not_found`, params: { entity } });
-export const conflict = (code: string, extensions?: Record<string, unknown>) => new AppError({ status: 409, code, extensions });
-export const preconditionFailed = () => new AppError({ status: 412, code: 'request.stale_version' });
-export const preconditionRequired = () => new AppError({ status: 428, code: 'request.if_match_required' });
-export const tooManyRequests = (retryAfterSeconds: number, code = 'request.throttled') =>
-  new AppError({ status: 429, code, headers: { 'retry-after': String(Math.max(1, Math.ceil(retryAfterSeconds))) } });
+export function defineError<const En extends string>(definition: ErrorDefinition<En>): ErrorFactory<En> {
+  const frozen = Object.freeze({ ...definition });
+  const factory = (details?: ErrorDetails) => new AppError(frozen, details);
+  return Object.assign(factory, { definition: frozen });
+}
+
+export function isErrorFactory(value: unknown): value is ErrorFactory {
+  return typeof value === 'function' && 'definition' in value && typeof (value as ErrorFactory).definition?.code === 'string';
+}
+
+/** The Retry-After header for a 429 or 503, in whole seconds (at least one). */
+export function retryAfter(seconds: number): Record<string, string> {
+  return { 'retry-after': String(Math.max(1, Math.ceil(seconds))) };
+}

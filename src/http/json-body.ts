@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { AppError } from './errors.js';
+import { emptyBody, forbiddenProperty, malformedJson } from './http.errors.js';
 
 /** Cheap pre-check: a forbidden key is spelled with "__", "constructor" or a \u escape. */
 const SUSPECT = /__|constructor|\\u/;
@@ -38,18 +38,18 @@ export function registerJsonBodyParser(app: FastifyInstance): void {
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
     const text = body as string;
     if (text.trim() === '') {
-      done(new AppError({ status: 400, code: 'request.empty_body' }), undefined);
+      done(emptyBody(), undefined);
       return;
     }
     let value: unknown;
     try {
       value = JSON.parse(text);
     } catch {
-      done(new AppError({ status: 400, code: 'request.malformed_json' }), undefined);
+      done(malformedJson(), undefined);
       return;
     }
     if (SUSPECT.test(text) && hasForbiddenKey(value)) {
-      done(new AppError({ status: 400, code: 'request.forbidden_property' }), undefined);
+      done(forbiddenProperty(), undefined);
       return;
     }
     done(null, value);

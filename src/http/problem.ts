@@ -1,7 +1,20 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { AppError, type FieldError } from './errors.js';
-import { localizedMessage, localizedTitle, localizeZodIssue, negotiateLocale, type Locale } from './i18n.js';
+import {
+  bodyTooLarge,
+  emptyBody,
+  invalidToken,
+  malformedJson,
+  requestInvalid,
+  requestTimeout,
+  routeNotFound,
+  serverInternal,
+  throttled,
+  unsupportedMediaType,
+  validationFailed,
+} from './http.errors.js';
+import { localizedTitle, localizeZodIssue, negotiateLocale, type Locale } from './i18n.js';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
 
@@ -37,48 +50,46 @@ function toAppError(error: FastifyError, locale: Locale): AppError {
   if (error instanceof AppError) return error;
   if (Array.isArray(error.validation)) {
     const issues = error.validation as unknown as z.core.$ZodIssue[];
-    return new AppError({
-      status: 400,
-      code: 'request.validation_failed',
-      errors: zodFieldErrors(issues, error.validationContext, locale),
-    });
+    return validationFailed({ errors: zodFieldErrors(issues, error.validationContext, locale) });
   }
   switch (error.code) {
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
-      return new AppError({ status: 400, code: 'request.malformed_json' });
+      return malformedJson();
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return new AppError({ status: 400, code: 'request.empty_body' });
+      return emptyBody();
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new AppError({ status: 413, code: 'request.body_too_large', params: { limit: '?' } });
+      return bodyTooLarge({ params: { limit: '?' } });
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
-      return new AppError({ status: error.statusCode ?? 415, code: 'request.unsupported_media_type' });
+      return unsupportedMediaType({ status: error.statusCode ?? 415 });
     case 'FST_ERR_CTP_INVALID_TYPE':
-      return new AppError({ status: 415, code: 'request.unsupported_media_type' });
+      return unsupportedMediaType();
   }
   // Prototype-poisoning keys are refused by the JSON body parser (src/http/json-body.ts).
-  if (error instanceof SyntaxError) return new AppError({ status: 400, code: 'request.malformed_json' });
-  if (error.statusCode === 400) return new AppError({ status: 400, code: 'request.invalid' });
-  if (error.statusCode === 429) return new AppError({ status: 429, code: 'request.throttled' });
-  if (error.statusCode === 401) return new AppError({ status: 401, code: 'auth.invalid_token' });
-  if (error.statusCode === 408 || error.code === 'FST_ERR_REQUEST_TIMEOUT') return new AppError({ status: 408, code: 'request.timeout' });
+  if (error instanceof SyntaxError) return malformedJson();
+  if (error.statusCode === 400) return requestInvalid();
+  if (error.statusCode === 429) return throttled();
+  if (error.statusCode === 401) return invalidToken();
+  if (error.statusCode === 408 || error.code === 'FST_ERR_REQUEST_TIMEOUT') return requestTimeout();
   if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
-    return new AppError({ status: error.statusCode, code: 'request.invalid' });
+    return requestInvalid({ status: error.statusCode });
   }
-  return new AppError({ status: 500, code: 'server.internal' });
+  return serverInternal();
 }
 
 export function problemFor(error: AppError, request: FastifyRequest, locale: Locale): ProblemDocument {
+  const detail = error.messageIn(locale);
   return {
     type: `urn:problem:${error.code}`,
     title: localizedTitle(error.status, locale),
     status: error.status,
-    detail: localizedMessage(error.code, locale, error.params),
+    detail,
     // The route pattern, not the path: paths carry tokens and ids (/register/:token) that must not be echoed.
     instance: request.routeOptions.url ?? request.url.split('?')[0] ?? '/',
     code: error.code,
     requestId: request.id,
-    ...(error.errors ? { errors: error.errors } : {}),
+    // A field error the code raised without a message of its own repeats the detail, in the same language.
+    ...(error.errors ? { errors: error.errors.map((e) => ({ ...e, message: e.message ?? detail })) } : {}),
     ...error.extensions,
   };
 }
@@ -104,5 +115,5 @@ export function registerProblemHandlers(app: FastifyInstance, options: { bodyLim
     else request.log.info({ code: appError.code, status: appError.status }, 'request refused');
     return sendProblem(reply, appError);
   });
-  app.setNotFoundHandler((request, reply) => sendProblem(reply, new AppError({ status: 404, code: 'request.route_not_found' })));
+  app.setNotFoundHandler((request, reply) => sendProblem(reply, routeNotFound()));
 }

@@ -1,8 +1,9 @@
 import { eq } from 'drizzle-orm';
+import { applicationNotFound } from '../../access/access.errors.js';
 import { assertCaseVisible } from '../../access/scope.js';
 import type { Db } from '../../db/client.js';
 import type { Actor } from '../../http/auth.js';
-import { AppError, notFound } from '../../http/errors.js';
+import { AppError } from '../../http/errors.js';
 import type { AuditTrail } from '../audit/audit.js';
 import { caseHistory as auditedCaseHistory } from '../audit/audit.query.js';
 import type { AuditContext } from '../audit/audit.writer.js';
@@ -18,7 +19,7 @@ export async function visibleCase(args: { db: Db; audit: Pick<AuditTrail, 'read'
     .select({ id: applications.id, ministry: applications.ministry, applicantUserId: applications.applicantUserId, status: applications.status })
     .from(applications)
     .where(eq(applications.id, args.id));
-  if (!record) throw notFound(CASE_ENTITY);
+  if (!record) throw applicationNotFound();
   try {
     assertCaseVisible(args.actor, record);
   } catch (error) {

@@ -1,18 +1,24 @@
-import { AppError } from '../../http/errors.js';
-import { registerMessages } from '../../http/i18n.js';
+import { defineError } from '../../http/errors.js';
 
-registerMessages({
-  'audit.invalid_cursor': { en: 'The cursor is not valid; start again without it.', ar: 'المؤشر غير صالح؛ أعد البدء من دونه.' },
-  'audit.ministry_scoped': {
-    en: 'The raw audit log spans both ministries; only auditors not scoped to one ministry may read or export it.',
-    ar: 'يشمل سجل التدقيق الخام الوزارتين؛ لا يقرؤه أو يصدّره إلا المدققون غير المقيّدين بوزارة واحدة.',
-  },
-  'audit.checkpoint_incomplete': {
-    en: 'Give both checkpointSeq and checkpointHash, or neither.',
-    ar: 'أدخل checkpointSeq وcheckpointHash معاً، أو لا تدخل أياً منهما.',
-  },
+export const invalidAuditCursor = defineError({
+  code: 'audit.invalid_cursor',
+  status: 400,
+  en: 'The cursor is not valid; start again without it.',
+  ar: 'المؤشر غير صالح؛ أعد البدء من دونه.',
+  errors: [{ path: '/cursor' }],
 });
 
-export const ministryScoped = () => new AppError({ status: 403, code: 'audit.ministry_scoped' });
-export const checkpointIncomplete = () =>
-  new AppError({ status: 400, code: 'audit.checkpoint_incomplete', errors: [{ path: '/checkpointHash', message: 'checkpointSeq and checkpointHash go together' }] });
+export const ministryScoped = defineError({
+  code: 'audit.ministry_scoped',
+  status: 403,
+  en: 'The raw audit log spans both ministries; only auditors not scoped to one ministry may read or export it.',
+  ar: 'يشمل سجل التدقيق الخام الوزارتين؛ لا يقرؤه أو يصدّره إلا المدققون غير المقيّدين بوزارة واحدة.',
+});
+
+export const checkpointIncomplete = defineError({
+  code: 'audit.checkpoint_incomplete',
+  status: 400,
+  en: 'Give both checkpointSeq and checkpointHash, or neither.',
+  ar: 'أدخل checkpointSeq وcheckpointHash معاً، أو لا تدخل أياً منهما.',
+  errors: [{ path: '/checkpointHash' }],
+});

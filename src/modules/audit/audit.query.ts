@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, gt, gte, lt, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
-import { badRequest } from '../../http/errors.js';
 import type { CanonicalEntry, FieldChange } from './audit.chain.js';
+import { invalidAuditCursor } from './audit.errors.js';
 import { auditLog } from './audit.table.js';
 
 export interface AuditFilters {
@@ -37,7 +37,7 @@ export function encodeCursor(seq: number): string {
 export function decodeCursor(cursor: string | undefined): number | undefined {
   if (cursor === undefined) return undefined;
   const match = CURSOR.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (!match) throw badRequest('audit.invalid_cursor', [{ path: '/cursor', message: 'not a cursor returned by this endpoint' }]);
+  if (!match) throw invalidAuditCursor();
   return Number(match[1]);
 }
 

@@ -2,13 +2,12 @@ import { and, eq, isNull, or, lt, sql } from 'drizzle-orm';
 import type { Role } from '../../access/roles.js';
 import type { Db } from '../../db/client.js';
 import type { AccessClaims, Actor } from '../../http/auth.js';
-import { conflict } from '../../http/errors.js';
 import type { AuditTrail } from '../audit/audit.js';
 import type { AuditContext, AuditEvent } from '../audit/audit.writer.js';
 import { dummyPasswordHash, verifyPassword } from '../users/password.js';
 import { normalizeEmail, signInColumns, signInMatches } from '../users/users.service.js';
 import { committeeMembers, committees, mfaRecoveryCodes, refreshTokens, users } from '../users/users.table.js';
-import { accountLocked, invalidCredentials, invalidEnrolmentCode, invalidMfaCode, invalidRefreshToken, mfaCodeRequired } from './auth.errors.js';
+import { accountLocked, invalidCredentials, invalidEnrolmentCode, invalidMfaCode, invalidRefreshToken, mfaAlreadyEnabled, mfaCodeRequired, mfaNotStarted } from './auth.errors.js';
 import { decryptSecret, encryptSecret, hashRecoveryCode, newRecoveryCodes, newTotpSecret, provisioningUri, verifyTotp } from './mfa.js';
 import { accountKey, addressKey, clearFailures, recordFailure, throttleColumns, type ThrottleSettings } from './throttle.js';
 import { hashRefreshToken, issueRefreshToken, revokeFamily } from './tokens.js';
@@ -302,7 +301,7 @@ export async function enrollMfa(args: { deps: AuthDeps; actor: Actor; context: A
   const secret = newTotpSecret();
   await deps.audit.inTransaction(deps.db, context, async (tx, record) => {
     const [current] = await tx.select({ mfaEnabled: users.mfaEnabled }).from(users).where(eq(users.id, actor.id)).for('update');
-    if (current?.mfaEnabled) throw conflict('mfa.already_enabled');
+    if (current?.mfaEnabled) throw mfaAlreadyEnabled();
     await tx
       .update(users)
       .set({ mfaSecret: encryptSecret(deps.mfaKey, actor.id, secret), mfaLastStep: null, updatedAt: sql`now()` })
@@ -321,8 +320,8 @@ export async function confirmMfa(args: { deps: AuthDeps; actor: Actor; code: str
       .from(users)
       .where(eq(users.id, actor.id))
       .for('update');
-    if (current?.mfaEnabled) throw conflict('mfa.already_enabled');
-    if (!current?.mfaSecret) throw conflict('mfa.not_started');
+    if (current?.mfaEnabled) throw mfaAlreadyEnabled();
+    if (!current?.mfaSecret) throw mfaNotStarted();
     const step = await verifyTotp(decryptSecret(deps.mfaKey, actor.id, current.mfaSecret), args.code, current.mfaLastStep);
     if (step === null) throw invalidEnrolmentCode();
     const recoveryCodes = newRecoveryCodes();

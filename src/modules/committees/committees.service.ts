@@ -1,22 +1,12 @@
 import { and, asc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
-import { AppError, conflict, notFound } from '../../http/errors.js';
-import { registerMessages } from '../../http/i18n.js';
+import { invalidCursor } from '../../http/http.errors.js';
 import type { AuditTrail } from '../audit/audit.js';
 import type { AuditContext } from '../audit/audit.writer.js';
 import { ministries } from '../reference/reference.table.js';
-import { invalidCursor } from '../users/users.errors.js';
+import { userNotFound } from '../users/users.errors.js';
 import { committeeMembers, committees, users } from '../users/users.table.js';
-
-registerMessages({
-  'committee.name_taken': { en: 'This ministry already has a committee with this name.', ar: 'يوجد لدى الوزارة لجنة بهذا الاسم.' },
-  'committee.member_not_eligible': {
-    en: 'Only active committee members of the committee’s ministry can sit on it.',
-    ar: 'لا يمكن أن ينضم إلى اللجنة إلا أعضاء لجان نشطون من وزارتها.',
-  },
-  'committee.unknown_ministry': { en: 'There is no such ministry.', ar: 'لا توجد وزارة بهذا الرمز.' },
-  'committee_member.not_found': { en: 'This user is not a member of the committee.', ar: 'هذا المستخدم ليس عضواً في اللجنة.' },
-});
+import { committeeMemberNotFound, committeeNameTaken, committeeNotFound, committeeUnknownMinistry, memberNotEligible } from './committees.errors.js';
 
 export interface MemberView {
   userId: string;
@@ -62,7 +52,7 @@ export async function createCommittee(args: {
   const { db, audit, context, input } = args;
   const [ministry] = await db.select({ code: ministries.code }).from(ministries).where(eq(ministries.code, input.ministry));
   if (!ministry) {
-    throw new AppError({ status: 400, code: 'committee.unknown_ministry', errors: [{ path: '/ministry', message: 'unknown ministry', code: 'unknown_ministry' }] });
+    throw committeeUnknownMinistry();
   }
   try {
     return await audit.inTransaction(db, context, async (tx, record) => {
@@ -73,7 +63,7 @@ export async function createCommittee(args: {
       return { ...row!, createdAt: row!.createdAt.toISOString(), members: [] };
     });
   } catch (error) {
-    if (isUniqueViolation(error)) throw conflict('committee.name_taken');
+    if (isUniqueViolation(error)) throw committeeNameTaken();
     throw error;
   }
 }
@@ -117,7 +107,7 @@ export async function listCommittees(args: {
 
 export async function getCommittee(args: { db: Db; id: string }): Promise<CommitteeView> {
   const [row] = await args.db.select().from(committees).where(eq(committees.id, args.id));
-  if (!row) throw notFound('committee');
+  if (!row) throw committeeNotFound();
   const members = await membersOf(args.db, [row.id]);
   return { ...row, createdAt: row.createdAt.toISOString(), members: members.get(row.id) ?? [] };
 }
@@ -134,14 +124,14 @@ export async function putMember(args: {
   const { db, audit, context, committeeId, userId, chair } = args;
   return audit.inTransaction(db, context, async (tx, record) => {
     const [committee] = await tx.select().from(committees).where(eq(committees.id, committeeId)).for('share');
-    if (!committee) throw notFound('committee');
+    if (!committee) throw committeeNotFound();
     const [user] = await tx
       .select({ id: users.id, name: users.name, role: users.role, ministry: users.ministry, active: users.active })
       .from(users)
       .where(eq(users.id, userId))
       .for('share');
-    if (!user) throw notFound('user');
-    if (user.role !== 'committee_member' || user.ministry !== committee.ministry || !user.active) throw conflict('committee.member_not_eligible');
+    if (!user) throw userNotFound();
+    if (user.role !== 'committee_member' || user.ministry !== committee.ministry || !user.active) throw memberNotEligible();
     const [before] = await tx
       .select({ chair: committeeMembers.chair })
       .from(committeeMembers)
@@ -174,7 +164,7 @@ export async function removeMember(args: { db: Db; audit: AuditTrail; context: A
       .delete(committeeMembers)
       .where(and(eq(committeeMembers.committeeId, committeeId), eq(committeeMembers.userId, userId)))
       .returning({ chair: committeeMembers.chair });
-    if (!removed) throw notFound('committee_member');
+    if (!removed) throw committeeMemberNotFound();
     await record([
       {
         action: 'committee.member_removed',

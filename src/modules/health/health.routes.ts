@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ping, type Database } from '../../db/client.js';
 import { isMigrated } from '../../db/migrate.js';
-import { AppError } from '../../http/errors.js';
+import { serverUnavailable } from '../../http/http.errors.js';
 
 const healthResponse = z.object({ status: z.literal('ok') });
 
@@ -24,9 +24,9 @@ export const healthRoutes: FastifyPluginAsync<{ database: Database }> = async (a
       try {
         await ping(database.db);
       } catch {
-        throw new AppError({ status: 503, code: 'server.unavailable' });
+        throw serverUnavailable();
       }
-      if (!(await isMigrated(database))) throw new AppError({ status: 503, code: 'server.unavailable' });
+      if (!(await isMigrated(database))) throw serverUnavailable();
       return { status: 'ok' as const };
     },
   );

@@ -3,13 +3,12 @@ import { ConfigError, loadConfig } from '../../config.js';
 import { createDatabase } from '../../db/client.js';
 import { migrate } from '../../db/migrate.js';
 import { AppError } from '../../http/errors.js';
-import { localizedMessage } from '../../http/i18n.js';
 import { resolveSecrets } from '../../secrets.js';
 import { createAuditWriter } from '../audit/audit.writer.js';
 import { seedReference } from '../reference/reference.seed.js';
 import { passwordProblem } from './password.js';
+import { passwordRejected } from './users.errors.js';
 import { createStaffUser } from './users.service.js';
-import './users.errors.js';
 
 /**
  * npm run admin:create -- --email ops@ministry.example [--name "Operations"]
@@ -68,7 +67,7 @@ async function main(): Promise<number> {
   const password = await readPassword();
   const problem = passwordProblem(password);
   if (problem) {
-    console.error(`Refused: ${localizedMessage(`user.password_${problem}`, 'en')}`);
+    console.error(`Refused: ${passwordRejected(problem).messageIn('en')}`);
     return 1;
   }
   const secrets = resolveSecrets(config);
@@ -97,7 +96,7 @@ try {
   process.exitCode = await main();
 } catch (error) {
   if (error instanceof ConfigError) console.error(error.message);
-  else if (error instanceof AppError) console.error(`Refused: ${localizedMessage(error.code, 'en', error.params)}`);
+  else if (error instanceof AppError) console.error(`Refused: ${error.messageIn('en')}`);
   else console.error(error instanceof Error ? error.message : error);
   process.exitCode = 1;
 }

@@ -1,40 +1,83 @@
-import { AppError, badRequest, conflict, forbidden } from '../../http/errors.js';
-import { registerMessages } from '../../http/i18n.js';
+import { defineError } from '../../http/errors.js';
 import type { PasswordProblem } from './password.js';
 
-registerMessages({
-  'user.email_taken': { en: 'An account with this email already exists.', ar: 'يوجد حساب بهذا البريد الإلكتروني.' },
-  'user.last_admin': {
-    en: 'This is the last active administrator: it cannot be disabled or given another role.',
-    ar: 'هذا آخر مسؤول نشط: لا يمكن تعطيله أو تغيير دوره.',
-  },
-  'user.self_change_forbidden': {
-    en: 'You cannot change your own role, ministry, active flag or second factor.',
-    ar: 'لا يمكنك تغيير دورك أو وزارتك أو حالة حسابك أو المصادقة الثنائية الخاصة بك.',
-  },
-  'user.ministry_required': { en: 'This role needs a ministry.', ar: 'يتطلب هذا الدور تحديد وزارة.' },
-  'user.ministry_not_allowed': { en: 'Administrators do not belong to a ministry.', ar: 'لا يتبع المسؤولون أي وزارة.' },
-  'user.unknown_ministry': { en: 'There is no such ministry.', ar: 'لا توجد وزارة بهذا الرمز.' },
-  'user.password_too_short': { en: 'The password must have at least 12 characters.', ar: 'يجب أن تتكون كلمة المرور من 12 حرفاً على الأقل.' },
-  'user.password_too_long': { en: 'The password must have at most 256 characters.', ar: 'يجب ألا تتجاوز كلمة المرور 256 حرفاً.' },
-  'user.password_too_common': {
-    en: 'This password is too common. Choose another one.',
-    ar: 'كلمة المرور هذه شائعة جداً. اختر غيرها.',
-  },
-  'request.invalid_cursor': { en: 'The cursor is not valid.', ar: 'مؤشر الصفحة غير صالح.' },
+export const userNotFound = defineError({
+  code: 'user.not_found',
+  status: 404,
+  en: 'The user was not found.',
+  ar: 'لم يُعثر على المستخدم.',
 });
 
-export const emailTaken = () => conflict('user.email_taken');
-export const lastAdmin = () => conflict('user.last_admin');
-export const selfChangeForbidden = () => forbidden('user.self_change_forbidden');
-export const invalidCursor = () => badRequest('request.invalid_cursor', [{ path: '/cursor', message: 'invalid cursor', code: 'invalid_cursor' }]);
+export const emailTaken = defineError({
+  code: 'user.email_taken',
+  status: 409,
+  en: 'An account with this email already exists.',
+  ar: 'يوجد حساب بهذا البريد الإلكتروني.',
+});
 
-/** 400 naming the field, for the role/ministry combination rules. */
-export function ministryProblem(code: 'user.ministry_required' | 'user.ministry_not_allowed' | 'user.unknown_ministry'): AppError {
-  return new AppError({ status: 400, code, errors: [{ path: '/ministry', message: code, code }] });
-}
+export const lastAdmin = defineError({
+  code: 'user.last_admin',
+  status: 409,
+  en: 'This is the last active administrator: it cannot be disabled or given another role.',
+  ar: 'هذا آخر مسؤول نشط: لا يمكن تعطيله أو تغيير دوره.',
+});
 
-export function passwordRejected(problem: PasswordProblem, path = '/password'): AppError {
-  const code = `user.password_${problem}`;
-  return new AppError({ status: 400, code, errors: [{ path, message: code, code }] });
-}
+export const selfChangeForbidden = defineError({
+  code: 'user.self_change_forbidden',
+  status: 403,
+  en: 'You cannot change your own role, ministry, active flag or second factor.',
+  ar: 'لا يمكنك تغيير دورك أو وزارتك أو حالة حسابك أو المصادقة الثنائية الخاصة بك.',
+});
+
+export const ministryRequired = defineError({
+  code: 'user.ministry_required',
+  status: 400,
+  en: 'This role needs a ministry.',
+  ar: 'يتطلب هذا الدور تحديد وزارة.',
+  errors: [{ path: '/ministry', code: 'user.ministry_required' }],
+});
+
+export const ministryNotAllowed = defineError({
+  code: 'user.ministry_not_allowed',
+  status: 400,
+  en: 'Administrators do not belong to a ministry.',
+  ar: 'لا يتبع المسؤولون أي وزارة.',
+  errors: [{ path: '/ministry', code: 'user.ministry_not_allowed' }],
+});
+
+export const unknownMinistry = defineError({
+  code: 'user.unknown_ministry',
+  status: 400,
+  en: 'There is no such ministry.',
+  ar: 'لا توجد وزارة بهذا الرمز.',
+  errors: [{ path: '/ministry', code: 'user.unknown_ministry' }],
+});
+
+export const passwordTooShort = defineError({
+  code: 'user.password_too_short',
+  status: 400,
+  en: 'The password must have at least 12 characters.',
+  ar: 'يجب أن تتكون كلمة المرور من 12 حرفاً على الأقل.',
+  errors: [{ path: '/password', code: 'user.password_too_short' }],
+});
+
+export const passwordTooLong = defineError({
+  code: 'user.password_too_long',
+  status: 400,
+  en: 'The password must have at most 256 characters.',
+  ar: 'يجب ألا تتجاوز كلمة المرور 256 حرفاً.',
+  errors: [{ path: '/password', code: 'user.password_too_long' }],
+});
+
+export const passwordTooCommon = defineError({
+  code: 'user.password_too_common',
+  status: 400,
+  en: 'This password is too common. Choose another one.',
+  ar: 'كلمة المرور هذه شائعة جداً. اختر غيرها.',
+  errors: [{ path: '/password', code: 'user.password_too_common' }],
+});
+
+const passwordErrors = { too_short: passwordTooShort, too_long: passwordTooLong, too_common: passwordTooCommon } satisfies Record<PasswordProblem, unknown>;
+
+/** The 400 for a password that `passwordProblem` refused. */
+export const passwordRejected = (problem: PasswordProblem) => passwordErrors[problem]();

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { preconditionFailed, preconditionRequired } from '../../http/errors.js';
+import { preconditionFailed, preconditionRequired } from '../../http/http.errors.js';
 import { auditContext } from '../audit/audit.context.js';
 import { createUserBody, idParams, listUsersQuery, updateUserBody, userSchema } from './users.schemas.js';
 import { createStaffUser, getUser, listUsers, parseIfMatch, updateUser } from './users.service.js';

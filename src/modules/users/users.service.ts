@@ -2,12 +2,12 @@ import { and, asc, eq, ne, sql, type Placeholder, type SQL } from 'drizzle-orm';
 import type { StaffRole, Role } from '../../access/roles.js';
 import type { Db } from '../../db/client.js';
 import type { Actor } from '../../http/auth.js';
-import { notFound, preconditionFailed } from '../../http/errors.js';
+import { invalidCursor, preconditionFailed } from '../../http/http.errors.js';
 import type { AuditTrail } from '../audit/audit.js';
 import type { AuditContext, AuditEvent } from '../audit/audit.writer.js';
 import { revokeAllForUser } from '../auth/tokens.js';
 import { ministries } from '../reference/reference.table.js';
-import { emailTaken, invalidCursor, lastAdmin, ministryProblem, passwordRejected, selfChangeForbidden } from './users.errors.js';
+import { emailTaken, lastAdmin, ministryNotAllowed, ministryRequired, passwordRejected, selfChangeForbidden, unknownMinistry, userNotFound } from './users.errors.js';
 import { hashPassword, passwordProblem } from './password.js';
 import { committeeMembers, mfaRecoveryCodes, users } from './users.table.js';
 
@@ -55,15 +55,15 @@ function isUniqueViolation(error: unknown): boolean {
 /** Which ministry a role may have: admins none, auditors one or none (= both), everyone else exactly one. */
 async function checkMinistry(db: Db, role: Role, ministry: string | null): Promise<void> {
   if (role === 'admin') {
-    if (ministry !== null) throw ministryProblem('user.ministry_not_allowed');
+    if (ministry !== null) throw ministryNotAllowed();
     return;
   }
   if (ministry === null) {
     if (role === 'auditor') return;
-    throw ministryProblem('user.ministry_required');
+    throw ministryRequired();
   }
   const [found] = await db.select({ code: ministries.code }).from(ministries).where(eq(ministries.code, ministry));
-  if (!found) throw ministryProblem('user.unknown_ministry');
+  if (!found) throw unknownMinistry();
 }
 
 /**
@@ -208,7 +208,7 @@ export async function getUser(args: { db: Db; id: string }): Promise<UserView> {
     .select(userColumns)
     .from(users)
     .where(and(eq(users.id, args.id), ne(users.role, 'applicant')));
-  if (!row) throw notFound('user');
+  if (!row) throw userNotFound();
   return view(row);
 }
 
@@ -251,7 +251,7 @@ export async function updateUser(args: {
       : [];
     const [current] = await tx.select().from(users).where(eq(users.id, id)).for('update');
     // Applicants' accounts are not managed here (their data is case content): as if they did not exist.
-    if (!current || current.role === 'applicant') throw notFound('user');
+    if (!current || current.role === 'applicant') throw userNotFound();
     if (current.version !== expectedVersion) throw preconditionFailed();
 
     const role: Role = patch.role ?? current.role;
