@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { ROLES } from '../../access/roles.js';
 import { auditContext } from '../audit/audit.context.js';
 import { confirmMfa, enrollMfa, login, logout, me, refresh, type AuthDeps } from './auth.service.js';
+import { schedule } from '../../db/jobs.js';
 import { pruneThrottle } from './throttle.js';
 
 /** How often rows of `login_throttle` that no longer count are removed. */
@@ -45,11 +46,11 @@ export const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (app, opt
     signAccessToken: (claims) => app.jwt.sign(claims),
   };
 
-  const prune = setInterval(() => {
-    pruneThrottle(deps.db, deps.throttle).catch((err: unknown) => app.log.warn({ err }, 'pruning login_throttle failed'));
-  }, THROTTLE_PRUNE_INTERVAL_MS);
-  prune.unref();
-  app.addHook('onClose', () => clearInterval(prune));
+  // One instance prunes per period (src/db/jobs.ts), however many share the database.
+  const stopJobs = schedule(deps.db, [{ name: 'login_throttle.prune', everyMs: THROTTLE_PRUNE_INTERVAL_MS, run: () => pruneThrottle(deps.db, deps.throttle) }], (job, err) =>
+    app.log.warn({ err, job }, 'a scheduled job failed'),
+  );
+  app.addHook('onClose', () => stopJobs());
 
   r.post(
     '/auth/login',
