@@ -189,6 +189,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       windowSeconds: config.auth.loginWindowSeconds,
       lockoutSeconds: config.auth.loginLockoutSeconds,
       addressMaxFailures: config.auth.loginAddressMaxFailures,
+      accountMaxFailures: config.auth.loginAccountMaxFailures,
+      backoffMaxSeconds: config.auth.loginBackoffMaxSeconds,
     },
   });
   await app.register(usersRoutes);

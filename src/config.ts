@@ -31,6 +31,8 @@ const envSchema = z.object({
   LOGIN_WINDOW_SECONDS: positiveInt.default(900),
   LOGIN_LOCKOUT_SECONDS: positiveInt.default(900),
   LOGIN_ADDRESS_MAX_FAILURES: positiveInt.default(50),
+  LOGIN_ACCOUNT_MAX_FAILURES: positiveInt.default(20),
+  LOGIN_BACKOFF_MAX_SECONDS: positiveInt.default(900),
   MFA_ENCRYPTION_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
   AUDIT_HMAC_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
   AUDIT_SIGNING_KEY: z.string().min(1).optional(),
@@ -66,6 +68,8 @@ export interface Config {
     loginLockoutSeconds: number;
     /** Failed sign-ins from one client address (any accounts) before it is locked out too. */
     loginAddressMaxFailures: number;
+    loginAccountMaxFailures: number;
+    loginBackoffMaxSeconds: number;
   };
   bootstrapAdmin: { email: string | undefined; password: string | undefined };
   audit: { checkpointEvery: number; checkpointMinutes: number };
@@ -114,6 +118,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       loginWindowSeconds: e.LOGIN_WINDOW_SECONDS,
       loginLockoutSeconds: e.LOGIN_LOCKOUT_SECONDS,
       loginAddressMaxFailures: e.LOGIN_ADDRESS_MAX_FAILURES,
+      loginAccountMaxFailures: e.LOGIN_ACCOUNT_MAX_FAILURES,
+      loginBackoffMaxSeconds: e.LOGIN_BACKOFF_MAX_SECONDS,
     },
     bootstrapAdmin: { email: e.ADMIN_EMAIL, password: e.ADMIN_PASSWORD },
     audit: { checkpointEvery: e.AUDIT_CHECKPOINT_EVERY, checkpointMinutes: e.AUDIT_CHECKPOINT_MINUTES },

@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { and, eq, isNull } from 'drizzle-orm';
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { refreshTokens } from '../../src/modules/users/users.table.js';
@@ -172,6 +172,34 @@ describe('POST /auth/refresh', () => {
     const reuses = await auditEntries(t, 'auth.refresh_reuse');
     expect(reuses.at(-1)).toMatchObject({ entityId: member.id, outcome: 'denied' });
     expect(reuses.at(-1)!.raw).not.toContain(first.refreshToken);
+  });
+
+  it('a stolen token rotated in a loop while the victim presents the spent one: no live token is left, in 20 of 20 trials', async () => {
+    for (let trial = 0; trial < 20; trial++) {
+      const stolen = await signIn(t, member);
+      const first = await refresh(stolen.refreshToken);
+      expect(first.statusCode).toBe(200);
+      let latest = first.json<{ accessToken: string; refreshToken: string }>();
+      let stop = false;
+      const attacker = (async () => {
+        for (let i = 0; i < 30 && !stop; i++) {
+          const next = await refresh(latest.refreshToken);
+          if (next.statusCode !== 200) return;
+          latest = next.json<{ accessToken: string; refreshToken: string }>();
+        }
+      })();
+      // The victim presents the spent token while the attacker is rotating.
+      await new Promise((resolve) => setTimeout(resolve, trial % 5));
+      const victim = await refresh(stolen.refreshToken);
+      expect(victim.statusCode).toBe(401);
+      stop = true;
+      await attacker;
+      expect((await refresh(latest.refreshToken)).statusCode).toBe(401);
+      expect((await t.app.inject({ method: 'GET', url: '/me', headers: bearer(latest.accessToken) })).statusCode).toBe(401);
+      const familyId = (await t.database.db.select({ familyId: refreshTokens.familyId }).from(refreshTokens).where(eq(refreshTokens.tokenHash, createHash('sha256').update(stolen.refreshToken).digest('hex'))))[0]!.familyId;
+      const live = await t.database.db.select({ id: refreshTokens.id }).from(refreshTokens).where(and(eq(refreshTokens.familyId, familyId), isNull(refreshTokens.revokedAt)));
+      expect(live).toEqual([]);
+    }
   });
 
   it('leaves other sessions of the same user alone when one family is revoked', async () => {

@@ -1,3 +1,5 @@
+import { encryptSecret, newTotpSecret } from '../../src/modules/auth/mfa.js';
+import pg from 'pg';
 import { personalDigest } from '../../src/modules/audit/audit.chain.js';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -27,43 +29,48 @@ async function failTimes(email: string, times: number, address: string) {
   }
 }
 
-describe('account lockout', () => {
+describe('per account and address', () => {
   let user: TestUser;
   beforeAll(async () => {
     user = await createUser(t, { role: 'ministry_staff' });
   });
 
-  it('locks the account after LOGIN_MAX_FAILURES failures: 429 with Retry-After, even with the right password', async () => {
-    await failTimes(user.email, 3, freshAddress());
-    const res = await login(user.email, user.password, freshAddress());
+  it('locks the pair after LOGIN_MAX_FAILURES failures: 429 with Retry-After, even with the right password — but not for the owner elsewhere', async () => {
+    const address = freshAddress();
+    await failTimes(user.email, 3, address);
+    const res = await login(user.email, user.password, address);
     expect(res.statusCode).toBe(429);
     expect(res.json<{ code: string }>().code).toBe('auth.locked');
     const retryAfter = Number(res.headers['retry-after']);
     expect(retryAfter).toBeGreaterThan(100);
     expect(retryAfter).toBeLessThanOrEqual(120);
     const lockouts = await auditEntries(t, 'auth.lockout');
-    expect(lockouts.some((e) => e.entityId === user.id && e.details.scope === 'account')).toBe(true);
+    expect(lockouts.some((e) => e.entityId === user.id && e.details.scope === 'pair')).toBe(true);
     const refused = (await auditEntries(t, 'auth.login')).filter((e) => e.details.reason === 'locked');
     expect(refused.at(-1)).toMatchObject({ entityId: user.id, outcome: 'denied' });
+    // Anonymous guesses from one address cannot lock the owner out from another.
+    expect((await login(user.email, user.password, freshAddress())).statusCode).toBe(200);
   });
 
-  it('lets the account in again once the lock has expired, with a fresh count', async () => {
-    await t.database.db
-      .update(loginThrottle)
-      .set({ lockedUntil: sql`now() - interval '1 second'` })
-      .where(eq(loginThrottle.key, `account:${user.email}`));
-    expect((await login(user.email, user.password, freshAddress())).statusCode).toBe(200);
-    const [row] = await t.database.db.select().from(loginThrottle).where(eq(loginThrottle.key, `account:${user.email}`));
+  it('lets the pair in again once the lock has expired, with a fresh count', async () => {
+    const address = freshAddress();
+    await failTimes(user.email, 3, address);
+    const pairKey = `pair:${user.email}|${address}`;
+    await t.database.db.update(loginThrottle).set({ lockedUntil: sql`now() - interval '1 second'` }).where(eq(loginThrottle.key, pairKey));
+    expect((await login(user.email, user.password, address)).statusCode).toBe(200);
+    const [row] = await t.database.db.select().from(loginThrottle).where(eq(loginThrottle.key, pairKey));
     expect(row).toBeUndefined();
   });
 
   it('answers an unknown email exactly like a known one: same lock, same status, code and Retry-After', async () => {
     const ghost = 'ghost.officer@example.test';
-    await failTimes(ghost, 3, freshAddress());
+    const here = freshAddress();
+    const there = freshAddress();
+    await failTimes(ghost, 3, here);
     const other = await createUser(t, { role: 'ministry_staff' });
-    await failTimes(other.email, 3, freshAddress());
-    const a = await login(ghost, 'anything at all here', freshAddress());
-    const b = await login(other.email, other.password, freshAddress());
+    await failTimes(other.email, 3, there);
+    const a = await login(ghost, 'anything at all here', here);
+    const b = await login(other.email, other.password, there);
     for (const res of [a, b]) {
       expect(res.statusCode).toBe(429);
       expect(res.json<{ code: string }>().code).toBe('auth.locked');
@@ -72,7 +79,7 @@ describe('account lockout', () => {
     expect(Object.keys(a.json()).sort()).toEqual(Object.keys(b.json()).sort());
   });
 
-  it('resets the account count after a successful sign-in, so successes never lock anyone out', async () => {
+  it('resets the pair count after a successful sign-in, so successes never lock anyone out', async () => {
     const steady = await createUser(t, { role: 'auditor' });
     const address = freshAddress();
     await failTimes(steady.email, 2, address);
@@ -83,9 +90,92 @@ describe('account lockout', () => {
 
   it('counts the email case-insensitively', async () => {
     const cased = await createUser(t, { role: 'auditor' });
-    await failTimes(cased.email.toUpperCase(), 2, freshAddress());
-    await failTimes(cased.email, 1, freshAddress());
-    expect((await login(cased.email, cased.password, freshAddress())).statusCode).toBe(429);
+    const address = freshAddress();
+    await failTimes(cased.email.toUpperCase(), 2, address);
+    await failTimes(cased.email, 1, address);
+    expect((await login(cased.email, cased.password, address)).statusCode).toBe(429);
+  });
+
+  it('50 guesses at once, the right password among them: no more than the limit are evaluated', async () => {
+    const target = await createUser(t, { role: 'ministry_staff' });
+    const address = freshAddress();
+    const answers = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => login(target.email, i === 25 ? target.password : `wrong guess ${i}`, address)),
+    );
+    const evaluated = answers.filter((a) => a.statusCode === 401 || a.statusCode === 200);
+    expect(evaluated.length).toBeLessThanOrEqual(3);
+    expect(answers.filter((a) => a.statusCode === 429).length).toBe(50 - evaluated.length);
+    const failed = (await auditEntries(t, 'auth.login')).filter((e) => e.entityId === target.id && e.outcome === 'failure');
+    expect(failed.length).toBeLessThanOrEqual(3);
+  });
+
+  it('concurrent second-factor guesses are claimed like passwords: no more than the limit are evaluated', async () => {
+    const target = await createUser(t, { role: 'ministry_staff' });
+    await t.database.db.execute(sql`update users set mfa_enabled = true, mfa_secret = ${encryptSecret(t.secrets.mfaKey, target.id, newTotpSecret())} where id = ${target.id}`);
+    const address = freshAddress();
+    const answers = await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        t.app.inject({ method: 'POST', url: '/auth/login', remoteAddress: address, payload: { email: target.email, password: target.password, totp: String(100000 + i) } }),
+      ),
+    );
+    const evaluated = answers.filter((a) => a.statusCode === 401);
+    expect(evaluated.length).toBeLessThanOrEqual(3);
+    expect(answers.filter((a) => a.statusCode === 429).length).toBe(40 - evaluated.length);
+  });
+
+  it('a failure is counted even while the audit log is stuck: the counter does not wait for its entry', async () => {
+    if (!t.url) return expect(t.url).toBeUndefined(); // one connection on the embedded database: nothing to hold apart
+    const holder = new pg.Client({ connectionString: t.url });
+    await holder.connect();
+    const target = await createUser(t, { role: 'ministry_staff' });
+    const address = freshAddress();
+    try {
+      await holder.query('begin');
+      await holder.query('select seq from audit_head where id = 1 for update');
+      const pending = Promise.all([1, 2].map((i) => login(target.email, `wrong while stuck ${i}`, address)));
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      const { rows } = await holder.query<{ failures: number }>('select failures from login_throttle where key = $1', [`pair:${target.email}|${address}`]);
+      expect(rows[0]?.failures).toBe(2);
+      await holder.query('commit');
+      expect((await pending).map((a) => a.statusCode)).toEqual([401, 401]);
+    } finally {
+      await holder.end();
+    }
+  });
+});
+
+describe('per account across addresses', () => {
+  let spread: TestApp;
+  beforeAll(async () => {
+    spread = await createTestApp({ LOGIN_MAX_FAILURES: '3', LOGIN_ADDRESS_MAX_FAILURES: '50', LOGIN_ACCOUNT_MAX_FAILURES: '4', LOGIN_BACKOFF_MAX_SECONDS: '8' });
+  });
+  afterAll(() => spread.close());
+  const attempt = (email: string, password: string, extra: Record<string, string> = {}) =>
+    spread.app.inject({ method: 'POST', url: '/auth/login', payload: { email, password, ...extra }, remoteAddress: freshAddress() });
+
+  it('past the limit, an account without a second factor answers at once with a back-off that doubles per failure', async () => {
+    const target = await createUser(spread, { role: 'auditor' });
+    for (let i = 0; i < 4; i++) expect((await attempt(target.email, `spray ${i}`)).statusCode).toBe(401);
+    // The first attempt past the limit is evaluated (and starts a 1 s back-off)…
+    expect((await attempt(target.email, 'spray 4')).statusCode).toBe(401);
+    // …the next, even with the right password, waits it out.
+    const waiting = await attempt(target.email, target.password);
+    expect(waiting.statusCode).toBe(429);
+    expect(Number(waiting.headers['retry-after'])).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    expect((await attempt(target.email, 'spray 5')).statusCode).toBe(401);
+    const doubled = await attempt(target.email, 'spray 6');
+    expect(doubled.statusCode).toBe(429);
+    expect(Number(doubled.headers['retry-after'])).toBe(2);
+  });
+
+  it('past the limit, an account with a second factor is evaluated only when a code comes with the password', async () => {
+    const target = await createUser(spread, { role: 'ministry_staff' });
+    await spread.database.db.execute(sql`update users set mfa_enabled = true, mfa_secret = ${encryptSecret(spread.secrets.mfaKey, target.id, newTotpSecret())} where id = ${target.id}`);
+    for (let i = 0; i < 5; i++) await attempt(target.email, `spray ${i}`);
+    expect((await attempt(target.email, target.password)).statusCode).toBe(429);
+    // With a code it is evaluated (here the code is wrong: 401, not 429).
+    expect((await attempt(target.email, target.password, { totp: '123456' })).statusCode).toBe(401);
   });
 });
 
@@ -138,7 +228,13 @@ describe('behind a configured proxy (TRUST_PROXY)', () => {
         payload: { email: 'proxied@example.test', password: 'guessing passwords' },
       });
       const keys = (await proxied.database.db.select({ key: loginThrottle.key }).from(loginThrottle)).map((r) => r.key).sort();
-      expect(keys).toEqual(['account:proxied@example.test', 'address:198.51.100.200', 'address:203.0.113.50']);
+      expect(keys).toEqual([
+        'account:proxied@example.test',
+        'address:198.51.100.200',
+        'address:203.0.113.50',
+        'pair:proxied@example.test|198.51.100.200',
+        'pair:proxied@example.test|203.0.113.50',
+      ]);
     } finally {
       await proxied.close();
     }
@@ -148,7 +244,8 @@ describe('behind a configured proxy (TRUST_PROXY)', () => {
 describe('pruning login_throttle', () => {
   it('removes rows that no longer count and keeps live counts and locks in force', async () => {
     const tag = `prune-${Date.now()}`;
-    const key = (name: string) => `account:${tag}-${name}@example.test`;
+    const lockedAddress = freshAddress();
+    const key = (name: string) => `pair:${tag}-${name}@example.test|${lockedAddress}`;
     await t.database.db.insert(loginThrottle).values([
       { key: key('old-window'), failures: 2, windowStartedAt: sql`now() - interval '1 day'` },
       { key: key('ended-lock'), failures: 3, windowStartedAt: sql`now() - interval '1 minute'`, lockedUntil: sql`now() - interval '1 second'` },
@@ -160,10 +257,10 @@ describe('pruning login_throttle', () => {
     const left = await t.database.db
       .select({ key: loginThrottle.key })
       .from(loginThrottle)
-      .where(sql`${loginThrottle.key} like ${`account:${tag}-%`}`);
+      .where(sql`${loginThrottle.key} like ${`pair:${tag}-%`}`);
     expect(left.map((r) => r.key).sort()).toEqual([key('live-count'), key('locked')].sort());
     // The lock still in force still answers 429.
-    const res = await login(`${tag}-locked@example.test`, 'any password at all', freshAddress());
+    const res = await login(`${tag}-locked@example.test`, 'any password at all', lockedAddress);
     expect(res.statusCode).toBe(429);
   });
 });

@@ -26,12 +26,22 @@ const sessionSchema = z.object({
   }),
 });
 
-const loginBody = z.strictObject({
-  email: z.string().trim().min(1).max(254).describe('The account email (applicants: the email they registered with)'),
+const secret = {
   password: z.string().min(1).max(1024),
   totp: z.string().regex(/^\d{6}$/).optional().describe('6-digit code, for accounts with a second factor'),
   recoveryCode: z.string().min(1).max(64).optional().describe('One of the recovery codes, instead of totp'),
-});
+};
+const loginBody = z.union([
+  z.strictObject({ email: z.string().trim().min(1).max(254).describe('Staff: the account email'), ...secret }),
+  z.strictObject({
+    reference: z
+      .string()
+      .trim()
+      .regex(/^(MOI|MOD)-\d{4}-\d{6}$/i)
+      .describe('Applicants: the case reference, e.g. MOI-2025-000123'),
+    ...secret,
+  }),
+]);
 
 const refreshTokenString = z.string().min(1).max(256);
 

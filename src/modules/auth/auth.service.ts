@@ -6,11 +6,12 @@ import type { AuditTrail } from '../audit/audit.js';
 import type { AuditContext, AuditEvent } from '../audit/audit.writer.js';
 import { dummyPasswordHash, verifyPassword } from '../users/password.js';
 import { normalizeEmail, signInColumns, signInMatches } from '../users/users.service.js';
+import { applications } from '../applications/applications.table.js';
 import { committeeMembers, committees, mfaRecoveryCodes, refreshTokens, users } from '../users/users.table.js';
 import { accountLocked, invalidCredentials, invalidEnrolmentCode, invalidMfaCode, invalidRefreshToken, mfaAlreadyEnabled, mfaCodeRequired, mfaNotStarted } from './auth.errors.js';
 import { decryptSecret, encryptSecret, hashRecoveryCode, newRecoveryCodes, newTotpSecret, provisioningUri, verifyTotp } from './mfa.js';
-import { accountKey, addressKey, clearFailures, recordFailure, throttleColumns, type ThrottleSettings } from './throttle.js';
-import { hashRefreshToken, issueRefreshToken, revokeFamily } from './tokens.js';
+import { claimAttempt, recordFailure, recordSuccess, releaseAttempt, throttleKeys, type ThrottleSettings } from './throttle.js';
+import { hashRefreshToken, issueRefreshToken, lockFamily, revokeFamily } from './tokens.js';
 
 export interface AuthDeps {
   db: Db;
@@ -39,82 +40,92 @@ export interface Session {
 }
 
 export interface LoginInput {
-  email: string;
+  /** Staff sign in with their email… */
+  email?: string | undefined;
+  /** …applicants with their case reference (MOI-2025-000123): an applicant's email is only a contact. */
+  reference?: string | undefined;
   password: string;
   totp?: string | undefined;
   recoveryCode?: string | undefined;
 }
 
-/**
- * The account a sign-in names (null when there is none) and the throttle state of its keys, in one
- * statement; prepared, since every sign-in runs it.
- */
-function buildSignInLookup(db: Db) {
-  return db
-    .select({ user: signInColumns, ...throttleColumns([sql.placeholder('accountKey'), sql.placeholder('addressKey')]) })
-    .from(sql`(select) as sign_in`)
-    .leftJoin(users, signInMatches(sql.placeholder('login')))
-    .prepare('sign_in_lookup');
+/** The account a staff sign-in names (by email), or an applicant sign-in (by case reference); prepared. */
+function buildLookups(db: Db) {
+  return {
+    byEmail: db.select(signInColumns).from(users).where(signInMatches(sql.placeholder('login'))).prepare('sign_in_by_email'),
+    byReference: db
+      .select(signInColumns)
+      .from(applications)
+      .innerJoin(users, and(eq(users.id, applications.applicantUserId), eq(users.role, 'applicant')))
+      .where(eq(applications.reference, sql.placeholder('reference')))
+      .prepare('sign_in_by_reference'),
+  };
 }
-const signInLookups = new WeakMap<Db, ReturnType<typeof buildSignInLookup>>();
-function signInLookup(db: Db): ReturnType<typeof buildSignInLookup> {
-  let lookup = signInLookups.get(db);
-  if (!lookup) {
-    lookup = buildSignInLookup(db);
-    signInLookups.set(db, lookup);
+const lookups = new WeakMap<Db, ReturnType<typeof buildLookups>>();
+function lookupsFor(db: Db): ReturnType<typeof buildLookups> {
+  let found = lookups.get(db);
+  if (!found) {
+    found = buildLookups(db);
+    lookups.set(db, found);
   }
-  return lookup;
+  return found;
 }
 
 /**
- * Password sign-in. Locked keys answer 429 before any work; unknown emails are verified against a
- * dummy hash and counted like real ones, so neither the answer nor its timing says whether an
- * account exists. Accounts with a second factor also need a TOTP code or a recovery code.
+ * Password sign-in, for staff by email and for applicants by case reference. Each attempt first
+ * claims its slot in the lockout counters (throttle.ts), so concurrent guesses beyond the limits are
+ * refused before anything is verified. Unknown accounts are verified against a dummy hash and
+ * counted like real ones, so neither the answer nor its timing says whether an account exists.
+ * Accounts with a second factor also need a TOTP code or a recovery code.
  */
 export async function login(args: { deps: AuthDeps; input: LoginInput; context: AuditContext }): Promise<Session> {
   const { deps, input, context } = args;
   const { db, audit, throttle } = deps;
-  const login = normalizeEmail(input.email);
-  const keys = { account: accountKey(login), address: addressKey(context.clientAddress ?? 'unknown') };
+  const login = input.reference !== undefined ? `ref:${input.reference.trim().toUpperCase()}` : normalizeEmail(input.email ?? '');
+  const keys = throttleKeys(login, context.clientAddress ?? 'unknown');
+  const found = lookupsFor(db);
+  const [user] = input.reference !== undefined ? await found.byReference.execute({ reference: input.reference.trim().toUpperCase() }) : await found.byEmail.execute({ login });
+  const hasCode = Boolean(input.totp ?? input.recoveryCode);
 
-  // One round trip: the locks, and the account the sign-in names (if any).
-  const [throttled] = await signInLookup(db).execute({ login, accountKey: keys.account, addressKey: keys.address });
-  if (!throttled) throw new Error('sign-in lookup returned no row');
-  const { user } = throttled;
-  const lockedFor = throttled.lockedForSeconds;
-  if (lockedFor > 0) {
+  const refuse = async (retryAfterSeconds: number, scope: string): Promise<never> => {
     // Group commit: hammering a locked account must not serialize the audit chain one attempt at a time.
-    await audit.read(context, { action: 'auth.login', entityType: 'user', entityId: user?.id ?? null, outcome: 'denied', details: { reason: 'locked' } });
-    throw accountLocked(lockedFor);
+    await audit.read(context, { action: 'auth.login', entityType: 'user', entityId: user?.id ?? null, outcome: 'denied', details: { reason: 'locked', scope } });
+    throw accountLocked(retryAfterSeconds);
+  };
+  const claim = await claimAttempt(db, keys, throttle);
+  if (!claim.granted) return refuse(claim.retryAfterSeconds, claim.scope);
+  // Past the account's limit, only a back-off's first attempt, or one carrying a second-factor code
+  // for an account that has one, is evaluated.
+  if (claim.accountPastLimit && claim.retryAfterSeconds > 0 && !(user?.mfaEnabled && hasCode)) {
+    await releaseAttempt(db, keys);
+    return refuse(claim.retryAfterSeconds, 'account');
   }
 
-  const passwordOk = await verifyPassword(user?.passwordHash ?? (await dummyPasswordHash()), input.password);
+  let passwordOk: boolean;
+  try {
+    passwordOk = await verifyPassword(user?.passwordHash ?? (await dummyPasswordHash()), input.password);
+  } catch (error) {
+    await releaseAttempt(db, keys);
+    throw error;
+  }
 
   /**
-   * The counters are written on their own (autocommitted), then the entries are group-committed: a
-   * refusal changes nothing but the counters, and a counter must count even when the log is slow.
+   * The claim stays counted as the failure (written on its own, autocommitted), then the entries are
+   * group-committed: a refusal changes nothing but the counters, and a counter must count even when
+   * the log is slow.
    */
   const fail = async (reason: string): Promise<never> => {
-    const account = await recordFailure(db, keys.account, throttle.maxFailures, throttle);
-    const address = await recordFailure(db, keys.address, throttle.addressMaxFailures, throttle);
+    const outcome = await recordFailure(db, keys, throttle);
     const events: AuditEvent[] = [
       { action: 'auth.login', entityType: 'user', entityId: user?.id ?? null, outcome: 'failure', details: { reason, login } },
     ];
-    if (account.lockedNow) {
+    for (const scope of outcome.lockedNow) {
       events.push({
         action: 'auth.lockout',
-        entityType: 'user',
-        entityId: user?.id ?? null,
+        entityType: scope === 'address' ? 'client_address' : 'user',
+        entityId: scope === 'address' ? null : (user?.id ?? null),
         outcome: 'denied',
-        details: { scope: 'account', failures: account.failures, lockoutSeconds: throttle.lockoutSeconds, login },
-      });
-    }
-    if (address.lockedNow) {
-      events.push({
-        action: 'auth.lockout',
-        entityType: 'client_address',
-        outcome: 'denied',
-        details: { scope: 'address', failures: address.failures, lockoutSeconds: throttle.lockoutSeconds },
+        details: { scope, failures: outcome.failures[scope], lockoutSeconds: throttle.lockoutSeconds, ...(scope === 'pair' ? { login } : {}) },
       });
     }
     await Promise.all(events.map((event) => audit.read(context, event)));
@@ -127,7 +138,11 @@ export async function login(args: { deps: AuthDeps; input: LoginInput; context: 
 
   let secondFactor: 'totp' | 'recovery_code' | null = null;
   if (user.mfaEnabled) {
-    if (!input.totp && !input.recoveryCode) throw mfaCodeRequired();
+    if (!input.totp && !input.recoveryCode) {
+      // Not a failure: the password was right. The claim is given back.
+      await releaseAttempt(db, keys);
+      throw mfaCodeRequired();
+    }
     if (input.totp) {
       if (await acceptTotp(db, deps.mfaKey, user, input.totp)) secondFactor = 'totp';
     } else if (input.recoveryCode && (await spendRecoveryCode(db, user.id, input.recoveryCode))) {
@@ -138,7 +153,7 @@ export async function login(args: { deps: AuthDeps; input: LoginInput; context: 
   // Applicants' second factor is optional; staff without one get a token that only reaches enrolment.
   const mfa = user.role === 'applicant' || secondFactor !== null;
 
-  if (throttled.withFailures.includes(keys.account)) await clearFailures(db, keys.account);
+  await recordSuccess(db, keys);
   // The session and its audit entry commit together, like any audited change: no session without
   // its entry, no entry without its session. Signed in: the entry names the user as its actor.
   const signedIn: AuditContext = { ...context, actor: { id: user.id, role: user.role } };
@@ -184,7 +199,14 @@ async function spendRecoveryCode(db: Db, userId: string, code: string): Promise<
  */
 export async function refresh(args: { deps: AuthDeps; refreshToken: string; context: AuditContext }): Promise<Session> {
   const { deps, context } = args;
+  const tokenHash = hashRefreshToken(args.refreshToken);
   const result = await deps.audit.inTransaction(deps.db, context, async (tx, record) => {
+    // The family first: its lock serializes rotation and revocation of one session, so a revocation
+    // always sees (and revokes) the token a concurrent rotation issues, and a rotation waiting for it
+    // then finds its token revoked.
+    const [named] = await tx.select({ familyId: refreshTokens.familyId }).from(refreshTokens).where(eq(refreshTokens.tokenHash, tokenHash));
+    if (!named) throw invalidRefreshToken();
+    await lockFamily(tx, named.familyId);
     const [row] = await tx
       .select({
         id: refreshTokens.id,
@@ -196,7 +218,7 @@ export async function refresh(args: { deps: AuthDeps; refreshToken: string; cont
         mfa: refreshTokens.mfa,
       })
       .from(refreshTokens)
-      .where(eq(refreshTokens.tokenHash, hashRefreshToken(args.refreshToken)))
+      .where(eq(refreshTokens.tokenHash, tokenHash))
       .for('update');
     // Nothing changes for an unknown, revoked or expired token: the transaction ends without an entry.
     if (!row || row.revokedAt) throw invalidRefreshToken();

@@ -1,82 +1,174 @@
-import { sql, type Placeholder, type SQL } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { queryRows } from '../../db/client.js';
 import { loginThrottle } from '../users/users.table.js';
 
 /**
- * Failed sign-ins, counted in the database so every instance shares them. Keys are
- * `account:<lower-case email>` (unknown emails are counted exactly like real ones, so a lockout
- * reveals nothing) and `address:<client ip>` (the client address fastify derives: X-Forwarded-For is
- * only believed when TRUST_PROXY says so).
+ * The sign-in lockout policy, counted in the database so every instance shares it:
+ * - per (account, address): `pairMaxFailures` failures within the window lock that pair for `lockoutSeconds`;
+ * - per address: `addressMaxFailures` failures within the window, across accounts, lock the address;
+ * - per account, across addresses: after `accountMaxFailures` failures within the window, an account
+ *   with a second factor is evaluated only when the request carries a code, and any other attempt
+ *   waits a back-off that doubles with each further failure (1 s up to `backoffMaxSeconds`).
+ * So nobody can lock an account out for its owner from another address, while a distributed guesser
+ * gets one guess per back-off at most.
+ *
+ * Every attempt first claims a slot on its three keys, atomically, before anything is verified; a
+ * claim beyond a limit is refused and given back. However many guesses arrive together, no more
+ * than the limit are ever evaluated. A success gives its claim back; a failure keeps it (it is the
+ * failure). The counters are written on their own, never in an audited transaction, so a slow
+ * audit log cannot roll a failure back.
  */
 export interface ThrottleSettings {
+  /** Failures per (account, address) pair (LOGIN_MAX_FAILURES). */
   maxFailures: number;
   windowSeconds: number;
   lockoutSeconds: number;
   addressMaxFailures: number;
+  accountMaxFailures: number;
+  backoffMaxSeconds: number;
 }
 
-export const accountKey = (login: string) => `account:${login.trim().toLowerCase()}`;
-export const addressKey = (ip: string) => `address:${ip}`;
+/** The keys one attempt counts against. `account` is an email or `ref:<case reference>`, lower-case. */
+export interface ThrottleKeys {
+  pair: string;
+  address: string;
+  account: string;
+}
+
+export function throttleKeys(account: string, clientAddress: string): ThrottleKeys {
+  const login = account.trim().toLowerCase();
+  return { pair: `pair:${login}|${clientAddress}`, address: `address:${clientAddress}`, account: `account:${login}` };
+}
+
+export type Claim =
+  | { granted: true; accountPastLimit: false }
+  /** Past the account's limit: evaluated only with a second-factor code, else refused for `retryAfterSeconds`. */
+  | { granted: true; accountPastLimit: true; retryAfterSeconds: number }
+  | { granted: false; retryAfterSeconds: number; scope: 'pair' | 'address' | 'account' };
+
+interface ClaimRow {
+  key: string;
+  failures: number;
+  locked_for: number;
+  window_left: number;
+  backoff_set: boolean;
+}
 
 /**
- * The throttle state of `keys` as columns of another select (sign-in reads it with the account, in
- * one round trip): seconds until the longest lock among them ends (0 when none is locked), and the
- * keys with failures on record (a successful sign-in clears the account's, and only writes when
- * there is one).
+ * Claims one attempt on the three keys (two statements: the rows are made to exist, then counted in
+ * one UPDATE that locks them). A key whose window has passed, or whose lock has ended, starts again.
+ * For the account key past its limit, the claim that finds no back-off running starts the next one
+ * itself, so of many concurrent attempts exactly one gets through per back-off.
  */
-export function throttleColumns(keys: (string | Placeholder)[]): { lockedForSeconds: SQL<number>; withFailures: SQL<string[]> } {
-  const ofKeys = sql`${loginThrottle.key} in (${sql.join(
+export async function claimAttempt(db: Db, keys: ThrottleKeys, settings: ThrottleSettings): Promise<Claim> {
+  await db.execute(sql`insert into login_throttle (key) values (${keys.pair}), (${keys.address}), (${keys.account}) on conflict (key) do nothing`);
+  const window = sql`make_interval(secs => ${settings.windowSeconds}::int)`;
+  // A lock in force never restarts; otherwise a passed window restarts the count, and so does an
+  // ended lock (except the account's back-off, whose count is what doubles it).
+  const stale = sql`((t.locked_until is null or t.locked_until <= now())
+    and (t.window_started_at <= now() - ${window} or (t.locked_until is not null and t.key <> ${keys.account})))`;
+  const backoff = sql`make_interval(secs => least(power(2, greatest(t.failures + 1 - ${settings.accountMaxFailures}::int - 1, 0)), ${settings.backoffMaxSeconds}::int)::float8)`;
+  const startsBackoff = sql`(t.key = ${keys.account} and not ${stale} and t.failures + 1 > ${settings.accountMaxFailures}::int and (t.locked_until is null or t.locked_until <= now()))`;
+  const rows = await queryRows<ClaimRow>(
+    db,
+    sql`update login_throttle t set
+          failures = case when ${stale} then 1 else t.failures + 1 end,
+          window_started_at = case when ${stale} then now() else t.window_started_at end,
+          locked_until = case when ${startsBackoff} then now() + ${backoff} when ${stale} then null else t.locked_until end
+        from ${inKeyOrder([keys.pair, keys.address, keys.account])}
+        where t.key = ordered.key
+        returning t.key, t.failures,
+          greatest(0, extract(epoch from (coalesce(t.locked_until, now()) - now())))::float8 as locked_for,
+          greatest(0, extract(epoch from (t.window_started_at + ${window} - now())))::float8 as window_left,
+          (t.key = ${keys.account} and t.locked_until is not null and t.locked_until > now() and t.locked_until = now() + make_interval(secs => least(power(2, greatest(t.failures - ${settings.accountMaxFailures}::int - 1, 0)), ${settings.backoffMaxSeconds}::int)::float8)) as backoff_set`,
+  );
+  const row = (key: string) => {
+    const found = rows.find((r) => r.key === key);
+    if (!found) throw new Error(`throttle row ${key} is missing`);
+    return { failures: Number(found.failures), lockedFor: Number(found.locked_for), windowLeft: Number(found.window_left), backoffSet: found.backoff_set };
+  };
+  const pair = row(keys.pair);
+  const address = row(keys.address);
+  const account = row(keys.account);
+
+  let refused: Claim | null = null;
+  if (pair.lockedFor > 0 || pair.failures > settings.maxFailures) {
+    refused = { granted: false, scope: 'pair', retryAfterSeconds: pair.lockedFor > 0 ? pair.lockedFor : settings.lockoutSeconds };
+  } else if (address.lockedFor > 0 || address.failures > settings.addressMaxFailures) {
+    refused = { granted: false, scope: 'address', retryAfterSeconds: address.lockedFor > 0 ? address.lockedFor : settings.lockoutSeconds };
+  }
+  if (refused) {
+    await releaseAttempt(db, keys);
+    return refused;
+  }
+  if (account.failures > settings.accountMaxFailures) {
+    // This claim started the back-off (it may be evaluated), or one is running (it may not, without a code).
+    return { granted: true, accountPastLimit: true, retryAfterSeconds: account.backoffSet ? 0 : Math.max(1, account.lockedFor) };
+  }
+  return { granted: true, accountPastLimit: false };
+}
+
+/** Gives a claim back: the attempt was refused before evaluation, or succeeded. */
+export async function releaseAttempt(db: Db, keys: ThrottleKeys): Promise<void> {
+  await giveBack(db, [keys.pair, keys.address, keys.account]);
+}
+
+async function giveBack(db: Db, keys: string[]): Promise<void> {
+  await db.execute(sql`update login_throttle t set failures = greatest(t.failures - 1, 0) from ${inKeyOrder(keys)} where t.key = ordered.key`);
+}
+
+/**
+ * The rows of `keys`, locked in key order: statements that change several rows of one attempt lock
+ * them in the same order, so concurrent attempts on overlapping keys never deadlock.
+ */
+function inKeyOrder(keys: string[]): SQL {
+  return sql`(select key from login_throttle where key in (${sql.join(
     keys.map((key) => sql`${key}`),
     sql`, `,
-  )})`;
+  )}) order by key for update) as ordered`;
+}
+
+export interface FailureOutcome {
+  /** This failure locked the pair or the address now (for the audit entry). */
+  lockedNow: ('pair' | 'address')[];
+  failures: { pair: number; address: number; account: number };
+}
+
+/** A claimed attempt failed: the claim stays counted; a pair or address at its limit is locked. */
+export async function recordFailure(db: Db, keys: ThrottleKeys, settings: ThrottleSettings): Promise<FailureOutcome> {
+  const lockout = sql`make_interval(secs => ${settings.lockoutSeconds}::int)`;
+  const rows = await queryRows<{ key: string; failures: number; locked_now: boolean }>(
+    db,
+    sql`update login_throttle t set
+          locked_until = case
+            when t.locked_until is null and ((t.key = ${keys.pair} and t.failures >= ${settings.maxFailures}::int)
+              or (t.key = ${keys.address} and t.failures >= ${settings.addressMaxFailures}::int)) then now() + ${lockout}
+            else t.locked_until end
+        from ${inKeyOrder([keys.pair, keys.address, keys.account])}
+        where t.key = ordered.key
+        returning t.key, t.failures, (t.locked_until = now() + ${lockout}) as locked_now`,
+  );
+  const of = (key: string) => rows.find((r) => r.key === key);
+  const lockedNow: ('pair' | 'address')[] = [];
+  if (of(keys.pair)?.locked_now) lockedNow.push('pair');
+  if (of(keys.address)?.locked_now) lockedNow.push('address');
   return {
-    lockedForSeconds: sql`(select coalesce(max(greatest(0, extract(epoch from (${loginThrottle.lockedUntil} - now())))), 0)::float8 from ${loginThrottle} where ${ofKeys})`.mapWith(Number),
-    withFailures: sql<string[]>`(select coalesce(array_agg(${loginThrottle.key}), '{}') from ${loginThrottle} where ${ofKeys})`,
+    lockedNow,
+    failures: { pair: Number(of(keys.pair)?.failures ?? 0), address: Number(of(keys.address)?.failures ?? 0), account: Number(of(keys.account)?.failures ?? 0) },
   };
 }
 
-export interface FailureCount {
-  failures: number;
-  /** This failure is the one that reached the limit: the key is now locked. */
-  lockedNow: boolean;
-}
-
-/**
- * Counts one failure against `key` atomically (concurrent failures are all counted). The window
- * restarts when it has passed or when a previous lock has ended.
- */
-export async function recordFailure(db: Db, key: string, maxFailures: number, settings: ThrottleSettings): Promise<FailureCount> {
-  const window = sql`make_interval(secs => ${settings.windowSeconds}::int)`;
-  const lockout = sql`make_interval(secs => ${settings.lockoutSeconds}::int)`;
-  const stale = sql`(login_throttle.window_started_at <= now() - ${window} or (login_throttle.locked_until is not null and login_throttle.locked_until <= now()))`;
-  const next = sql`(case when ${stale} then 1 else login_throttle.failures + 1 end)`;
-  const [row] = await queryRows<{ failures: number }>(
-    db,
-    sql`insert into login_throttle as login_throttle (key, failures, window_started_at, locked_until)
-        values (${key}, 1, now(), case when 1 >= ${maxFailures}::int then now() + ${lockout} end)
-        on conflict (key) do update set
-          failures = ${next},
-          window_started_at = case when ${stale} then now() else login_throttle.window_started_at end,
-          locked_until = case
-            when ${next} >= ${maxFailures}::int then now() + ${lockout}
-            when ${stale} then null
-            else login_throttle.locked_until end
-        returning failures`,
-  );
-  const failures = Number(row?.failures ?? 0);
-  return { failures, lockedNow: failures === maxFailures };
-}
-
-/** A successful sign-in clears the account's count (never the address's: one good account must not reset it). */
-export async function clearFailures(db: Db, key: string): Promise<void> {
-  await db.delete(loginThrottle).where(sql`${loginThrottle.key} = ${key}`);
+/** A success: the pair's failures are forgotten; the address and account counts give the claim back. */
+export async function recordSuccess(db: Db, keys: ThrottleKeys): Promise<void> {
+  await db.execute(sql`delete from login_throttle where key = ${keys.pair}`);
+  await giveBack(db, [keys.address, keys.account]);
 }
 
 /**
  * Removes rows that no longer count: no lock in force, and a window that has passed (or a lock that
- * has ended, which restarts the count anyway). The app runs it periodically; without it every
- * address and email ever tried would stay in the table.
+ * has ended, which restarts the count anyway). Run by one instance per period (src/db/jobs.ts);
+ * without it every address and email ever tried would stay in the table.
  */
 export async function pruneThrottle(db: Db, settings: Pick<ThrottleSettings, 'windowSeconds'>): Promise<number> {
   const rows = await db

@@ -1,4 +1,4 @@
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Db } from '../../db/client.js';
 import { refreshTokens } from '../users/users.table.js';
@@ -42,8 +42,17 @@ export async function issueRefreshToken(tx: Db, input: RefreshTokenInput): Promi
   return { refreshToken, familyId };
 }
 
+/**
+ * Takes the session's (refresh-token family's) lock until the transaction ends. Rotation and
+ * revocation both take it first, so neither can miss what the other writes.
+ */
+export async function lockFamily(tx: Db, familyId: string): Promise<void> {
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${familyId}::text, 5501))`);
+}
+
 /** Revokes every live token of a family; the access tokens of that session stop working too (src/http/auth.ts). */
 export async function revokeFamily(tx: Db, familyId: string, userId?: string): Promise<number> {
+  await lockFamily(tx, familyId);
   const condition = userId
     ? and(eq(refreshTokens.familyId, familyId), eq(refreshTokens.userId, userId), isNull(refreshTokens.revokedAt))
     : and(eq(refreshTokens.familyId, familyId), isNull(refreshTokens.revokedAt));
