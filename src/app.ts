@@ -193,7 +193,17 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       backoffMaxSeconds: config.auth.loginBackoffMaxSeconds,
     },
   });
-  await app.register(usersRoutes);
+  await app.register(usersRoutes, {
+    activationTtlHours: config.auth.activationCodeTtlHours,
+    throttle: {
+      maxFailures: config.auth.loginMaxFailures,
+      windowSeconds: config.auth.loginWindowSeconds,
+      lockoutSeconds: config.auth.loginLockoutSeconds,
+      addressMaxFailures: config.auth.loginAddressMaxFailures,
+      accountMaxFailures: config.auth.loginAccountMaxFailures,
+      backoffMaxSeconds: config.auth.loginBackoffMaxSeconds,
+    },
+  });
   await app.register(committeesRoutes);
   await app.register(auditRoutes, { database, audit, key: signingKey });
   await app.register(applicationsRoutes);

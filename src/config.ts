@@ -32,6 +32,7 @@ const envSchema = z.object({
   LOGIN_LOCKOUT_SECONDS: positiveInt.default(900),
   LOGIN_ADDRESS_MAX_FAILURES: positiveInt.default(50),
   LOGIN_ACCOUNT_MAX_FAILURES: positiveInt.default(20),
+  ACTIVATION_CODE_TTL_HOURS: positiveInt.default(72),
   LOGIN_BACKOFF_MAX_SECONDS: positiveInt.default(900),
   MFA_ENCRYPTION_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
   AUDIT_HMAC_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
@@ -69,6 +70,7 @@ export interface Config {
     /** Failed sign-ins from one client address (any accounts) before it is locked out too. */
     loginAddressMaxFailures: number;
     loginAccountMaxFailures: number;
+    activationCodeTtlHours: number;
     loginBackoffMaxSeconds: number;
   };
   bootstrapAdmin: { email: string | undefined; password: string | undefined };
@@ -119,6 +121,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       loginLockoutSeconds: e.LOGIN_LOCKOUT_SECONDS,
       loginAddressMaxFailures: e.LOGIN_ADDRESS_MAX_FAILURES,
       loginAccountMaxFailures: e.LOGIN_ACCOUNT_MAX_FAILURES,
+      activationCodeTtlHours: e.ACTIVATION_CODE_TTL_HOURS,
       loginBackoffMaxSeconds: e.LOGIN_BACKOFF_MAX_SECONDS,
     },
     bootstrapAdmin: { email: e.ADMIN_EMAIL, password: e.ADMIN_PASSWORD },

@@ -54,6 +54,7 @@ export interface SessionResponse {
   refreshToken: string;
   expiresIn: number;
   user: { id: string; email: string; role: Role; ministry: string | null; mfaEnabled: boolean };
+  notices?: { kind: string; at: string }[];
 }
 
 /** Signs in through the API (the real flow: throttle, audit, refresh token family). */

@@ -44,7 +44,7 @@ describe('embedded default (real process)', () => {
     expect(server.baseUrl).not.toMatch(/:0$/);
     expect(out).toContain(`API docs:     ${server.baseUrl}/docs`);
     expect(out).toContain('embedded database');
-    expect(out).toMatch(/First admin: +admin@localhost/);
+    expect(out).toMatch(/First admin: +admin-[0-9a-f]{10}@reintegration\.invalid/);
     expect(out).toMatch(/Password: +\S{20,}/);
 
     const ready = await fetch(`${server.baseUrl}/health/ready`);

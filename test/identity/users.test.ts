@@ -30,30 +30,53 @@ const patch = (id: string, payload: Record<string, unknown>, ifMatch?: string, h
   t.app.inject({ method: 'PATCH', url: `/users/${id}`, headers: { ...headers, ...(ifMatch === undefined ? {} : { 'if-match': ifMatch }) }, payload });
 const strongPassword = 'olive-tree-harbour-1987';
 
+const activate = (code: string, password: string, remoteAddress = '203.0.113.77') =>
+  t.app.inject({ method: 'POST', url: '/auth/activate', payload: { code, password }, remoteAddress });
+
 describe('POST /users', () => {
-  it('creates a staff account that can sign in, and audits it with the email and name hashed', async () => {
-    const res = await create({ email: 'Samir.Khoury@Interior.example', name: 'Samir Khoury', role: 'ministry_staff', ministry: 'interior', password: strongPassword });
+  it('creates a staff account with a one-time activation code; the person sets their own password and signs in; all audited with the email and name hashed', async () => {
+    const res = await create({ email: 'Samir.Khoury@Interior.example', name: 'Samir Khoury', role: 'ministry_staff', ministry: 'interior' });
     expect(res.statusCode).toBe(201);
-    const body = res.json<UserBody>();
+    const body = res.json<UserBody & { activationCode: string; activationExpiresAt: string }>();
     expect(body).toMatchObject({ email: 'samir.khoury@interior.example', role: 'ministry_staff', ministry: 'interior', active: true, version: 1 });
+    expect(body.activationCode).toMatch(/^[0-9A-Z]{4}(-[0-9A-Z]{4}){4}$/);
+    expect(Date.parse(body.activationExpiresAt)).toBeGreaterThan(Date.now() + 71 * 3_600_000);
     expect(res.headers.etag).toBe('"1"');
+    // Before activation there is no password that could sign in.
+    const [before] = await t.database.db.select({ passwordHash: users.passwordHash }).from(users).where(eq(users.id, body.id));
+    expect(before?.passwordHash).toBeNull();
+
+    expect((await activate(body.activationCode.toLowerCase(), strongPassword)).statusCode).toBe(204);
     const session = await signIn(t, { email: 'samir.khoury@interior.example', password: strongPassword });
     expect(session.user.id).toBe(body.id);
+    // Single use.
+    expect((await activate(body.activationCode, 'another-olive-tree-1988')).json<{ code: string }>().code).toBe('activation.invalid_code');
 
     const [row] = await t.database.db.select({ passwordHash: users.passwordHash }).from(users).where(eq(users.id, body.id));
     expect(row?.passwordHash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
     const entry = (await auditEntries(t, 'user.created')).find((e) => e.entityId === body.id);
     expect(entry?.changes).toMatchObject({ role: { after: 'ministry_staff' }, ministry: { after: 'interior' }, active: { after: true } });
     expect(entry?.actor).toEqual({ id: admin.id, role: 'admin' });
+    expect((await auditEntries(t, 'user.activation_issued')).some((e) => e.entityId === body.id)).toBe(true);
+    expect((await auditEntries(t, 'user.activated')).some((e) => e.entityId === body.id && e.actor === null)).toBe(true);
     const text = await allAuditText(t);
     expect(text).not.toContain('samir.khoury');
     expect(text).not.toContain('Samir Khoury');
     expect(text).not.toContain(strongPassword);
+    expect(text).not.toContain(body.activationCode);
+  });
+
+  it('never takes a password from the admin: a body with one is refused, and nothing is created', async () => {
+    const email = `chosen.${Date.now()}@example.test`;
+    const res = await create({ email, name: 'Chosen', role: 'auditor', password: strongPassword });
+    expect(res.statusCode).toBe(400);
+    expect((await t.database.db.select({ id: users.id }).from(users).where(eq(users.email, email))).length).toBe(0);
+    expect((await t.app.inject({ method: 'POST', url: '/auth/login', payload: { email, password: strongPassword } })).statusCode).toBe(401);
   });
 
   it('refuses an email that exists in another case with 409', async () => {
     const existing = await createUser(t, { role: 'auditor' });
-    const res = await create({ email: existing.email.toUpperCase(), name: 'Twin', role: 'auditor', password: strongPassword });
+    const res = await create({ email: existing.email.toUpperCase(), name: 'Twin', role: 'auditor' });
     expect(res.statusCode).toBe(409);
     expect(res.json<{ code: string }>().code).toBe('user.email_taken');
   });
@@ -63,10 +86,12 @@ describe('POST /users', () => {
     ['common', 'Password1234', 'user.password_too_common'],
     ['repeated', 'aaaaaaaaaaaaaaaa', 'user.password_too_common'],
     ['digits', '123456789012345', 'user.password_too_common'],
-  ])('refuses a %s password with 400', async (_name, password, code) => {
-    const res = await create({ email: `pw.${Math.random()}@example.test`, name: 'P', role: 'auditor', password });
+  ])('refuses a %s password at activation with 400, and the code stays usable', async (_name, password, code) => {
+    const created = (await create({ email: `pw.${Math.random()}@example.test`, name: 'P', role: 'auditor' })).json<{ activationCode: string }>();
+    const res = await activate(created.activationCode, password, '203.0.113.78');
     expect(res.statusCode).toBe(400);
     expect(res.json<{ code: string; errors: { path: string }[] }>()).toMatchObject({ code, errors: [{ path: '/password' }] });
+    expect((await activate(created.activationCode, strongPassword, '203.0.113.78')).statusCode).toBe(204);
   });
 
   it.each([
@@ -78,15 +103,63 @@ describe('POST /users', () => {
     ['a preset id', { role: 'auditor', id: '00000000-0000-4000-8000-000000000000' }],
     ['a bad email', { role: 'auditor', email: 'not-an-email' }],
   ])('refuses %s with 400', async (_name, extra) => {
-    const res = await create({ email: `bad.${Math.random()}@example.test`, name: 'X', password: strongPassword, ...extra });
+    const res = await create({ email: `bad.${Math.random()}@example.test`, name: 'X', ...extra });
     expect(res.statusCode).toBe(400);
   });
 
   it('lets an auditor be scoped to both ministries (no ministry) or one', async () => {
-    const both = await create({ email: `aud.both.${Date.now()}@example.test`, name: 'A', role: 'auditor', password: strongPassword });
-    const one = await create({ email: `aud.one.${Date.now()}@example.test`, name: 'B', role: 'auditor', ministry: 'defense', password: strongPassword });
+    const both = await create({ email: `aud.both.${Date.now()}@example.test`, name: 'A', role: 'auditor' });
+    const one = await create({ email: `aud.one.${Date.now()}@example.test`, name: 'B', role: 'auditor', ministry: 'defense' });
     expect(both.json<UserBody>().ministry).toBeNull();
     expect(one.json<UserBody>().ministry).toBe('defense');
+  });
+});
+
+describe('activation codes and resets', () => {
+  it('a wrong, void or expired code is refused alike, and guesses are throttled per address', async () => {
+    const guesser = '203.0.113.90';
+    const answers = await Promise.all(Array.from({ length: 30 }, (_, i) => activate(`AAAA-BBBB-CCCC-DDDD-${String(1000 + i)}`, strongPassword, guesser)));
+    expect(answers.filter((a) => a.statusCode === 400).length).toBeLessThanOrEqual(5);
+    expect(answers.filter((a) => a.statusCode === 429).length).toBeGreaterThanOrEqual(25);
+  });
+
+  it('a reset issues a new code (the old one and the password stop working), ends the sessions, and is shown at the next sign-in', async () => {
+    const staff = await createUser(t, { role: 'committee_member' });
+    const session = await signIn(t, staff);
+    const first = await t.app.inject({ method: 'POST', url: `/users/${staff.id}/activation`, headers: auth });
+    expect(first.statusCode).toBe(201);
+    const second = await t.app.inject({ method: 'POST', url: `/users/${staff.id}/activation`, headers: auth });
+    const { activationCode } = second.json<{ activationCode: string }>();
+    expect((await t.app.inject({ method: 'GET', url: '/me', headers: bearer(session.accessToken) })).statusCode).toBe(401);
+    expect((await t.app.inject({ method: 'POST', url: '/auth/login', payload: { email: staff.email, password: staff.password } })).statusCode).toBe(401);
+    expect((await activate(first.json<{ activationCode: string }>().activationCode, strongPassword, '203.0.113.91')).statusCode).toBe(400);
+    expect((await activate(activationCode, strongPassword, '203.0.113.91')).statusCode).toBe(204);
+    const after = await signIn(t, { email: staff.email, password: strongPassword });
+    expect(after.notices?.map((n) => n.kind)).toEqual(['activation', 'activation']);
+    // Shown once.
+    expect((await signIn(t, { email: staff.email, password: strongPassword })).notices).toEqual([]);
+  });
+
+  it('an auditor account is reset only when a second admin confirms; the code goes to the confirming admin', async () => {
+    const auditor = await createUser(t, { role: 'auditor' });
+    const requested = await t.app.inject({ method: 'POST', url: `/users/${auditor.id}/activation`, headers: auth });
+    expect(requested.statusCode).toBe(202);
+    const { resetId, status } = requested.json<{ resetId: string; status: string; activationCode?: string }>();
+    expect(status).toBe('pending');
+    expect(requested.json<{ activationCode?: string }>().activationCode).toBeUndefined();
+    // Nothing changed yet: the auditor still signs in.
+    expect((await t.app.inject({ method: 'POST', url: '/auth/login', payload: { email: auditor.email, password: auditor.password } })).statusCode).toBe(200);
+    // The requesting admin cannot confirm their own request; nor can a second factor be reset by PATCH.
+    const self = await t.app.inject({ method: 'POST', url: `/users/${auditor.id}/resets/${resetId}/confirm`, headers: auth });
+    expect(self.statusCode).toBe(403);
+    expect((await patch(auditor.id, { resetMfa: true }, '1')).json<{ code: string }>().code).toBe('user.reset_needs_second_admin');
+    const second = await createUser(t, { role: 'admin' });
+    const confirmed = await t.app.inject({ method: 'POST', url: `/users/${auditor.id}/resets/${resetId}/confirm`, headers: bearer(await tokenFor(t, second)) });
+    expect(confirmed.statusCode).toBe(200);
+    expect(confirmed.json<{ activationCode: string }>().activationCode).toMatch(/^[0-9A-Z-]{24}$/);
+    expect((await t.app.inject({ method: 'POST', url: '/auth/login', payload: { email: auditor.email, password: auditor.password } })).statusCode).toBe(401);
+    const trail = [...(await auditEntries(t, 'user.reset_requested')), ...(await auditEntries(t, 'user.reset'))].filter((e) => e.entityId === auditor.id);
+    expect(trail.map((e) => e.actor?.id)).toEqual([admin.id, second.id]);
   });
 });
 

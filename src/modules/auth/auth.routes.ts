@@ -24,6 +24,10 @@ const sessionSchema = z.object({
     ministry: z.string().nullable(),
     mfaEnabled: z.boolean(),
   }),
+  notices: z
+    .array(z.object({ kind: z.enum(['activation', 'mfa']), at: z.string() }))
+    .optional()
+    .describe('Resets of this account by an administrator since the last sign-in: tell the person, who may not have asked for them'),
 });
 
 const secret = {

@@ -4,6 +4,7 @@ import type { Db } from '../../db/client.js';
 import type { AccessClaims, Actor } from '../../http/auth.js';
 import type { AuditTrail } from '../audit/audit.js';
 import type { AuditContext, AuditEvent } from '../audit/audit.writer.js';
+import { takeNotices } from '../users/activation.js';
 import { dummyPasswordHash, verifyPassword } from '../users/password.js';
 import { normalizeEmail, signInColumns, signInMatches } from '../users/users.service.js';
 import { applications } from '../applications/applications.table.js';
@@ -37,6 +38,8 @@ export interface Session {
   refreshToken: string;
   expiresIn: number;
   user: SessionUser;
+  /** Resets of this account by an admin (a new activation code, the second factor cleared) since the last sign-in. */
+  notices?: { kind: 'activation' | 'mfa'; at: string }[];
 }
 
 export interface LoginInput {
@@ -133,6 +136,7 @@ export async function login(args: { deps: AuthDeps; input: LoginInput; context: 
   };
 
   if (!user) return fail('unknown_account');
+  if (user.passwordHash === null) return fail('not_activated');
   if (!passwordOk) return fail('bad_password');
   if (!user.active) return fail('disabled');
 
@@ -157,16 +161,18 @@ export async function login(args: { deps: AuthDeps; input: LoginInput; context: 
   // The session and its audit entry commit together, like any audited change: no session without
   // its entry, no entry without its session. Signed in: the entry names the user as its actor.
   const signedIn: AuditContext = { ...context, actor: { id: user.id, role: user.role } };
-  const issued = await audit.inTransaction(db, signedIn, async (tx, record) => {
+  const { issued, notices } = await audit.inTransaction(db, signedIn, async (tx, record) => {
     const token = await issueRefreshToken(tx, { userId: user.id, mfa, ttlSeconds: deps.refreshTokenTtlSeconds });
     await record([{ action: 'auth.login', entityType: 'user', entityId: user.id, details: { secondFactor, sessionId: token.familyId } }]);
-    return token;
+    // Resets of this account by an admin since the last sign-in, shown once.
+    return { issued: token, notices: await takeNotices(tx, user.id) };
   });
   return {
     accessToken: deps.signAccessToken({ sub: user.id, typ: 'access', mfa, sid: issued.familyId }),
     refreshToken: issued.refreshToken,
     expiresIn: deps.accessTokenTtlSeconds,
     user: { id: user.id, email: user.email, name: user.name, role: user.role, ministry: user.ministry, mfaEnabled: user.mfaEnabled },
+    notices,
   };
 }
 

@@ -23,7 +23,8 @@ export async function ensureFirstAdmin(
 ): Promise<BootstrapResult | null> {
   const [existing] = await db.select({ email: users.email }).from(users).where(eq(users.role, 'admin')).limit(1);
   if (existing) return { created: false, email: existing.email };
-  const email = (wanted.email ?? 'admin@localhost').toLowerCase();
+  // Never a guessable default such as admin@localhost: the sign-in name is half of what an attacker needs.
+  const email = (wanted.email ?? `admin-${randomBytes(5).toString('hex')}@reintegration.invalid`).toLowerCase();
   const generatedPassword = wanted.password ? undefined : randomBytes(18).toString('base64url');
   const passwordHash = await hashPassword(wanted.password ?? generatedPassword!);
   return audit.inTransaction(db, { actor: null, requestId: null, clientAddress: null }, async (tx, record) => {

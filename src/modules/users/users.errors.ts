@@ -81,3 +81,32 @@ const passwordErrors = { too_short: passwordTooShort, too_long: passwordTooLong,
 
 /** The 400 for a password that `passwordProblem` refused. */
 export const passwordRejected = (problem: PasswordProblem) => passwordErrors[problem]();
+
+export const invalidActivationCode = defineError({
+  code: 'activation.invalid_code',
+  status: 400,
+  en: 'The activation code is not valid, was already used or has expired. Ask for a new one.',
+  ar: 'رمز التفعيل غير صالح أو سبق استخدامه أو انتهت صلاحيته. اطلب رمزاً جديداً.',
+  errors: [{ path: '/code', code: 'activation.invalid_code' }],
+});
+
+export const resetNotFound = defineError({
+  code: 'user.reset_not_found',
+  status: 404,
+  en: 'There is no pending reset with this id for this account.',
+  ar: 'لا يوجد طلب إعادة تعيين معلّق بهذا المعرّف لهذا الحساب.',
+});
+
+export const resetNeedsSecondAdmin = defineError({
+  code: 'user.reset_needs_second_admin',
+  status: 409,
+  en: 'An auditor account is reset only when a second administrator confirms: request the reset, then have another administrator confirm it.',
+  ar: 'لا يُعاد تعيين حساب مدقق إلا بتأكيد مسؤول ثانٍ: اطلب إعادة التعيين ثم دع مسؤولاً آخر يؤكدها.',
+});
+
+export const resetConfirmedBySameAdmin = defineError({
+  code: 'user.reset_same_admin',
+  status: 403,
+  en: 'Another administrator must confirm the reset you requested.',
+  ar: 'يجب أن يؤكد مسؤول آخر طلب إعادة التعيين الذي قدّمته.',
+});

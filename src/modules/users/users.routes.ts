@@ -1,29 +1,55 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { preconditionFailed, preconditionRequired } from '../../http/http.errors.js';
 import { auditContext } from '../audit/audit.context.js';
-import { createUserBody, idParams, listUsersQuery, updateUserBody, userSchema } from './users.schemas.js';
+import { claimAttempt, recordFailure, recordSuccess, releaseAttempt, throttleKeys, type ThrottleSettings } from '../auth/throttle.js';
+import { confirmReset, redeemActivationCode, requestReset, type ResetOutcome } from './activation.js';
+import { accountLocked } from '../auth/auth.errors.js';
+import { invalidActivationCode } from './users.errors.js';
+import { activateBody, createdUserSchema, createUserBody, idParams, listUsersQuery, resetBody, resetResult, updateUserBody, userSchema } from './users.schemas.js';
 import { createStaffUser, getUser, listUsers, parseIfMatch, updateUser } from './users.service.js';
 
 const manage = { permission: 'users:manage' } as const;
 const tags = ['users'];
 
-export const usersRoutes: FastifyPluginAsync = async (app) => {
+export interface UsersRoutesOptions {
+  activationTtlHours: number;
+  /** Activation codes are guessed like passwords: the same claims, per address. */
+  throttle: ThrottleSettings;
+}
+
+function resetAnswer(outcome: ResetOutcome) {
+  if (outcome.status === 'pending') return outcome;
+  return { status: outcome.status, resetId: outcome.resetId, ...(outcome.code ?? {}) };
+}
+
+export const usersRoutes: FastifyPluginAsync<UsersRoutesOptions> = async (app, options) => {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const db = app.database.db;
 
   r.post(
     '/users',
-    { config: manage, schema: { tags, summary: 'Create a staff account (admin)', body: createUserBody, response: { 201: userSchema } } },
+    {
+      config: manage,
+      schema: {
+        tags,
+        summary: 'Create a staff account (admin): it gets a one-time activation code, never a password chosen by the admin',
+        body: createUserBody,
+        response: { 201: createdUserSchema },
+      },
+    },
     async (request, reply) => {
       const user = await createStaffUser({
         db,
         audit: app.audit,
         context: auditContext(request),
         input: { ...request.body, ministry: request.body.ministry ?? null },
+        activationTtlHours: options.activationTtlHours,
       });
-      return reply.code(201).header('etag', `"${user.version}"`).send(user);
+      const { activationCode, activationExpiresAt } = user;
+      if (!activationCode || !activationExpiresAt) throw new Error('an account created by an admin must get an activation code');
+      return reply.code(201).header('etag', `"${user.version}"`).send({ ...user, activationCode, activationExpiresAt });
     },
   );
 
@@ -77,6 +103,105 @@ export const usersRoutes: FastifyPluginAsync = async (app) => {
         patch: request.body,
       });
       return reply.header('etag', `"${user.version}"`).send(user);
+    },
+  );
+
+  const reset = (request: FastifyRequest, userId: string, kind: 'activation' | 'mfa') =>
+    requestReset({ db, audit: app.audit, context: auditContext(request), actor: request.actor!, userId, kind, ttlHours: options.activationTtlHours });
+
+  r.post(
+    '/users/:id/activation',
+    {
+      config: manage,
+      schema: {
+        tags,
+        summary: 'A new one-time activation code for an account (the old one is void, the password stops working, sessions end)',
+        description: 'For an auditor account the answer is 202 pending: a second admin confirms at POST /users/:id/resets/:resetId/confirm and receives the code.',
+        params: idParams,
+        response: { 201: resetResult, 202: resetResult },
+      },
+    },
+    async (request, reply) => {
+      const outcome = await reset(request, request.params.id, 'activation');
+      return reply.code(outcome.status === 'pending' ? 202 : 201).send(resetAnswer(outcome));
+    },
+  );
+
+  r.post(
+    '/users/:id/resets',
+    {
+      config: manage,
+      schema: {
+        tags,
+        summary: 'Reset an account: a new activation code, or its second factor cleared; an auditor’s waits for a second admin',
+        params: idParams,
+        body: resetBody,
+        response: { 201: resetResult, 202: resetResult },
+      },
+    },
+    async (request, reply) => {
+      const outcome = await reset(request, request.params.id, request.body.kind);
+      return reply.code(outcome.status === 'pending' ? 202 : 201).send(resetAnswer(outcome));
+    },
+  );
+
+  r.post(
+    '/users/:id/resets/:resetId/confirm',
+    {
+      config: manage,
+      schema: {
+        tags,
+        summary: 'A second admin confirms a pending reset of an auditor account (and receives the activation code, if any)',
+        params: idParams.extend({ resetId: idParams.shape.id }),
+        response: { 200: resetResult },
+      },
+    },
+    async (request) =>
+      resetAnswer(
+        await confirmReset({
+          db,
+          audit: app.audit,
+          context: auditContext(request),
+          actor: request.actor!,
+          userId: request.params.id,
+          resetId: request.params.resetId,
+          ttlHours: options.activationTtlHours,
+        }),
+      ),
+  );
+
+  r.post(
+    '/auth/activate',
+    {
+      config: { permission: 'public' },
+      schema: {
+        tags: ['auth'],
+        summary: 'Redeem a one-time activation code: the person sets their own password, then signs in',
+        description: 'Attempts are throttled per client address like sign-ins; a wrong, used, void or expired code answers 400 activation.invalid_code.',
+        body: activateBody,
+        response: { 204: z.null() },
+      },
+    },
+    async (request, reply) => {
+      const context = auditContext(request, null);
+      const keys = throttleKeys(`activation@${context.clientAddress ?? 'unknown'}`, context.clientAddress ?? 'unknown');
+      const claim = await claimAttempt(db, keys, options.throttle);
+      if (!claim.granted || (claim.accountPastLimit && claim.retryAfterSeconds > 0)) {
+        if (claim.granted) await releaseAttempt(db, keys);
+        throw accountLocked(claim.retryAfterSeconds);
+      }
+      try {
+        await redeemActivationCode({ db, audit: app.audit, context, code: request.body.code, password: request.body.password });
+      } catch (error) {
+        if (error instanceof Error && (error as { code?: string }).code === invalidActivationCode.definition.code) {
+          await recordFailure(db, keys, options.throttle);
+        } else {
+          await releaseAttempt(db, keys);
+        }
+        throw error;
+      }
+      await recordSuccess(db, keys);
+      return reply.code(204).send(null);
     },
   );
 };

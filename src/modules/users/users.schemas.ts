@@ -23,6 +23,28 @@ export const createUserBody = z.strictObject({
   name,
   role: z.enum(STAFF_ROLES),
   ministry: ministry.nullable().optional().describe('Required for committee_member and ministry_staff; none for admin; optional for auditor (none = both ministries)'),
+});
+
+const issuedCode = {
+  activationCode: z.string().describe('One-time code to hand over in person; the person sets their own password with it at POST /auth/activate'),
+  activationExpiresAt: z.string(),
+};
+
+export const createdUserSchema = userSchema.extend(issuedCode);
+
+export const resetBody = z.strictObject({
+  kind: z.enum(['activation', 'mfa']).describe('activation: a new activation code (the password stops working); mfa: the second factor is cleared'),
+});
+
+export const resetResult = z.object({
+  status: z.enum(['done', 'pending']).describe('pending: an auditor account waits for a second admin to confirm'),
+  resetId: z.uuid(),
+  activationCode: issuedCode.activationCode.optional(),
+  activationExpiresAt: issuedCode.activationExpiresAt.optional(),
+});
+
+export const activateBody = z.strictObject({
+  code: z.string().trim().min(8).max(64).describe('The activation code handed over in person'),
   password: z.string().min(1).max(1024).describe('At least 12 characters, not a common password'),
 });
 

@@ -1,3 +1,4 @@
+import { issueActivationCode, type IssuedCode } from './activation.js';
 import { and, asc, eq, ne, sql, type Placeholder, type SQL } from 'drizzle-orm';
 import type { StaffRole, Role } from '../../access/roles.js';
 import type { Db } from '../../db/client.js';
@@ -7,9 +8,9 @@ import type { AuditTrail } from '../audit/audit.js';
 import type { AuditContext, AuditEvent } from '../audit/audit.writer.js';
 import { revokeAllForUser } from '../auth/tokens.js';
 import { ministries } from '../reference/reference.table.js';
-import { emailTaken, lastAdmin, ministryNotAllowed, ministryRequired, passwordRejected, selfChangeForbidden, unknownMinistry, userNotFound } from './users.errors.js';
+import { emailTaken, lastAdmin, ministryNotAllowed, ministryRequired, passwordRejected, selfChangeForbidden, unknownMinistry, userNotFound, resetNeedsSecondAdmin } from './users.errors.js';
 import { hashPassword, passwordProblem } from './password.js';
-import { committeeMembers, mfaRecoveryCodes, users } from './users.table.js';
+import { committeeMembers, mfaRecoveryCodes, users, accountResets } from './users.table.js';
 
 export interface UserView {
   id: string;
@@ -86,22 +87,32 @@ export interface CreateStaffUserInput {
   name: string;
   role: StaffRole;
   ministry: string | null;
-  password: string;
+  /** Only the first admin's (admin:create, start-up): every other account gets an activation code. */
+  password?: string;
 }
 
-/** Creates a staff account (admin endpoint and the admin:create CLI), audited as user.created. */
+export type CreatedUser = UserView & Partial<IssuedCode>;
+
+/**
+ * Creates a staff account, audited as user.created. An admin never chooses or learns a password:
+ * without one (the admin endpoint) the account gets a one-time activation code that the admin hands
+ * over in person and the person redeems with a password of their own (POST /auth/activate).
+ */
 export async function createStaffUser(args: {
   db: Db;
   audit: Pick<AuditTrail, 'inTransaction'>;
   context: AuditContext;
   input: CreateStaffUserInput;
   action?: 'user.created' | 'user.bootstrap_admin';
-}): Promise<UserView> {
+  activationTtlHours?: number;
+}): Promise<CreatedUser> {
   const { db, audit, context, input } = args;
-  const problem = passwordProblem(input.password);
-  if (problem) throw passwordRejected(problem);
+  if (input.password !== undefined) {
+    const problem = passwordProblem(input.password);
+    if (problem) throw passwordRejected(problem);
+  }
   await checkMinistry(db, input.role, input.ministry);
-  const passwordHash = await hashPassword(input.password);
+  const passwordHash = input.password === undefined ? null : await hashPassword(input.password);
   const email = normalizeEmail(input.email);
   try {
     return await audit.inTransaction(db, context, async (tx, record) => {
@@ -114,11 +125,15 @@ export async function createStaffUser(args: {
           action: args.action ?? 'user.created',
           entityType: 'user',
           entityId: row!.id,
+          ministry: row!.ministry,
           changes: { role: { after: row!.role }, ministry: { after: row!.ministry }, active: { after: true } },
           personal: { email: { after: email }, name: { after: input.name } },
         },
       ]);
-      return view(row!);
+      if (passwordHash !== null) return view(row!);
+      const code = await issueActivationCode(tx, { userId: row!.id, createdBy: context.actor?.id ?? null, ttlHours: args.activationTtlHours ?? 72 });
+      await record([{ action: 'user.activation_issued', entityId: row!.id, ministry: row!.ministry, details: { expiresAt: code.activationExpiresAt } }]);
+      return { ...view(row!), ...code };
     });
   } catch (error) {
     if (isUniqueViolation(error)) throw emailTaken();
@@ -263,6 +278,8 @@ export async function updateUser(args: {
     const removesAdmin = current.role === 'admin' && current.active && (role !== 'admin' || !active);
     if (removesAdmin && activeAdmins.filter((a) => a.id !== id).length === 0) throw lastAdmin();
 
+    // An auditor's second factor is reset only with a second admin (POST /users/:id/resets).
+    if (patch.resetMfa && current.role === 'auditor') throw resetNeedsSecondAdmin();
     const resetMfa = patch.resetMfa === true && current.mfaEnabled;
     const [row] = await tx
       .update(users)
@@ -298,7 +315,11 @@ export async function updateUser(args: {
     }
     let sessionsRevoked = 0;
     if (!active || resetMfa) sessionsRevoked = await revokeAllForUser(tx, id);
-    if (patch.resetMfa) await tx.delete(mfaRecoveryCodes).where(eq(mfaRecoveryCodes.userId, id));
+    if (patch.resetMfa) {
+      await tx.delete(mfaRecoveryCodes).where(eq(mfaRecoveryCodes.userId, id));
+      // Shown to the holder at their next sign-in.
+      await tx.insert(accountResets).values({ userId: id, kind: 'mfa', requestedBy: actor.id, confirmedBy: actor.id, confirmedAt: sql`now()` });
+    }
 
     const changes: NonNullable<AuditEvent['changes']> = { version: { before: current.version, after: row.version } };
     if (role !== current.role) changes.role = { before: current.role, after: role };
@@ -311,6 +332,7 @@ export async function updateUser(args: {
       action: 'user.updated',
       entityType: 'user',
       entityId: id,
+      ministry: row.ministry ?? current.ministry,
       changes,
       personal,
       details: sessionsRevoked > 0 ? { sessionsRevoked } : {},
