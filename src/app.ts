@@ -21,6 +21,9 @@ import { serializeError } from './modules/audit/log-redaction.js';
 import { auditContext } from './modules/audit/audit.context.js';
 import { authRoutes } from './modules/auth/auth.routes.js';
 import { committeesRoutes } from './modules/committees/committees.routes.js';
+import { leaveCommittees } from './modules/committees/committees.service.js';
+import { actorLoader } from './modules/auth/actor-loader.js';
+import { dropRecoveryCodes, revokeAllForUser } from './modules/auth/tokens.js';
 import { healthRoutes } from './modules/health/health.routes.js';
 import { usersRoutes } from './modules/users/users.routes.js';
 import { referenceRoutes } from './modules/reference/reference.routes.js';
@@ -159,7 +162,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   app.addHook('preClose', () => auditReads.flush());
   app.decorate('database', database);
   await app.register(authPlugin, {
-    db: database.db,
+    loadActor: actorLoader(database.db),
     jwtSecret: secrets.jwtSecret,
     accessTokenTtlSeconds: config.auth.accessTokenTtlSeconds,
     mfaRequiredForStaff: config.auth.staffMfa === 'required',
@@ -186,7 +189,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     },
     groupCommit: auditReads,
   });
-  await app.register(usersRoutes);
+  await app.register(usersRoutes, { hooks: { endSessions: revokeAllForUser, dropRecoveryCodes, leaveCommittees } });
   await app.register(committeesRoutes);
   await app.register(auditRoutes, { database, writer: audit, reads: auditReads, key: signingKey });
   await app.register(applicationsRoutes);

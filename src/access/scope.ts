@@ -1,9 +1,9 @@
 import { and, eq } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import type { Actor } from '../http/auth.js';
+import type { Actor } from './actor.js';
 import { forbidden, notFound } from '../http/errors.js';
 import { registerMessages } from '../http/i18n.js';
-import { committeeMembers, committees } from '../modules/users/users.table.js';
+import { committeeMembers, committees } from '../db/schema.js';
 
 registerMessages({
   'committee.not_member': {

@@ -5,7 +5,7 @@ import { queryRows } from '../../src/db/client.js';
 import { checkpointKey } from '../../src/modules/audit/audit.chain.js';
 import { verifyChain } from '../../src/modules/audit/audit.verify.js';
 import { createAuditWriter, insertWith, type AuditWriter, type InsertWith } from '../../src/modules/audit/audit.writer.js';
-import { refreshTokens } from '../../src/modules/users/users.table.js';
+import { refreshTokens } from '../../src/modules/auth/auth.table.js';
 import { createUser } from '../factories.js';
 import { createTestApp, type TestApp } from '../harness.js';
 import { appendEntries, headSeq, sampleEvent, staffContext } from './helpers.js';

@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { assertCaseVisible } from '../../access/scope.js';
 import type { Db } from '../../db/client.js';
-import type { Actor } from '../../http/auth.js';
+import type { Actor } from '../../access/actor.js';
 import { AppError, notFound } from '../../http/errors.js';
 import { entityHistory } from '../audit/audit.query.js';
 import type { ReadRecorder } from '../audit/audit.reads.js';

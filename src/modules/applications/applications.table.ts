@@ -1,6 +1,7 @@
 import { index, integer, pgEnum, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { ministries } from '../reference/reference.table.js';
-import { committees, users } from '../users/users.table.js';
+import { committees } from '../committees/committees.table.js';
+import { users } from '../users/users.table.js';
 import { CASE_CHANNELS, CASE_STATUSES } from './applications.state.js';
 
 export const caseStatusEnum = pgEnum('case_status', CASE_STATUSES);

@@ -1,13 +1,16 @@
 import { and, eq, isNull, or, lt, sql } from 'drizzle-orm';
 import type { Role } from '../../access/roles.js';
 import type { Db } from '../../db/client.js';
-import type { AccessClaims, Actor } from '../../http/auth.js';
+import type { Actor } from '../../access/actor.js';
+import type { AccessClaims } from '../../http/auth.js';
 import { conflict } from '../../http/errors.js';
 import type { ExpectedEntry, ReadRecorder } from '../audit/audit.reads.js';
 import type { AuditContext, AuditEvent, AuditWriter } from '../audit/audit.writer.js';
 import { dummyPasswordHash, verifyPassword } from '../users/password.js';
 import { normalizeEmail, signInColumns, signInMatches } from '../users/users.service.js';
-import { committeeMembers, committees, mfaRecoveryCodes, refreshTokens, users } from '../users/users.table.js';
+import { users } from '../users/users.table.js';
+import { committeeMembers, committees } from '../committees/committees.table.js';
+import { mfaRecoveryCodes, refreshTokens } from './auth.table.js';
 import { accountLocked, invalidCredentials, invalidEnrolmentCode, invalidMfaCode, invalidRefreshToken, mfaCodeRequired } from './auth.errors.js';
 import { decryptSecret, encryptSecret, hashRecoveryCode, newRecoveryCodes, newTotpSecret, provisioningUri, verifyTotp } from './mfa.js';
 import { accountKey, addressKey, clearFailures, recordFailure, throttleColumns, type ThrottleSettings } from './throttle.js';

@@ -5,7 +5,8 @@ import { registerMessages } from '../../http/i18n.js';
 import type { AuditContext, AuditWriter } from '../audit/audit.writer.js';
 import { ministries } from '../reference/reference.table.js';
 import { invalidCursor } from '../users/users.errors.js';
-import { committeeMembers, committees, users } from '../users/users.table.js';
+import { users } from '../users/users.table.js';
+import { committeeMembers, committees } from './committees.table.js';
 
 registerMessages({
   'committee.name_taken': { en: 'This ministry already has a committee with this name.', ar: 'يوجد لدى الوزارة لجنة بهذا الاسم.' },
@@ -184,4 +185,12 @@ export async function removeMember(args: { db: Db; audit: AuditWriter; context: 
       },
     ]);
   });
+}
+
+/** Removes a user from every committee (their role or ministry changed); returns the seats they held. */
+export async function leaveCommittees(tx: Db, userId: string): Promise<{ committeeId: string; chair: boolean }[]> {
+  return tx
+    .delete(committeeMembers)
+    .where(eq(committeeMembers.userId, userId))
+    .returning({ committeeId: committeeMembers.committeeId, chair: committeeMembers.chair });
 }

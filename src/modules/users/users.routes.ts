@@ -4,12 +4,12 @@ import { z } from 'zod';
 import { preconditionFailed, preconditionRequired } from '../../http/errors.js';
 import { auditContext } from '../audit/audit.context.js';
 import { createUserBody, idParams, listUsersQuery, updateUserBody, userSchema } from './users.schemas.js';
-import { createStaffUser, getUser, listUsers, parseIfMatch, updateUser } from './users.service.js';
+import { createStaffUser, getUser, listUsers, parseIfMatch, updateUser, type AccountHooks } from './users.service.js';
 
 const manage = { permission: 'users:manage' } as const;
 const tags = ['users'];
 
-export const usersRoutes: FastifyPluginAsync = async (app) => {
+export const usersRoutes: FastifyPluginAsync<{ hooks: AccountHooks }> = async (app, options) => {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const db = app.database.db;
 
@@ -72,6 +72,7 @@ export const usersRoutes: FastifyPluginAsync = async (app) => {
         audit: app.audit,
         context: auditContext(request),
         actor: request.actor!,
+        hooks: options.hooks,
         id: request.params.id,
         expectedVersion,
         patch: request.body,
