@@ -4,6 +4,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import helmet from 'helmet';
 import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { randomUUID } from 'node:crypto';
+import { createAccess, type Access } from './access/access.js';
 import type { Config } from './config.js';
 import type { Database } from './db/client.js';
 import './http/route-config.js';
@@ -19,6 +20,7 @@ import { auditRoutes } from './modules/audit/audit.routes.js';
 import { createAuditWriter, type AuditWriter } from './modules/audit/audit.writer.js';
 import { serializeError } from './modules/audit/log-redaction.js';
 import { auditContext } from './modules/audit/audit.context.js';
+import type { AuditContext } from './modules/audit/audit.writer.js';
 import { authRoutes } from './modules/auth/auth.routes.js';
 import { committeesRoutes } from './modules/committees/committees.routes.js';
 import { leaveCommittees } from './modules/committees/committees.service.js';
@@ -161,6 +163,25 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   // preClose: onClose hooks run last-registered first, after the server's own database close.
   app.addHook('preClose', () => auditReads.flush());
   app.decorate('database', database);
+  // Object-level access (src/access/access.ts). A refusal is recorded here, once per refused record,
+  // group-committed like reads: the case's id and ministry, never whether it exists.
+  const access = createAccess<AuditContext>({
+    db: database.db,
+    onRefused: async ({ permission, context, records }) => {
+      await Promise.all(
+        records.map((refused) =>
+          auditReads.record(context, {
+            action: 'access.refused',
+            entityType: refused.entityType,
+            entityId: refused.id,
+            outcome: 'denied',
+            details: { permission, ministry: refused.ministry },
+          }),
+        ),
+      );
+    },
+  });
+  app.decorate('access', access);
   await app.register(authPlugin, {
     loadActor: actorLoader(database.db),
     jwtSecret: secrets.jwtSecret,
@@ -204,5 +225,7 @@ declare module 'fastify' {
     /** Group commit of read entries (`action: read`): `await app.auditReads.record(auditContext(request), {...})`. */
     auditReads: ReadRecorder;
     database: Database;
+    /** `app.access.requireAccess({ actor, permission, ids, context })`: object-level checks, refusals audited. */
+    access: Access<AuditContext>;
   }
 }

@@ -42,6 +42,7 @@ export const applicationsRoutes: FastifyPluginAsync = async (app) => {
     async (request) =>
       caseHistory({
         db: app.database.db,
+        access: app.access,
         reads: app.auditReads,
         actor: request.actor!,
         context: auditContext(request),
