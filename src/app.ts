@@ -16,6 +16,7 @@ import { checkpointKey } from './modules/audit/audit.chain.js';
 import { checkpointHook } from './modules/audit/audit.checkpoints.js';
 import { createReadRecorder, type ReadRecorder } from './modules/audit/audit.reads.js';
 import { applicationsRoutes } from './modules/applications/applications.routes.js';
+import { noNotifications } from './modules/applications/applications.workflow.js';
 import { auditRoutes } from './modules/audit/audit.routes.js';
 import { createAuditWriter, type AuditWriter } from './modules/audit/audit.writer.js';
 import { serializeError } from './modules/audit/log-redaction.js';
@@ -213,7 +214,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(usersRoutes, { hooks: { endSessions: revokeAllForUser, dropRecoveryCodes, leaveCommittees } });
   await app.register(committeesRoutes);
   await app.register(auditRoutes, { database, writer: audit, reads: auditReads, key: signingKey });
-  await app.register(applicationsRoutes);
+  await app.register(applicationsRoutes, { notify: noNotifications });
   app.get('/openapi.json', { config: { permission: 'public' }, schema: { hide: true } }, async () => app.swagger());
 
   return app;

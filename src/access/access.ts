@@ -47,6 +47,8 @@ export interface CaseAccess {
   version: number;
   committeeId: string | null;
   applicantUserId: string | null;
+  /** The status a case on hold left (null otherwise). */
+  holdFrom: CaseStatusValue | null;
   /** The caller's seat on the case's committee: null when the case has no committee or the caller holds no seat on it. */
   seat: CommitteeSeat | null;
 }
@@ -94,6 +96,7 @@ export async function caseAccessFacts(db: Db, actor: Actor, ids: readonly string
       version: applications.version,
       committeeId: applications.committeeId,
       applicantUserId: applications.applicantUserId,
+      holdFrom: applications.holdFrom,
       seatChair: committeeMembers.chair,
     })
     .from(applications)

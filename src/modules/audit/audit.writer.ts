@@ -17,6 +17,10 @@ export interface AuditEvent {
   action: string;
   entityType: string;
   entityId?: string | null;
+  /** The case the entry concerns, when it concerns one. */
+  caseId?: string | null;
+  /** The ministry the entry concerns (a scoped auditor's filter). */
+  ministry?: string | null;
   outcome?: AuditOutcome;
   /** Workflow data (status, decisions, scores, roles): stored in clear. */
   changes?: Record<string, FieldChange>;
