@@ -4,6 +4,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import helmet from 'helmet';
 import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { randomUUID } from 'node:crypto';
+import { createAccess, type Access } from './access/access.js';
 import type { Config } from './config.js';
 import type { Database } from './db/client.js';
 import './http/route-config.js';
@@ -13,13 +14,19 @@ import { registerProblemHandlers } from './http/problem.js';
 import { validatorCompiler } from './http/validation.js';
 import { checkpointKey } from './modules/audit/audit.chain.js';
 import { checkpointHook } from './modules/audit/audit.checkpoints.js';
+import { applicantByReference } from './modules/applications/applications.accounts.js';
 import { applicationsRoutes } from './modules/applications/applications.routes.js';
+import { noNotifications } from './modules/applications/applications.workflow.js';
 import { auditRoutes } from './modules/audit/audit.routes.js';
 import { createAuditTrail, type AuditTrail } from './modules/audit/audit.js';
 import { serializeError } from './modules/audit/log-redaction.js';
 import { auditContext } from './modules/audit/audit.context.js';
+import type { AuditContext } from './modules/audit/audit.writer.js';
 import { authRoutes } from './modules/auth/auth.routes.js';
 import { committeesRoutes } from './modules/committees/committees.routes.js';
+import { leaveCommittees } from './modules/committees/committees.service.js';
+import { actorLoader } from './modules/auth/actor-loader.js';
+import { dropRecoveryCodes, revokeAllForUser } from './modules/auth/tokens.js';
 import { healthRoutes } from './modules/health/health.routes.js';
 import { usersRoutes } from './modules/users/users.routes.js';
 import { referenceRoutes } from './modules/reference/reference.routes.js';
@@ -157,8 +164,29 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   // preClose: onClose hooks run last-registered first, after the server's own database close.
   app.addHook('preClose', () => audit.flush());
   app.decorate('database', database);
-  await app.register(authPlugin, {
+  // Object-level access (src/access/access.ts). A refusal is recorded here, once per refused record,
+  // group-committed like reads: the case's id and ministry, never whether it exists.
+  const access = createAccess<AuditContext>({
     db: database.db,
+    onRefused: async ({ permission, context, records }) => {
+      await Promise.all(
+        records.map((refused) =>
+          audit.read(context, {
+            action: 'access.refused',
+            entityType: refused.entityType,
+            entityId: refused.id,
+            caseId: refused.entityType === 'application' && refused.ministry !== null ? refused.id : null,
+            ministry: refused.ministry,
+            outcome: 'denied',
+            details: { permission },
+          }),
+        ),
+      );
+    },
+  });
+  app.decorate('access', access);
+  await app.register(authPlugin, {
+    loadActor: actorLoader(database.db),
     jwtSecret: secrets.jwtSecret,
     accessTokenTtlSeconds: config.auth.accessTokenTtlSeconds,
     mfaRequiredForStaff: config.auth.staffMfa === 'required',
@@ -181,6 +209,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(healthRoutes, { database });
   await app.register(referenceRoutes, { db: database.db });
   await app.register(authRoutes, {
+    applicantByReference,
     mfaKey: secrets.mfaKey,
     accessTokenTtlSeconds: config.auth.accessTokenTtlSeconds,
     refreshTokenTtlSeconds: config.auth.refreshTokenTtlSeconds,
@@ -193,20 +222,10 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       backoffMaxSeconds: config.auth.loginBackoffMaxSeconds,
     },
   });
-  await app.register(usersRoutes, {
-    activationTtlHours: config.auth.activationCodeTtlHours,
-    throttle: {
-      maxFailures: config.auth.loginMaxFailures,
-      windowSeconds: config.auth.loginWindowSeconds,
-      lockoutSeconds: config.auth.loginLockoutSeconds,
-      addressMaxFailures: config.auth.loginAddressMaxFailures,
-      accountMaxFailures: config.auth.loginAccountMaxFailures,
-      backoffMaxSeconds: config.auth.loginBackoffMaxSeconds,
-    },
-  });
+  await app.register(usersRoutes, { hooks: { endSessions: revokeAllForUser, dropRecoveryCodes, leaveCommittees }, activationTtlHours: config.auth.activationCodeTtlHours });
   await app.register(committeesRoutes);
   await app.register(auditRoutes, { database, audit, key: signingKey });
-  await app.register(applicationsRoutes);
+  await app.register(applicationsRoutes, { notify: noNotifications });
   app.get('/openapi.json', { config: { permission: 'public' }, schema: { hide: true } }, async () => app.swagger());
 
   return app;
@@ -217,5 +236,7 @@ declare module 'fastify' {
     /** The audit trail: changes (`inTransaction`), reads (`read`), refusals. */
     audit: AuditTrail;
     database: Database;
+    /** `app.access.requireAccess({ actor, permission, ids, context })`: object-level checks, refusals audited. */
+    access: Access<AuditContext>;
   }
 }

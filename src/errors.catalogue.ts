@@ -1,6 +1,7 @@
 import * as accessErrors from './access/access.errors.js';
 import { type ErrorDefinition, isErrorFactory } from './http/errors.js';
 import * as httpErrors from './http/http.errors.js';
+import * as applicationsErrors from './modules/applications/applications.errors.js';
 import * as auditErrors from './modules/audit/audit.errors.js';
 import * as authErrors from './modules/auth/auth.errors.js';
 import * as committeesErrors from './modules/committees/committees.errors.js';
@@ -14,6 +15,7 @@ import * as usersErrors from './modules/users/users.errors.js';
 export const errorModules = {
   'src/http/http.errors.ts': httpErrors,
   'src/access/access.errors.ts': accessErrors,
+  'src/modules/applications/applications.errors.ts': applicationsErrors,
   'src/modules/audit/audit.errors.ts': auditErrors,
   'src/modules/auth/auth.errors.ts': authErrors,
   'src/modules/committees/committees.errors.ts': committeesErrors,

@@ -1,7 +1,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Role } from '../src/access/roles.js';
 import { hashPassword } from '../src/modules/users/password.js';
-import { committeeMembers, committees, refreshTokens, users } from '../src/modules/users/users.table.js';
+import { refreshTokens } from '../src/modules/auth/auth.table.js';
+import { committeeMembers, committees } from '../src/modules/committees/committees.table.js';
+import { users } from '../src/modules/users/users.table.js';
 import type { TestApp } from './harness.js';
 
 export interface TestUser {

@@ -1,8 +1,8 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import type { Actor } from '../http/auth.js';
+import type { Actor } from './actor.js';
 import { notCommitteeChair, notCommitteeMember, notVisible } from './access.errors.js';
-import { committeeMembers, committees } from '../modules/users/users.table.js';
+import { applications, committeeMembers, committees } from '../db/schema.js';
 
 /**
  * Object-level access rules, in one place. The role check (may this role call this route at all)
@@ -39,9 +39,49 @@ export function ownMinistry(actor: Pick<Actor, 'role' | 'ministry'>): string | n
   return actor.role === 'committee_member' || actor.role === 'ministry_staff' ? actor.ministry : null;
 }
 
-/** A case `applicantUserId` owns is visible to its applicant only; staff go through the ministry rule. */
-export function isOwnCase(actor: Pick<Actor, 'role' | 'id'>, applicantUserId: string | null): boolean {
-  return actor.role === 'applicant' && applicantUserId !== null && applicantUserId === actor.id;
+/**
+ * Which cases a caller may see, as data, so the in-memory check (`canSeeCase`) and the SQL
+ * predicate of lists (`caseVisibility`) cannot disagree: its applicant sees their own case; staff
+ * (committee members and ministry staff) and auditors the cases of their ministry, auditors of both
+ * ministries all; admins none (they are never staff for case content).
+ */
+export type CaseScope = { kind: 'none' } | { kind: 'all' } | { kind: 'ministry'; ministry: string } | { kind: 'owner'; userId: string };
+
+export function caseScope(actor: Pick<Actor, 'role' | 'id' | 'ministry'>): CaseScope {
+  if (actor.role === 'applicant') return { kind: 'owner', userId: actor.id };
+  const visible = visibleMinistries(actor);
+  if (visible === 'all') return { kind: 'all' };
+  const [ministry] = visible;
+  return ministry === undefined ? { kind: 'none' } : { kind: 'ministry', ministry };
+}
+
+export function canSeeCase(actor: Pick<Actor, 'role' | 'id' | 'ministry'>, record: { ministry: string; applicantUserId: string | null }): boolean {
+  const scope = caseScope(actor);
+  switch (scope.kind) {
+    case 'none':
+      return false;
+    case 'all':
+      return true;
+    case 'ministry':
+      return record.ministry === scope.ministry;
+    case 'owner':
+      return record.applicantUserId === scope.userId;
+  }
+}
+
+/** The same rule as a predicate over the applications table: a list filtered by it returns only what the caller may see. */
+export function caseVisibility(actor: Pick<Actor, 'role' | 'id' | 'ministry'>): SQL {
+  const scope = caseScope(actor);
+  switch (scope.kind) {
+    case 'none':
+      return sql`false`;
+    case 'all':
+      return sql`true`;
+    case 'ministry':
+      return eq(applications.ministry, scope.ministry);
+    case 'owner':
+      return eq(applications.applicantUserId, scope.userId);
+  }
 }
 
 /**
@@ -53,27 +93,13 @@ export function assertCaseVisible(
   record: { ministry: string; applicantUserId: string | null },
   entity = 'application',
 ): void {
-  if (actor.role === 'applicant') {
-    if (!isOwnCase(actor, record.applicantUserId)) throw notVisible(entity);
-    return;
-  }
-  if (actor.role === 'admin') throw notVisible(entity);
-  assertMinistryVisible(actor, record.ministry, entity);
+  if (!canSeeCase(actor, record)) throw notVisible(entity);
 }
 
 export interface Membership {
   committeeId: string;
   ministry: string;
   chair: boolean;
-}
-
-/** Committees the user belongs to, with the chair flag. */
-export async function membershipsOf(db: Db, userId: string): Promise<Membership[]> {
-  return db
-    .select({ committeeId: committeeMembers.committeeId, ministry: committees.ministry, chair: committeeMembers.chair })
-    .from(committeeMembers)
-    .innerJoin(committees, eq(committees.id, committeeMembers.committeeId))
-    .where(eq(committeeMembers.userId, userId));
 }
 
 export async function membershipOf(db: Db, userId: string, committeeId: string): Promise<Membership | null> {
@@ -87,39 +113,29 @@ export async function membershipOf(db: Db, userId: string, committeeId: string):
 
 /**
  * Committee work on a case (screening, interviews, flags) needs membership of the case's committee.
- * A case without a committee yet may be worked by any member of a committee of its ministry.
- * The caller has already checked that the case is visible (same ministry), so this is a 403.
+ * A case not yet given to a committee has no members: nobody works it until it is routed (never an
+ * arbitrary committee of the ministry). The caller has already checked that the case is visible
+ * (same ministry), so this is a 403.
  */
 export async function assertCommitteeMember(
   db: Db,
   actor: Pick<Actor, 'role' | 'id' | 'ministry'>,
   record: { ministry: string; committeeId: string | null },
 ): Promise<Membership> {
-  if (actor.role !== 'committee_member' || actor.ministry !== record.ministry) throw notCommitteeMember();
-  if (record.committeeId) {
-    const membership = await membershipOf(db, actor.id, record.committeeId);
-    if (!membership) throw notCommitteeMember();
-    return membership;
-  }
-  const memberships = (await membershipsOf(db, actor.id)).filter((m) => m.ministry === record.ministry);
-  const first = memberships.find((m) => m.chair) ?? memberships[0];
-  if (!first) throw notCommitteeMember();
-  return first;
+  if (actor.role !== 'committee_member' || actor.ministry !== record.ministry || !record.committeeId) throw notCommitteeMember();
+  const membership = await membershipOf(db, actor.id, record.committeeId);
+  if (!membership) throw notCommitteeMember();
+  return membership;
 }
 
-/** Chair-only actions (decisions, flag resolution, proposals): chair of the case's committee or, without one, of a committee of the ministry. */
+/** Chair-only actions (decisions, flag resolution, proposals): chair of the case's committee; a case without one has no chair. */
 export async function assertChair(
   db: Db,
   actor: Pick<Actor, 'role' | 'id' | 'ministry'>,
   record: { ministry: string; committeeId: string | null },
 ): Promise<Membership> {
-  if (actor.role !== 'committee_member' || actor.ministry !== record.ministry) throw notCommitteeChair();
-  if (record.committeeId) {
-    const membership = await membershipOf(db, actor.id, record.committeeId);
-    if (!membership?.chair) throw notCommitteeChair();
-    return membership;
-  }
-  const chair = (await membershipsOf(db, actor.id)).find((m) => m.ministry === record.ministry && m.chair);
-  if (!chair) throw notCommitteeChair();
-  return chair;
+  if (actor.role !== 'committee_member' || actor.ministry !== record.ministry || !record.committeeId) throw notCommitteeChair();
+  const membership = await membershipOf(db, actor.id, record.committeeId);
+  if (!membership?.chair) throw notCommitteeChair();
+  return membership;
 }

@@ -1,27 +1,13 @@
 import fastifyJwt from '@fastify/jwt';
-import { eq, sql } from 'drizzle-orm';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import type { Actor } from '../access/actor.js';
 import { roleHas } from '../access/permissions.js';
-import type { Role } from '../access/roles.js';
-import type { Db } from '../db/client.js';
-import { users } from '../modules/users/users.table.js';
 import { forbidden, invalidToken, mfaRequired, serverInternal, unauthenticated } from './http.errors.js';
 
 export const JWT_ISSUER = 'reintegration-cases';
 export const JWT_AUDIENCE = 'reintegration-cases/api';
 export const JWT_ALGORITHM = 'HS256';
-
-/** The signed-in caller, loaded from the database on every request (not from the token). */
-export interface Actor {
-  id: string;
-  role: Role;
-  ministry: string | null;
-  email: string;
-  name: string;
-  /** Staff who signed in with a second factor (or applicants, for whom it is optional). */
-  mfa: boolean;
-}
 
 /** Claims of an access token. `typ` keeps any other token we might sign from passing as one. */
 export interface AccessClaims {
@@ -60,8 +46,15 @@ declare module '@fastify/jwt' {
   }
 }
 
+/**
+ * Loads the caller a verified access token names: null when the account is gone or disabled, or the
+ * token's session (refresh-token family) has ended. Injected by the composition root (the auth
+ * module owns the tables), so the shell imports no module.
+ */
+export type ActorLoader = (claims: AccessClaims) => Promise<Actor | null>;
+
 export interface AuthOptions {
-  db: Db;
+  loadActor: ActorLoader;
   jwtSecret: string;
   accessTokenTtlSeconds: number;
   /** Which permissions a staff member without a verified second factor keeps (enrolment only). */
@@ -136,19 +129,5 @@ async function authenticate(request: FastifyRequest, options: AuthOptions): Prom
   const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
   if (claims.typ !== 'access' || typeof claims.sub !== 'string' || !uuid.test(claims.sub)) return null;
   if (typeof claims.sid !== 'string' || !uuid.test(claims.sid)) return null;
-  const sessionLive = sql<boolean>`exists (select 1 from refresh_tokens rt where rt.family_id = ${claims.sid} and rt.user_id = users.id and rt.revoked_at is null)`;
-  const [user] = await options.db
-    .select({
-      id: users.id,
-      role: users.role,
-      ministry: users.ministry,
-      email: users.email,
-      name: users.name,
-      active: users.active,
-      sessionLive,
-    })
-    .from(users)
-    .where(eq(users.id, claims.sub));
-  if (!user?.active || !user.sessionLive) return null;
-  return { id: user.id, role: user.role, ministry: user.ministry, email: user.email, name: user.name, mfa: claims.mfa === true };
+  return options.loadActor(claims);
 }

@@ -1,7 +1,8 @@
 import { eq } from 'drizzle-orm';
 import { generate } from 'otplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mfaRecoveryCodes, users } from '../../src/modules/users/users.table.js';
+import { mfaRecoveryCodes } from '../../src/modules/auth/auth.table.js';
+import { users } from '../../src/modules/users/users.table.js';
 import { bearer, createUser, signIn, type TestUser } from '../factories.js';
 import { createTestApp, type TestApp } from '../harness.js';
 import { allAuditText, auditEntries } from './helpers.js';

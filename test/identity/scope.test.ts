@@ -77,12 +77,15 @@ describe('committee work and chair checks', () => {
     await expect(assertCommitteeMember(db, { ...foreign }, { ministry: 'interior', committeeId: null })).rejects.toMatchObject({ status: 403 });
   });
 
-  it('lets any member (and any chair) of the ministry work a case not yet given to a committee', async () => {
+  it('lets nobody work a case not yet given to a committee: it never resolves to an arbitrary committee of the ministry', async () => {
     const member = await createUser(t, { role: 'committee_member', ministry: 'defense' });
+    const chair = await createUser(t, { role: 'committee_member', ministry: 'defense' });
     const loner = await createUser(t, { role: 'committee_member', ministry: 'defense' });
-    await createCommittee(t, { ministry: 'defense', members: [{ userId: member.id }] });
+    await createCommittee(t, { ministry: 'defense', members: [{ userId: member.id }, { userId: chair.id, chair: true }] });
     const record = { ministry: 'defense', committeeId: null };
-    await expect(assertCommitteeMember(t.database.db, { ...member }, record)).resolves.toMatchObject({ chair: false });
+    await expect(assertCommitteeMember(t.database.db, { ...member }, record)).rejects.toMatchObject({ status: 403, code: 'committee.not_member' });
+    await expect(assertCommitteeMember(t.database.db, { ...chair }, record)).rejects.toMatchObject({ status: 403, code: 'committee.not_member' });
+    await expect(assertChair(t.database.db, { ...chair }, record)).rejects.toMatchObject({ status: 403, code: 'committee.not_chair' });
     await expect(assertChair(t.database.db, { ...member }, record)).rejects.toMatchObject({ status: 403 });
     await expect(assertCommitteeMember(t.database.db, { ...loner }, record)).rejects.toMatchObject({ status: 403 });
   });

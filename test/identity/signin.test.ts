@@ -1,7 +1,7 @@
 import { and, eq, isNull } from 'drizzle-orm';
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { refreshTokens } from '../../src/modules/users/users.table.js';
+import { refreshTokens } from '../../src/modules/auth/auth.table.js';
 import { bearer, createCommittee, createUser, signIn, type TestUser } from '../factories.js';
 import { createTestApp, type TestApp } from '../harness.js';
 import { allAuditText, auditEntries } from './helpers.js';

@@ -4,7 +4,7 @@ import { personalDigest } from '../../src/modules/audit/audit.chain.js';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pruneThrottle } from '../../src/modules/auth/throttle.js';
-import { loginThrottle } from '../../src/modules/users/users.table.js';
+import { loginThrottle } from '../../src/modules/auth/auth.table.js';
 import { createUser, type TestUser } from '../factories.js';
 import { createTestApp, type TestApp } from '../harness.js';
 import { auditEntries } from './helpers.js';

@@ -1,10 +1,15 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { committeeMembers, users } from '../../src/modules/users/users.table.js';
+import { committeeMembers } from '../../src/modules/committees/committees.table.js';
+import { users } from '../../src/modules/users/users.table.js';
 import { bearer, createCommittee, createUser, signIn, tokenFor, type TestUser } from '../factories.js';
+import { revokeAllForUser, dropRecoveryCodes } from '../../src/modules/auth/tokens.js';
+import { leaveCommittees } from '../../src/modules/committees/committees.service.js';
 import { updateUser } from '../../src/modules/users/users.service.js';
 import { createTestApp, type TestApp } from '../harness.js';
 import { allAuditText, auditEntries } from './helpers.js';
+
+const hooks = { endSessions: revokeAllForUser, dropRecoveryCodes, leaveCommittees };
 
 let t: TestApp;
 let admin: TestUser;
@@ -292,11 +297,11 @@ describe('last active admin', () => {
       const context = { actor: null, requestId: null, clientAddress: null };
       for (const patchBody of [{ active: false }, { role: 'auditor' as const }]) {
         await expect(
-          updateUser({ db: solo.database.db, audit: solo.app.audit, context, actor: caller, id: only.id, expectedVersion: 1, patch: patchBody }),
+          updateUser({ db: solo.database.db, audit: solo.app.audit, context, actor: caller, hooks, id: only.id, expectedVersion: 1, patch: patchBody }),
         ).rejects.toMatchObject({ status: 409, code: 'user.last_admin' });
       }
       // Renaming the last admin is fine.
-      const renamed = await updateUser({ db: solo.database.db, audit: solo.app.audit, context, actor: caller, id: only.id, expectedVersion: 1, patch: { name: 'Still here' } });
+      const renamed = await updateUser({ db: solo.database.db, audit: solo.app.audit, context, actor: caller, hooks, id: only.id, expectedVersion: 1, patch: { name: 'Still here' } });
       expect(renamed.version).toBe(2);
       // And over HTTP the last admin can't remove themselves either.
       const self = await solo.app.inject({ method: 'PATCH', url: `/users/${only.id}`, headers: { ...bearer(await tokenFor(solo, only)), 'if-match': '2' }, payload: { active: false } });

@@ -1,9 +1,14 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { preconditionFailed } from '../../http/http.errors.js';
 import { auditContext } from '../audit/audit.context.js';
 import { auditItem } from '../audit/audit.routes.js';
+import { parseIfMatch } from '../users/users.service.js';
 import { caseHistory } from './applications.service.js';
+import { CASE_STATUSES } from './applications.state.js';
+import { CASE_ACTIONS, DECISION_OUTCOMES } from './applications.transitions.js';
+import { transition, type TransitionNotifier } from './applications.workflow.js';
 
 const ownerHistoryItem = z.object({
   seq: z.number().int(),
@@ -18,8 +23,71 @@ const historyPage = z.object({
   nextCursor: z.string().nullable(),
 });
 
-export const applicationsRoutes: FastifyPluginAsync = async (app) => {
+const actionBody = z.strictObject({
+  /** The version the caller acted on; or send it as If-Match. */
+  version: z.number().int().min(1).optional(),
+  note: z.string().trim().min(1).max(4000).optional(),
+  reason: z.string().trim().min(1).max(4000).optional(),
+  statement: z.string().trim().min(1).max(20_000).optional(),
+  intoId: z.uuid().optional(),
+  outcome: z.enum(DECISION_OUTCOMES).optional(),
+});
+
+const actionResult = z.object({
+  id: z.uuid(),
+  reference: z.string(),
+  status: z.enum(CASE_STATUSES),
+  version: z.number().int(),
+  allowedActions: z.array(z.enum(CASE_ACTIONS)),
+});
+
+export interface ApplicationsRoutesOptions {
+  /** Told of every status change inside its transaction (the notifications module); none yet. */
+  notify: TransitionNotifier;
+}
+
+export const applicationsRoutes: FastifyPluginAsync<ApplicationsRoutesOptions> = async (app, options) => {
   const r = app.withTypeProvider<ZodTypeProvider>();
+
+  r.post(
+    '/applications/:id/actions/:action',
+    {
+      // The role check lets every role that may act on some case through; the transition table
+      // decides per action, status and relation to the case.
+      config: { permission: 'applications:act' },
+      schema: {
+        tags: ['applications'],
+        summary: 'Take a workflow action on a case (DESIGN §3)',
+        description:
+          'Who may do what from which status is the transition table (src/modules/applications/applications.transitions.ts). ' +
+          'An optional `version` (or If-Match) makes a stale view answer 412. An action not open to the caller from the ' +
+          'current status answers 409 `transition.not_allowed` with `allowedActions`; a check whose records this version ' +
+          'does not keep yet answers 409 `transition.guard_unavailable`. A case the caller may not see answers 404.',
+        security: [{ bearer: [] }],
+        params: z.strictObject({ id: z.uuid(), action: z.enum(CASE_ACTIONS) }),
+        headers: z.object({ 'if-match': z.string().max(100).optional() }),
+        body: actionBody.optional(),
+        response: { 200: actionResult },
+      },
+    },
+    async (request, reply) => {
+      const body = request.body ?? {};
+      const header = parseIfMatch(request.headers['if-match']);
+      if (Number.isNaN(header) || (header !== undefined && body.version !== undefined && header !== body.version)) throw preconditionFailed();
+      const result = await transition({
+        db: app.database.db,
+        audit: app.audit,
+        access: app.access,
+        notify: options.notify,
+        actor: request.actor!,
+        context: auditContext(request),
+        id: request.params.id,
+        input: { ...body, action: request.params.action, expectedVersion: body.version ?? header },
+      });
+      return reply.header('etag', `"${result.version}"`).send(result);
+    },
+  );
+
   r.get(
     '/applications/:id/history',
     {
@@ -43,6 +111,7 @@ export const applicationsRoutes: FastifyPluginAsync = async (app) => {
       caseHistory({
         db: app.database.db,
         audit: app.audit,
+        access: app.access,
         actor: request.actor!,
         context: auditContext(request),
         id: request.params.id,

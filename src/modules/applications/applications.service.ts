@@ -1,35 +1,10 @@
-import { eq } from 'drizzle-orm';
-import { applicationNotFound } from '../../access/access.errors.js';
-import { assertCaseVisible } from '../../access/scope.js';
+import type { Access } from '../../access/access.js';
+import type { Actor } from '../../access/actor.js';
 import type { Db } from '../../db/client.js';
-import type { Actor } from '../../http/auth.js';
-import { AppError } from '../../http/errors.js';
 import type { AuditTrail } from '../audit/audit.js';
 import { caseHistory as auditedCaseHistory } from '../audit/audit.query.js';
 import type { AuditContext } from '../audit/audit.writer.js';
 import { CASE_ENTITY } from './applications.state.js';
-import { applications } from './applications.table.js';
-
-/**
- * Loads a case the caller may see, or answers 404 — also when it exists but belongs to another
- * ministry or another applicant. Such refusals are audited (outcome `denied`), never revealed.
- */
-export async function visibleCase(args: { db: Db; audit: Pick<AuditTrail, 'read'>; actor: Actor; context: AuditContext; id: string }) {
-  const [record] = await args.db
-    .select({ id: applications.id, ministry: applications.ministry, applicantUserId: applications.applicantUserId, status: applications.status })
-    .from(applications)
-    .where(eq(applications.id, args.id));
-  if (!record) throw applicationNotFound();
-  try {
-    assertCaseVisible(args.actor, record);
-  } catch (error) {
-    if (error instanceof AppError) {
-      await args.audit.read(args.context, { action: 'access.refused', entityType: CASE_ENTITY, entityId: record.id, caseId: record.id, ministry: record.ministry, outcome: 'denied', details: { reason: 'out_of_scope' } });
-    }
-    throw error;
-  }
-  return record;
-}
 
 /**
  * A case's audit trail, oldest first: in full for staff and auditors of its ministry, redacted for
@@ -38,15 +13,18 @@ export async function visibleCase(args: { db: Db; audit: Pick<AuditTrail, 'read'
 export async function caseHistory(args: {
   db: Db;
   audit: Pick<AuditTrail, 'read'>;
+  access: Access<AuditContext>;
   actor: Actor;
   context: AuditContext;
   id: string;
   limit: number;
   cursor?: string | undefined;
 }) {
-  const record = await visibleCase(args);
+  const { actor, context, id } = args;
+  const facts = (await args.access.requireAccess({ actor, permission: 'applications:history', ids: [id], context })).get(id);
+  if (!facts) throw new Error('requireAccess returned no record');
   const view = args.actor.role === 'applicant' ? ({ kind: 'owner', ownerId: args.actor.id } as const) : ({ kind: 'full' } as const);
-  const page = await auditedCaseHistory({ db: args.db, caseId: record.id, view, limit: args.limit, cursor: args.cursor });
-  await args.audit.read(args.context, { entityType: CASE_ENTITY, entityId: record.id, caseId: record.id, ministry: record.ministry, details: { view: view.kind === 'owner' ? 'history_owner' : 'history' } });
+  const page = await auditedCaseHistory({ db: args.db, caseId: id, view, limit: args.limit, cursor: args.cursor });
+  await args.audit.read(context, { entityType: CASE_ENTITY, entityId: id, caseId: id, ministry: facts.ministry, details: { view: view.kind === 'owner' ? 'history_owner' : 'history' } });
   return page;
 }

@@ -1,6 +1,6 @@
 /**
- * Case statuses (DESIGN §3). The transition table (status → action → next status, with who may act)
- * joins this list when the workflow is built; the database enum is made from this same list.
+ * Case statuses (DESIGN §3). The transition table (applications.transitions.ts) is keyed by this
+ * list, and the database enum is made from it.
  */
 export const CASE_STATUSES = [
   'submitted',

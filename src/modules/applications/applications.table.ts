@@ -1,6 +1,8 @@
-import { index, integer, pgEnum, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import { check, index, integer, pgEnum, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { ministries } from '../reference/reference.table.js';
-import { committees, users } from '../users/users.table.js';
+import { committees } from '../committees/committees.table.js';
+import { users } from '../users/users.table.js';
 import { CASE_CHANNELS, CASE_STATUSES } from './applications.state.js';
 
 export const caseStatusEnum = pgEnum('case_status', CASE_STATUSES);
@@ -20,6 +22,8 @@ export const applications = pgTable(
       .notNull()
       .references(() => ministries.code),
     status: caseStatusEnum().notNull().default('submitted'),
+    /** While `on_hold`: the status the case left, where `release` returns it (DESIGN §3); null otherwise. */
+    holdFrom: caseStatusEnum(),
     channel: caseChannelEnum().notNull(),
     /** The applicant's own account (null for walk-ins and imports until they claim it). */
     applicantUserId: uuid().references(() => users.id),
@@ -32,5 +36,6 @@ export const applications = pgTable(
     index('applications_ministry_status_idx').on(t.ministry, t.status),
     index('applications_applicant_idx').on(t.applicantUserId),
     index('applications_committee_idx').on(t.committeeId),
+    check('applications_hold_from', sql`(${t.status} = 'on_hold') = (${t.holdFrom} IS NOT NULL) AND ${t.holdFrom} IS DISTINCT FROM 'on_hold'`),
   ],
 );

@@ -5,7 +5,11 @@ import { ROLES } from '../../access/roles.js';
 import { auditContext } from '../audit/audit.context.js';
 import { confirmMfa, enrollMfa, login, logout, me, refresh, type AuthDeps } from './auth.service.js';
 import { schedule } from '../../db/jobs.js';
-import { pruneThrottle } from './throttle.js';
+import { activateBody } from '../users/users.schemas.js';
+import { redeemActivationCode } from '../users/activation.js';
+import { invalidActivationCode } from '../users/users.errors.js';
+import { accountLocked } from './auth.errors.js';
+import { claimAttempt, pruneThrottle, recordFailure, recordSuccess, releaseAttempt, throttleKeys } from './throttle.js';
 
 /** How often rows of `login_throttle` that no longer count are removed. */
 const THROTTLE_PRUNE_INTERVAL_MS = 10 * 60_000;
@@ -168,5 +172,41 @@ export const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (app, opt
       },
     },
     async (request) => confirmMfa({ deps, actor: request.actor!, code: request.body.code, context: auditContext(request) }),
+  );
+
+  r.post(
+    '/auth/activate',
+    {
+      config: { permission: 'public' },
+      schema: {
+        tags: ['auth'],
+        summary: 'Redeem a one-time activation code: the person sets their own password, then signs in',
+        description: 'Attempts are throttled per client address like sign-ins; a wrong, used, void or expired code answers 400 activation.invalid_code.',
+        body: activateBody,
+        response: { 204: z.null() },
+      },
+    },
+    async (request, reply) => {
+      const db = deps.db;
+      const context = auditContext(request, null);
+      const keys = throttleKeys(`activation@${context.clientAddress ?? 'unknown'}`, context.clientAddress ?? 'unknown');
+      const claim = await claimAttempt(db, keys, deps.throttle);
+      if (!claim.granted || (claim.accountPastLimit && claim.retryAfterSeconds > 0)) {
+        if (claim.granted) await releaseAttempt(db, keys);
+        throw accountLocked(claim.retryAfterSeconds);
+      }
+      try {
+        await redeemActivationCode({ db, audit: app.audit, context, code: request.body.code, password: request.body.password });
+      } catch (error) {
+        if (error instanceof Error && (error as { code?: string }).code === invalidActivationCode.definition.code) {
+          await recordFailure(db, keys, deps.throttle);
+        } else {
+          await releaseAttempt(db, keys);
+        }
+        throw error;
+      }
+      await recordSuccess(db, keys);
+      return reply.code(204).send(null);
+    },
   );
 };

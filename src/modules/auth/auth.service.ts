@@ -1,14 +1,16 @@
 import { and, eq, isNull, or, lt, sql } from 'drizzle-orm';
 import type { Role } from '../../access/roles.js';
 import type { Db } from '../../db/client.js';
-import type { AccessClaims, Actor } from '../../http/auth.js';
+import type { Actor } from '../../access/actor.js';
+import type { AccessClaims } from '../../http/auth.js';
 import type { AuditTrail } from '../audit/audit.js';
 import type { AuditContext, AuditEvent } from '../audit/audit.writer.js';
 import { takeNotices } from '../users/activation.js';
 import { dummyPasswordHash, verifyPassword } from '../users/password.js';
 import { normalizeEmail, signInColumns, signInMatches } from '../users/users.service.js';
-import { applications } from '../applications/applications.table.js';
-import { committeeMembers, committees, mfaRecoveryCodes, refreshTokens, users } from '../users/users.table.js';
+import { users } from '../users/users.table.js';
+import { committeeMembers, committees } from '../committees/committees.table.js';
+import { mfaRecoveryCodes, refreshTokens } from './auth.table.js';
 import { accountLocked, invalidCredentials, invalidEnrolmentCode, invalidMfaCode, invalidRefreshToken, mfaAlreadyEnabled, mfaCodeRequired, mfaNotStarted } from './auth.errors.js';
 import { decryptSecret, encryptSecret, hashRecoveryCode, newRecoveryCodes, newTotpSecret, provisioningUri, verifyTotp } from './mfa.js';
 import { claimAttempt, recordFailure, recordSuccess, releaseAttempt, throttleKeys, type ThrottleSettings } from './throttle.js';
@@ -22,6 +24,8 @@ export interface AuthDeps {
   refreshTokenTtlSeconds: number;
   throttle: ThrottleSettings;
   signAccessToken: (claims: AccessClaims) => string;
+  /** The applicant account of a case, by its reference (the applications module's, wired by src/app.ts). */
+  applicantByReference: (db: Db, reference: string) => Promise<SignInRow[]>;
 }
 
 export interface SessionUser {
@@ -52,27 +56,21 @@ export interface LoginInput {
   recoveryCode?: string | undefined;
 }
 
-/** The account a staff sign-in names (by email), or an applicant sign-in (by case reference); prepared. */
-function buildLookups(db: Db) {
-  return {
-    byEmail: db.select(signInColumns).from(users).where(signInMatches(sql.placeholder('login'))).prepare('sign_in_by_email'),
-    byReference: db
-      .select(signInColumns)
-      .from(applications)
-      .innerJoin(users, and(eq(users.id, applications.applicantUserId), eq(users.role, 'applicant')))
-      .where(eq(applications.reference, sql.placeholder('reference')))
-      .prepare('sign_in_by_reference'),
-  };
+/** The account a staff sign-in names, by email; prepared, since every sign-in runs it. */
+function buildEmailLookup(db: Db) {
+  return db.select(signInColumns).from(users).where(signInMatches(sql.placeholder('login'))).prepare('sign_in_by_email');
 }
-const lookups = new WeakMap<Db, ReturnType<typeof buildLookups>>();
-function lookupsFor(db: Db): ReturnType<typeof buildLookups> {
-  let found = lookups.get(db);
+const emailLookups = new WeakMap<Db, ReturnType<typeof buildEmailLookup>>();
+function emailLookup(db: Db): ReturnType<typeof buildEmailLookup> {
+  let found = emailLookups.get(db);
   if (!found) {
-    found = buildLookups(db);
-    lookups.set(db, found);
+    found = buildEmailLookup(db);
+    emailLookups.set(db, found);
   }
   return found;
 }
+
+export type SignInRow = Awaited<ReturnType<ReturnType<typeof buildEmailLookup>['execute']>>[number];
 
 /**
  * Password sign-in, for staff by email and for applicants by case reference. Each attempt first
@@ -86,8 +84,8 @@ export async function login(args: { deps: AuthDeps; input: LoginInput; context: 
   const { db, audit, throttle } = deps;
   const login = input.reference !== undefined ? `ref:${input.reference.trim().toUpperCase()}` : normalizeEmail(input.email ?? '');
   const keys = throttleKeys(login, context.clientAddress ?? 'unknown');
-  const found = lookupsFor(db);
-  const [user] = input.reference !== undefined ? await found.byReference.execute({ reference: input.reference.trim().toUpperCase() }) : await found.byEmail.execute({ login });
+  const [user] =
+    input.reference !== undefined ? await deps.applicantByReference(db, input.reference.trim().toUpperCase()) : await emailLookup(db).execute({ login });
   const hasCode = Boolean(input.totp ?? input.recoveryCode);
 
   const refuse = async (retryAfterSeconds: number, scope: string): Promise<never> => {

@@ -1,7 +1,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { queryRows } from '../../db/client.js';
-import { loginThrottle } from '../users/users.table.js';
+import { loginThrottle } from './auth.table.js';
 
 /**
  * The sign-in lockout policy, counted in the database so every instance shares it:

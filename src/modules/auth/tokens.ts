@@ -1,7 +1,7 @@
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Db } from '../../db/client.js';
-import { refreshTokens } from '../users/users.table.js';
+import { mfaRecoveryCodes, refreshTokens } from './auth.table.js';
 
 /** Opaque refresh tokens: 32 random bytes; only their SHA-256 is stored. */
 export function hashRefreshToken(token: string): string {
@@ -68,4 +68,9 @@ export async function revokeAllForUser(tx: Db, userId: string): Promise<number> 
     .where(and(eq(refreshTokens.userId, userId), isNull(refreshTokens.revokedAt)))
     .returning({ id: refreshTokens.id });
   return rows.length;
+}
+
+/** Deletes a user's second-factor recovery codes (their second factor was reset). */
+export async function dropRecoveryCodes(tx: Db, userId: string): Promise<void> {
+  await tx.delete(mfaRecoveryCodes).where(eq(mfaRecoveryCodes.userId, userId));
 }

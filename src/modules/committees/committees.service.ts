@@ -5,8 +5,9 @@ import type { AuditTrail } from '../audit/audit.js';
 import type { AuditContext } from '../audit/audit.writer.js';
 import { ministries } from '../reference/reference.table.js';
 import { userNotFound } from '../users/users.errors.js';
-import { committeeMembers, committees, users } from '../users/users.table.js';
+import { users } from '../users/users.table.js';
 import { committeeMemberNotFound, committeeNameTaken, committeeNotFound, committeeUnknownMinistry, memberNotEligible } from './committees.errors.js';
+import { committeeMembers, committees } from './committees.table.js';
 
 export interface MemberView {
   userId: string;
@@ -175,4 +176,12 @@ export async function removeMember(args: { db: Db; audit: AuditTrail; context: A
       },
     ]);
   });
+}
+
+/** Removes a user from every committee (their role or ministry changed); returns the seats they held. */
+export async function leaveCommittees(tx: Db, userId: string): Promise<{ committeeId: string; chair: boolean }[]> {
+  return tx
+    .delete(committeeMembers)
+    .where(eq(committeeMembers.userId, userId))
+    .returning({ committeeId: committeeMembers.committeeId, chair: committeeMembers.chair });
 }

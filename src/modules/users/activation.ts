@@ -1,13 +1,13 @@
 import { and, eq, gt, isNotNull, isNull, sql } from 'drizzle-orm';
 import { createHash, randomBytes } from 'node:crypto';
-import type { Actor } from '../../http/auth.js';
+import type { Actor } from '../../access/actor.js';
 import type { Db } from '../../db/client.js';
 import type { AuditTrail } from '../audit/audit.js';
 import type { AuditContext } from '../audit/audit.writer.js';
-import { revokeAllForUser } from '../auth/tokens.js';
 import { hashPassword, passwordProblem } from './password.js';
 import { invalidActivationCode, passwordRejected, resetConfirmedBySameAdmin, resetNotFound, selfChangeForbidden, userNotFound } from './users.errors.js';
-import { accountResets, activationCodes, mfaRecoveryCodes, users } from './users.table.js';
+import { accountResets, activationCodes, users } from './users.table.js';
+import type { AccountHooks } from './users.service.js';
 
 /** Crockford base32 without the look-alikes: a code is read aloud or copied from paper. */
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
@@ -60,6 +60,7 @@ export type ResetOutcome =
 export async function requestReset(args: {
   db: Db;
   audit: Pick<AuditTrail, 'inTransaction'>;
+  hooks: Pick<AccountHooks, 'endSessions' | 'dropRecoveryCodes'>;
   context: AuditContext;
   actor: Actor;
   userId: string;
@@ -80,7 +81,7 @@ export async function requestReset(args: {
       await record([{ action: 'user.reset_requested', entityId: userId, ministry: target.ministry, details: { kind, resetId: reset!.id, needsSecondAdmin: true } }]);
       return { status: 'pending' as const, resetId: reset!.id };
     }
-    const code = await applyReset(tx, { userId, kind, createdBy: actor.id, ttlHours: args.ttlHours });
+    const code = await applyReset(tx, args.hooks, { userId, kind, createdBy: actor.id, ttlHours: args.ttlHours });
     await record([{ action: 'user.reset', entityId: userId, ministry: target.ministry, details: { kind, resetId: reset!.id, sessionsRevoked: code.sessionsRevoked } }]);
     return { status: 'done' as const, resetId: reset!.id, ...(code.issued ? { code: code.issued } : {}) };
   });
@@ -90,6 +91,7 @@ export async function requestReset(args: {
 export async function confirmReset(args: {
   db: Db;
   audit: Pick<AuditTrail, 'inTransaction'>;
+  hooks: Pick<AccountHooks, 'endSessions' | 'dropRecoveryCodes'>;
   context: AuditContext;
   actor: Actor;
   userId: string;
@@ -107,7 +109,7 @@ export async function confirmReset(args: {
     const [target] = await tx.select({ ministry: users.ministry }).from(users).where(eq(users.id, args.userId)).for('update');
     if (!target) throw userNotFound();
     await tx.update(accountResets).set({ confirmedBy: args.actor.id, confirmedAt: sql`now()` }).where(eq(accountResets.id, reset.id));
-    const code = await applyReset(tx, { userId: args.userId, kind: reset.kind, createdBy: args.actor.id, ttlHours: args.ttlHours });
+    const code = await applyReset(tx, args.hooks, { userId: args.userId, kind: reset.kind, createdBy: args.actor.id, ttlHours: args.ttlHours });
     await record([
       {
         action: 'user.reset',
@@ -120,11 +122,11 @@ export async function confirmReset(args: {
   });
 }
 
-async function applyReset(tx: Db, args: { userId: string; kind: ResetKind; createdBy: string; ttlHours: number }) {
-  const sessionsRevoked = await revokeAllForUser(tx, args.userId);
+async function applyReset(tx: Db, hooks: Pick<AccountHooks, 'endSessions' | 'dropRecoveryCodes'>, args: { userId: string; kind: ResetKind; createdBy: string; ttlHours: number }) {
+  const sessionsRevoked = await hooks.endSessions(tx, args.userId);
   if (args.kind === 'mfa') {
     await tx.update(users).set({ mfaEnabled: false, mfaSecret: null, mfaLastStep: null, version: sql`${users.version} + 1`, updatedAt: sql`now()` }).where(eq(users.id, args.userId));
-    await tx.delete(mfaRecoveryCodes).where(eq(mfaRecoveryCodes.userId, args.userId));
+    await hooks.dropRecoveryCodes(tx, args.userId);
     return { sessionsRevoked, issued: null };
   }
   await tx.update(users).set({ passwordHash: null, version: sql`${users.version} + 1`, updatedAt: sql`now()` }).where(eq(users.id, args.userId));

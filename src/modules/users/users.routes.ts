@@ -3,20 +3,16 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { preconditionFailed, preconditionRequired } from '../../http/http.errors.js';
 import { auditContext } from '../audit/audit.context.js';
-import { claimAttempt, recordFailure, recordSuccess, releaseAttempt, throttleKeys, type ThrottleSettings } from '../auth/throttle.js';
-import { confirmReset, redeemActivationCode, requestReset, type ResetOutcome } from './activation.js';
-import { accountLocked } from '../auth/auth.errors.js';
-import { invalidActivationCode } from './users.errors.js';
-import { activateBody, createdUserSchema, createUserBody, idParams, listUsersQuery, resetBody, resetResult, updateUserBody, userSchema } from './users.schemas.js';
-import { createStaffUser, getUser, listUsers, parseIfMatch, updateUser } from './users.service.js';
+import { confirmReset, requestReset, type ResetOutcome } from './activation.js';
+import { createdUserSchema, createUserBody, idParams, listUsersQuery, resetBody, resetResult, updateUserBody, userSchema } from './users.schemas.js';
+import { createStaffUser, getUser, listUsers, parseIfMatch, updateUser, type AccountHooks } from './users.service.js';
 
 const manage = { permission: 'users:manage' } as const;
 const tags = ['users'];
 
 export interface UsersRoutesOptions {
+  hooks: AccountHooks;
   activationTtlHours: number;
-  /** Activation codes are guessed like passwords: the same claims, per address. */
-  throttle: ThrottleSettings;
 }
 
 function resetAnswer(outcome: ResetOutcome) {
@@ -98,6 +94,7 @@ export const usersRoutes: FastifyPluginAsync<UsersRoutesOptions> = async (app, o
         audit: app.audit,
         context: auditContext(request),
         actor: request.actor!,
+        hooks: options.hooks,
         id: request.params.id,
         expectedVersion,
         patch: request.body,
@@ -107,7 +104,7 @@ export const usersRoutes: FastifyPluginAsync<UsersRoutesOptions> = async (app, o
   );
 
   const reset = (request: FastifyRequest, userId: string, kind: 'activation' | 'mfa') =>
-    requestReset({ db, audit: app.audit, context: auditContext(request), actor: request.actor!, userId, kind, ttlHours: options.activationTtlHours });
+    requestReset({ db, audit: app.audit, hooks: options.hooks, context: auditContext(request), actor: request.actor!, userId, kind, ttlHours: options.activationTtlHours });
 
   r.post(
     '/users/:id/activation',
@@ -161,6 +158,7 @@ export const usersRoutes: FastifyPluginAsync<UsersRoutesOptions> = async (app, o
         await confirmReset({
           db,
           audit: app.audit,
+          hooks: options.hooks,
           context: auditContext(request),
           actor: request.actor!,
           userId: request.params.id,
@@ -168,40 +166,5 @@ export const usersRoutes: FastifyPluginAsync<UsersRoutesOptions> = async (app, o
           ttlHours: options.activationTtlHours,
         }),
       ),
-  );
-
-  r.post(
-    '/auth/activate',
-    {
-      config: { permission: 'public' },
-      schema: {
-        tags: ['auth'],
-        summary: 'Redeem a one-time activation code: the person sets their own password, then signs in',
-        description: 'Attempts are throttled per client address like sign-ins; a wrong, used, void or expired code answers 400 activation.invalid_code.',
-        body: activateBody,
-        response: { 204: z.null() },
-      },
-    },
-    async (request, reply) => {
-      const context = auditContext(request, null);
-      const keys = throttleKeys(`activation@${context.clientAddress ?? 'unknown'}`, context.clientAddress ?? 'unknown');
-      const claim = await claimAttempt(db, keys, options.throttle);
-      if (!claim.granted || (claim.accountPastLimit && claim.retryAfterSeconds > 0)) {
-        if (claim.granted) await releaseAttempt(db, keys);
-        throw accountLocked(claim.retryAfterSeconds);
-      }
-      try {
-        await redeemActivationCode({ db, audit: app.audit, context, code: request.body.code, password: request.body.password });
-      } catch (error) {
-        if (error instanceof Error && (error as { code?: string }).code === invalidActivationCode.definition.code) {
-          await recordFailure(db, keys, options.throttle);
-        } else {
-          await releaseAttempt(db, keys);
-        }
-        throw error;
-      }
-      await recordSuccess(db, keys);
-      return reply.code(204).send(null);
-    },
   );
 };

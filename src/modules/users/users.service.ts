@@ -2,15 +2,28 @@ import { issueActivationCode, type IssuedCode } from './activation.js';
 import { and, asc, eq, ne, sql, type Placeholder, type SQL } from 'drizzle-orm';
 import type { StaffRole, Role } from '../../access/roles.js';
 import type { Db } from '../../db/client.js';
-import type { Actor } from '../../http/auth.js';
+import type { Actor } from '../../access/actor.js';
 import { invalidCursor, preconditionFailed } from '../../http/http.errors.js';
 import type { AuditTrail } from '../audit/audit.js';
 import type { AuditContext, AuditEvent } from '../audit/audit.writer.js';
-import { revokeAllForUser } from '../auth/tokens.js';
 import { ministries } from '../reference/reference.table.js';
 import { emailTaken, lastAdmin, ministryNotAllowed, ministryRequired, passwordRejected, selfChangeForbidden, unknownMinistry, userNotFound, resetNeedsSecondAdmin } from './users.errors.js';
 import { hashPassword, passwordProblem } from './password.js';
-import { committeeMembers, mfaRecoveryCodes, users, accountResets } from './users.table.js';
+import { users, accountResets } from './users.table.js';
+
+/**
+ * What other modules undo when an account changes, passed in by the composition root (src/app.ts):
+ * the auth module owns sessions and recovery codes, the committees module owns seats, and both
+ * already depend on this module, so it must not import them.
+ */
+export interface AccountHooks {
+  /** Ends every live session (refresh-token family) of the user; returns how many tokens were revoked. */
+  endSessions(tx: Db, userId: string): Promise<number>;
+  /** Deletes the user's second-factor recovery codes. */
+  dropRecoveryCodes(tx: Db, userId: string): Promise<void>;
+  /** Removes the user from every committee; returns the seats they held. */
+  leaveCommittees(tx: Db, userId: string): Promise<{ committeeId: string; chair: boolean }[]>;
+}
 
 export interface UserView {
   id: string;
@@ -246,11 +259,12 @@ export async function updateUser(args: {
   audit: Pick<AuditTrail, 'inTransaction'>;
   context: AuditContext;
   actor: Actor;
+  hooks: AccountHooks;
   id: string;
   expectedVersion: number;
   patch: UserPatch;
 }): Promise<UserView> {
-  const { db, audit, context, actor, id, expectedVersion, patch } = args;
+  const { db, audit, context, actor, hooks, id, expectedVersion, patch } = args;
   const touchesAccess = patch.role !== undefined || patch.ministry !== undefined || patch.active !== undefined || patch.resetMfa !== undefined;
   if (actor.id === id && touchesAccess) throw selfChangeForbidden();
 
@@ -299,10 +313,7 @@ export async function updateUser(args: {
     const events: AuditEvent[] = [];
     // Committee seats belong to committee members of the committee's ministry only.
     if (current.role === 'committee_member' && (role !== 'committee_member' || ministry !== current.ministry)) {
-      const removed = await tx
-        .delete(committeeMembers)
-        .where(eq(committeeMembers.userId, id))
-        .returning({ committeeId: committeeMembers.committeeId, chair: committeeMembers.chair });
+      const removed = await hooks.leaveCommittees(tx, id);
       for (const seat of removed) {
         events.push({
           action: 'committee.member_removed',
@@ -314,9 +325,9 @@ export async function updateUser(args: {
       }
     }
     let sessionsRevoked = 0;
-    if (!active || resetMfa) sessionsRevoked = await revokeAllForUser(tx, id);
+    if (!active || resetMfa) sessionsRevoked = await hooks.endSessions(tx, id);
     if (patch.resetMfa) {
-      await tx.delete(mfaRecoveryCodes).where(eq(mfaRecoveryCodes.userId, id));
+      await hooks.dropRecoveryCodes(tx, id);
       // Shown to the holder at their next sign-in.
       await tx.insert(accountResets).values({ userId: id, kind: 'mfa', requestedBy: actor.id, confirmedBy: actor.id, confirmedAt: sql`now()` });
     }

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { boolean, check, index, integer, pgEnum, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { boolean, check, index, integer, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { ROLES } from '../../access/roles.js';
 import { ministries } from '../reference/reference.table.js';
 
@@ -33,19 +33,6 @@ export const users = pgTable(
       sql`(${t.role} = 'admin' AND ${t.ministry} IS NULL) OR (${t.role} = 'auditor') OR (${t.role} <> 'admin' AND ${t.role} <> 'auditor' AND ${t.ministry} IS NOT NULL)`,
     ),
   ],
-);
-
-export const mfaRecoveryCodes = pgTable(
-  'mfa_recovery_codes',
-  {
-    id: uuid().primaryKey().defaultRandom(),
-    userId: uuid()
-      .notNull()
-      .references(() => users.id, { onDelete: 'cascade' }),
-    codeHash: text().notNull(),
-    usedAt: timestamp({ withTimezone: true }),
-  },
-  (t) => [index('mfa_recovery_codes_user_idx').on(t.userId)],
 );
 
 /**
@@ -89,61 +76,3 @@ export const accountResets = pgTable(
   (t) => [index('account_resets_user_idx').on(t.userId)],
 );
 
-export const refreshTokens = pgTable(
-  'refresh_tokens',
-  {
-    id: uuid().primaryKey().defaultRandom(),
-    familyId: uuid().notNull(),
-    userId: uuid()
-      .notNull()
-      .references(() => users.id, { onDelete: 'cascade' }),
-    /** SHA-256 of the opaque token; the token itself is never stored. */
-    tokenHash: text().notNull().unique(),
-    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
-    expiresAt: timestamp({ withTimezone: true }).notNull(),
-    usedAt: timestamp({ withTimezone: true }),
-    revokedAt: timestamp({ withTimezone: true }),
-    /** The second factor was verified when this family signed in; refreshed access tokens keep it. */
-    mfa: boolean().notNull().default(false),
-  },
-  (t) => [index('refresh_tokens_family_idx').on(t.familyId), index('refresh_tokens_user_idx').on(t.userId)],
-);
-
-/**
- * Failed sign-in counters, keyed by `account:<lower email>` or `address:<ip>`. Keyed by the
- * email text rather than the user id, so unknown emails are throttled exactly like real ones.
- */
-export const loginThrottle = pgTable('login_throttle', {
-  key: text().primaryKey(),
-  failures: integer().notNull().default(0),
-  windowStartedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
-  lockedUntil: timestamp({ withTimezone: true }),
-});
-
-export const committees = pgTable(
-  'committees',
-  {
-    id: uuid().primaryKey().defaultRandom(),
-    ministry: text()
-      .notNull()
-      .references(() => ministries.code),
-    name: text().notNull(),
-    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
-  },
-  (t) => [uniqueIndex('committees_ministry_name_key').on(t.ministry, t.name)],
-);
-
-export const committeeMembers = pgTable(
-  'committee_members',
-  {
-    committeeId: uuid()
-      .notNull()
-      .references(() => committees.id, { onDelete: 'cascade' }),
-    userId: uuid()
-      .notNull()
-      .references(() => users.id, { onDelete: 'cascade' }),
-    chair: boolean().notNull().default(false),
-    addedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
-  },
-  (t) => [primaryKey({ columns: [t.committeeId, t.userId] }), index('committee_members_user_idx').on(t.userId)],
-);

@@ -1,0 +1,2 @@
+ALTER TABLE "applications" ADD COLUMN "hold_from" "case_status";--> statement-breakpoint
+ALTER TABLE "applications" ADD CONSTRAINT "applications_hold_from" CHECK (("applications"."status" = 'on_hold') = ("applications"."hold_from" IS NOT NULL) AND "applications"."hold_from" IS DISTINCT FROM 'on_hold');
