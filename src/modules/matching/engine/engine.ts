@@ -202,7 +202,9 @@ function optimalResult(solved: Solved, startedAt: number): MatchingResult {
     const second = runnerUp(problem, network, solution, c, k);
     return {
       explanation: second
-        ? `runner-up ${second.lineId} (fit ${second.fit}) would lose at least ${second.fitLoss} fit` + (second.placementsLost ? ` and ${second.placementsLost} placement(s)` : '')
+        ? `runner-up ${second.lineId} (fit ${second.fit}, ${second.fitDifference} less for this officer); ` +
+          `taking it would cost the proposal at least ${second.fitLoss} fit` +
+          (second.placementsLost ? ` and ${second.placementsLost} placement(s)` : '')
         : 'the only compatible line',
       runnerUp: second,
     };

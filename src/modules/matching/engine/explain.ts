@@ -17,7 +17,12 @@ import { outcomeAccepted, specializationMatch, SPEC_NONE, type Problem } from '.
 export interface RunnerUp {
   lineId: string;
   fit: number;
-  /** Lower bound on the fit lost by taking the runner-up instead (reduced cost, in fit units). */
+  /** This officer's own fit there is this much lower (negative: higher, but the seat serves the whole better elsewhere). */
+  fitDifference: number;
+  /**
+   * What the whole proposal would lose at least if this officer took the runner-up instead: the pair's
+   * reduced cost, a lower bound by LP duality (0 when the duals are degenerate there).
+   */
   fitLoss: number;
   /** Set when the dual bound says the switch would also cost a placement elsewhere. */
   placementsLost?: number;
@@ -47,6 +52,7 @@ export interface SeatOpening {
 
 const LISTED = 10;
 
+/** The compatible line of least reduced cost, the higher fit first among equals. */
 export function runnerUp(problem: Problem, network: Network, solution: FlowSolution, c: number, placedPair: number): RunnerUp | null {
   const { pairStart, pairLine, pairFit, bonus } = problem;
   const pi = solution.potential;
@@ -55,7 +61,7 @@ export function runnerUp(problem: Problem, network: Network, solution: FlowSolut
   for (let k = pairStart[c]!; k < pairStart[c + 1]!; k++) {
     if (k === placedPair) continue;
     const reduced = network.cost[k]! + pi[c]! - pi[network.target[k]!]!;
-    if (reduced < bestCost) {
+    if (reduced < bestCost || (reduced === bestCost && pairFit[k]! > pairFit[best]!)) {
       bestCost = reduced;
       best = k;
     }
@@ -63,8 +69,9 @@ export function runnerUp(problem: Problem, network: Network, solution: FlowSolut
   if (best < 0) return null;
   const loss = Math.max(0, bestCost);
   const lineId = problem.lines[pairLine[best]!]!.id;
-  if (loss < bonus) return { lineId, fit: pairFit[best]!, fitLoss: loss };
-  return { lineId, fit: pairFit[best]!, fitLoss: loss % bonus, placementsLost: Math.floor(loss / bonus) };
+  const fitDifference = pairFit[placedPair]! - pairFit[best]!;
+  if (loss < bonus) return { lineId, fit: pairFit[best]!, fitDifference, fitLoss: loss };
+  return { lineId, fit: pairFit[best]!, fitDifference, fitLoss: loss % bonus, placementsLost: Math.floor(loss / bonus) };
 }
 
 /** The lines closest to accepting a candidate with no compatible line, and what excludes each. */
