@@ -202,7 +202,8 @@ function optimalResult(solved: Solved, startedAt: number): MatchingResult {
     const second = runnerUp(problem, network, solution, c, k);
     return {
       explanation: second
-        ? `runner-up ${second.lineId} (fit ${second.fit}, ${second.fitDifference} less for this officer); ` +
+        ? `runner-up ${second.lineId} (fit ${second.fit}, ` +
+          (second.fitDifference >= 0 ? `${second.fitDifference} less for this officer); ` : `${-second.fitDifference} more for this officer, but this seat serves the proposal better); `) +
           `taking it would cost the proposal at least ${second.fitLoss} fit` +
           (second.placementsLost ? ` and ${second.placementsLost} placement(s)` : '')
         : 'the only compatible line',
