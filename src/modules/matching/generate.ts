@@ -56,7 +56,7 @@ export function generateInstance({ candidates, lines, seats, seed }: GenerateOpt
   for (let s = lines; s < seats; s++) seatCounts[int(lines)]!++;
   const lineList = Array.from({ length: lines }, (_, i) => {
     const low = int(officerRanks.length - 2);
-    const high = Math.min(officerRanks.length - 1, low + 2 + int(5));
+    const high = Math.min(officerRanks.length - 1, low + 2 + int(4));
     return {
       id: `l-${pad(i)}`,
       departmentId: `d-${String(1 + (i % Math.max(1, Math.ceil(lines / 10)))).padStart(3, '0')}`,
