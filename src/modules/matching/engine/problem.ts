@@ -188,41 +188,60 @@ export function buildProblem(instance: Instance): Problem {
   let candidatesWithLine = 0;
   const { rankPart: rankTable, interviewPart, governoratePart, priorityPart, lineGovernorate } = tables;
 
+  // Lines by (rank, outcome) they accept, so a candidate only looks at lines its rank and outcome allow.
+  const OUTCOME_INDEX = { full: 0, requalification: 1, administrative_only: 2 } as const;
+  const eligible = new Map<number, Int32Array>();
+  const linesFor = (rank: number, outcome: Candidate['outcome']): Int32Array => {
+    const key = rank * 3 + OUTCOME_INDEX[outcome];
+    let list = eligible.get(key);
+    if (!list) {
+      const bit = OUTCOME_BIT[outcome];
+      const chosen: number[] = [];
+      for (let l = 0; l < m; l++) if (rank >= lineLo[l]! && rank <= lineHi[l]! && (lineOutcomes[l]! & bit) !== 0) chosen.push(l);
+      list = Int32Array.from(chosen);
+      eligible.set(key, list);
+    }
+    return list;
+  };
+  // The rank and priority parts, per line and rank, in one lookup.
+  const lineBase = new Int32Array(m * RANKS);
+  for (let i = 0; i < lineBase.length; i++) lineBase[i] = rankTable[i]! + priorityPart[Math.floor(i / RANKS)]!;
+
   for (let c = 0; c < n; c++) {
     const candidate = candidates[c]!;
     const exactMask = specMask(candidate.specializations);
     let nearMask = 0;
     for (const code of candidate.specializations) nearMask |= relMask[SPECIALIZATION_CODES.indexOf(code)]!;
     const rank = rankIndex(candidate.rank);
-    const outcome = OUTCOME_BIT[candidate.outcome];
+    const list = linesFor(rank, candidate.outcome);
     const base = interviewPart[c]!;
     const govBase = c * GOVERNORATES;
     pairStart[c] = count;
-    for (let l = 0; l < m; l++) {
-      if (rank < lineLo[l]! || rank > lineHi[l]! || (lineOutcomes[l]! & outcome) === 0) continue;
+    if (count + list.length > capacity) {
+      capacity = Math.max(capacity * 2, count + list.length);
+      const grownLine = new Int32Array(capacity);
+      grownLine.set(pairLine);
+      pairLine = grownLine;
+      const grownFit = new Int32Array(capacity);
+      grownFit.set(pairFit);
+      pairFit = grownFit;
+      const grownSpec = new Uint8Array(capacity);
+      grownSpec.set(pairSpec);
+      pairSpec = grownSpec;
+    }
+    for (let i = 0; i < list.length; i++) {
+      const l = list[i]!;
       const mask = lineMask[l]!;
+      let fit: number;
       let spec: number;
-      if ((mask & exactMask) !== 0) spec = SPEC_EXACT;
-      else if ((mask & nearMask) !== 0) spec = SPEC_RELATED;
-      else continue;
-      if (count === capacity) {
-        capacity *= 2;
-        const grownLine = new Int32Array(capacity);
-        grownLine.set(pairLine);
-        pairLine = grownLine;
-        const grownFit = new Int32Array(capacity);
-        grownFit.set(pairFit);
-        pairFit = grownFit;
-        const grownSpec = new Uint8Array(capacity);
-        grownSpec.set(pairSpec);
-        pairSpec = grownSpec;
-      }
-      const fit =
-        (spec === SPEC_EXACT ? w.specializationExact : w.specializationRelated) +
-        rankTable[l * RANKS + rank]! +
-        base +
-        governoratePart[govBase + lineGovernorate[l]!]! +
-        priorityPart[l]!;
+      if ((mask & exactMask) !== 0) {
+        spec = SPEC_EXACT;
+        fit = w.specializationExact;
+      } else if ((mask & nearMask) !== 0) {
+        spec = SPEC_RELATED;
+        fit = w.specializationRelated;
+      } else continue;
+      fit += lineBase[l * RANKS + rank]! + base + governoratePart[govBase + lineGovernorate[l]!]!;
       pairLine[count] = l;
       pairFit[count] = fit;
       pairSpec[count] = spec;
