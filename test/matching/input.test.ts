@@ -53,6 +53,13 @@ describe('bad input', () => {
       /duplicate candidate ids: c-1; duplicate line ids: l-2/,
     );
   });
+  it('fills weights left out with their defaults and refuses unknown or fractional ones', () => {
+    const result = match({ weights: { specializationExact: 100 }, candidates: [candidate('c-1')], lines: [line('l-1')] });
+    expect(result.placements[0]?.parts).toMatchObject({ specialization: 100, priority: 4 });
+    expect(refusal({ weights: { specialisationExact: 1 }, candidates: [], lines: [] })).toMatch(/weights: Unrecognized key: "specialisationExact"/);
+    expect(refusal({ weights: { rankCentre: 2.5 }, candidates: [], lines: [] })).toMatch(/weights\.rankCentre/);
+  });
+
   it('refuses unknown related specializations and a missing field', () => {
     expect(refusal({ candidates: [candidate('c-1', { outcome: undefined })], lines: [], related: [['law', 'magic']] })).toMatch(/outcome/);
   });

@@ -29,6 +29,7 @@ export function writeDimacs(input: unknown, path: string, optimum: { placed: num
   const minCost = -(problem.bonus * optimum.placed + optimum.totalFit);
   const comments = [
     'officer placement as min-cost flow: nodes 1..n candidates (supply 1), then lines, then the sink',
+    'arcs: candidate -> line (cap 1, cost -(bonus + fit)), candidate -> sink "unplaced" (cap 2: at most 1 can flow), line -> sink (cap seats)',
     `bonus per placement ${problem.bonus}; minimum cost = -(bonus * placed + totalFit) = ${minCost}`,
   ];
   const fd = openSync(path, 'w');

@@ -30,13 +30,14 @@ const id = z.string().min(1);
 // Scores are integers, so weights are too; the cap keeps every cost of the flow problem far inside 2^31.
 const weight = z.number().int().min(0).max(1000);
 
+/** A weight left out takes its default; an unknown one is refused (most likely a misspelt name). */
 export const weightsSchema = z.strictObject({
-  specializationExact: weight,
-  specializationRelated: weight,
-  rankCentre: weight,
-  interviewScore: weight,
-  governoratePreference: weight,
-  linePriority: weight,
+  specializationExact: weight.default(DEFAULT_WEIGHTS.specializationExact),
+  specializationRelated: weight.default(DEFAULT_WEIGHTS.specializationRelated),
+  rankCentre: weight.default(DEFAULT_WEIGHTS.rankCentre),
+  interviewScore: weight.default(DEFAULT_WEIGHTS.interviewScore),
+  governoratePreference: weight.default(DEFAULT_WEIGHTS.governoratePreference),
+  linePriority: weight.default(DEFAULT_WEIGHTS.linePriority),
 });
 
 export const candidateSchema = z.object({
@@ -70,7 +71,7 @@ export const instanceSchema = z.object({
   related: z.array(z.tuple([specializationCode, specializationCode])).optional(),
 });
 
-export type Weights = z.infer<typeof weightsSchema>;
+export type Weights = z.output<typeof weightsSchema>;
 export type Candidate = z.infer<typeof candidateSchema>;
 export type Line = z.infer<typeof lineSchema>;
 export type InstanceInput = z.input<typeof instanceSchema>;
