@@ -21,7 +21,3 @@ export function* dimacsChunks(network: Network, comments: string[] = []): Genera
   }
   if (chunk) yield chunk;
 }
-
-export function toDimacs(network: Network, comments: string[] = []): string {
-  return [...dimacsChunks(network, comments)].join('');
-}

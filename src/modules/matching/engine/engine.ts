@@ -121,6 +121,7 @@ export function describe(problem: Problem, assigned: Int32Array, explainPlacemen
     totalFit += fit;
     if (pairSpec[k] === SPEC_EXACT) placedExact++;
     const parts = fitParts(problem, c, l, pairSpec[k]!);
+    const why = explainPlacement(c, k);
     placements.push({
       candidateId: candidates[c]!.id,
       lineId: lines[l]!.id,
@@ -128,9 +129,9 @@ export function describe(problem: Problem, assigned: Int32Array, explainPlacemen
       fit,
       parts,
       specializationMatch: pairSpec[k] === SPEC_EXACT ? 'exact' : 'related',
-      ...explainPlacement(c, k),
+      ...why,
+      explanation: `fit ${fit} (${describeParts(parts)}); ${why.explanation}`,
     });
-    placements[placements.length - 1]!.explanation = `fit ${fit} (${describeParts(parts)}); ${placements[placements.length - 1]!.explanation}`;
   }
   const unplaced: Unplaced[] = [];
   for (let c = 0; c < n; c++) {
