@@ -63,3 +63,24 @@ describe('optimal placements', () => {
     );
   });
 });
+
+describe('identical officers', () => {
+  it('are placed in id order, and the result stays optimal and certified', () => {
+    fc.assert(
+      fc.property(instanceArb(4, 3), (raw) => {
+        // Each officer three times over, ids interleaved so the clones are not neighbours in id order.
+        const clones = raw.candidates.flatMap((c, i) => [0, 1, 2].map((j) => ({ ...c, id: `x-${j}-${i}` })));
+        const instance = { ...raw, candidates: clones };
+        const result = match(instance);
+        expect(result.objective).toEqual(bruteForce(solveOptimal(parseInstance(instance)).problem));
+        const placed = new Set(result.placements.map((p) => p.candidateId));
+        raw.candidates.forEach((_, i) => {
+          const ids = [0, 1, 2].map((j) => `x-${j}-${i}`);
+          const pattern = ids.map((id) => (placed.has(id) ? 1 : 0));
+          expect([...pattern].sort((a, b) => b - a)).toEqual(pattern);
+        });
+      }),
+      { seed: 8, numRuns: 150 },
+    );
+  });
+});

@@ -106,13 +106,14 @@ describe('edge cases', () => {
     expect(result.whereToOpenSeats[0]).toMatchObject({ lineId: 'l-1', additionalPlaced: 1 });
   });
 
-  it('ties everywhere: identical officers and lines, the same winners whatever the input order', () => {
+  it('ties everywhere: identical officers and lines, the smallest ids win whatever the input order', () => {
     const candidates = ['c-5', 'c-3', 'c-9', 'c-1'].map((id) => candidate(id));
     const lines = ['l-b', 'l-a'].map((id) => line(id));
     const first = match({ candidates, lines });
     expect(first.objective.placed).toBe(2);
     for (let i = 0; i < 3; i++) expect(match({ candidates: [...candidates].reverse(), lines: [...lines].reverse() }).placements).toEqual(first.placements);
-    expect(first.unplaced.map((u) => u.reason)).toEqual(['outcompeted', 'outcompeted']);
+    expect(first.placements.map((p) => p.candidateId)).toEqual(['c-1', 'c-3']);
+    expect(first.unplaced.map((u) => u.candidateId)).toEqual(['c-5', 'c-9']);
   });
 
   it('fit parts follow the documented formulas', () => {

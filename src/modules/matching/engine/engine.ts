@@ -5,7 +5,7 @@
  * Determinism: candidates and lines are sorted by id (code-unit order) before anything else, pairs are
  * laid out in that order and the simplex prices them in that order, so the same instance, in any order,
  * gives the same placements on every machine; among equally good solutions the one reached this way is
- * returned.
+ * returned, except that identical officers are dealt their places in id order (ties.ts).
  */
 import { performance } from 'node:perf_hooks';
 import { checkCertificate } from './certificate.js';
@@ -16,6 +16,7 @@ import type { FlowSolution, Network } from './network.js';
 import { networkSimplex } from './network-simplex.js';
 import { buildProblem, fitParts, SPEC_EXACT, type FitParts, type Problem } from './problem.js';
 import { blockingPairs, stableMatching } from './stable.js';
+import { settleTies } from './ties.js';
 
 export type Mode = 'optimal' | 'stable';
 
@@ -78,17 +79,7 @@ export function solveOptimal(instance: Instance): Solved {
   const network = flowModel(problem);
   const t1 = performance.now();
   const solution = networkSimplex(network);
-  const n = problem.candidates.length;
-  const assigned = new Int32Array(n).fill(-1);
-  const { pairStart } = problem;
-  for (let c = 0; c < n; c++) {
-    for (let k = pairStart[c]!; k < pairStart[c + 1]!; k++) {
-      if (solution.flow[k] === 1) {
-        assigned[c] = k;
-        break;
-      }
-    }
-  }
+  const assigned = settleTies(problem, solution);
   return { problem, network, solution, assigned, buildMs: t1 - t0, solveMs: performance.now() - t1 };
 }
 
