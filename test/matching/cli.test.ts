@@ -57,8 +57,9 @@ describe('npm run match', () => {
     writeFileSync(input, JSON.stringify(generateInstance({ candidates: 400, lines: 30, seats: 320, seed: 17 })));
     const { code, out, err } = await run(['--input', input, '--dimacs', dimacs]);
     expect(code).toBe(0);
-    const result = JSON.parse(out) as { objective: { placed: number; totalFit: number }; potentials: { bonus: number } };
-    const minCost = -(result.potentials.bonus * result.objective.placed + result.objective.totalFit);
+    const result = JSON.parse(out) as { objective: { placed: number; totalFit: number }; flow: { bonus: number; minCost: number } };
+    const minCost = -(result.flow.bonus * result.objective.placed + result.objective.totalFit);
+    expect(result.flow.minCost).toBe(minCost);
     expect(err).toContain(`minimum cost ${minCost}`);
     const text = readFileSync(dimacs, 'utf8');
     expect(text).toMatch(/^p min \d+ \d+$/m);

@@ -73,6 +73,7 @@ export async function main(argv: string[], io: CliIo = { out: (t) => process.std
     const result = match(input, { mode });
     if (values.dimacs) {
       const minCost = writeDimacs(input, values.dimacs, result.stability?.optimum ?? result.objective);
+      if (minCost !== result.flow.minCost) throw new Error(`DIMACS minimum cost ${minCost} disagrees with the result's ${result.flow.minCost}`);
       io.err(`DIMACS written to ${values.dimacs}; an outside solver must find minimum cost ${minCost}\n`);
     }
     io.out(`${JSON.stringify(result, null, 2)}\n`);

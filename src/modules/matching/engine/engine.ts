@@ -38,6 +38,11 @@ export type Unplaced =
 export interface MatchingResult {
   mode: Mode;
   objective: { placed: number; totalFit: number };
+  /**
+   * The optimum as the min-cost flow of flow-model.ts (the --dimacs file): minCost = −(bonus · placed +
+   * totalFit) of the optimal placements, what an outside solver must find (in stable mode too).
+   */
+  flow: { bonus: number; minCost: number };
   placements: Placement[];
   unplaced: Unplaced[];
   /** The duals of the optimum, π with reduced cost c(u,v) + π(u) − π(v), in flow cost units (see flow-model.ts). */
@@ -207,6 +212,7 @@ function optimalResult(solved: Solved, startedAt: number): MatchingResult {
   return {
     mode: 'optimal',
     objective: described.objective,
+    flow: { bonus: problem.bonus, minCost: -(problem.bonus * described.objective.placed + described.objective.totalFit) },
     placements: described.placements,
     unplaced: described.unplaced,
     potentials: potentialsOf(solved),
@@ -231,6 +237,7 @@ export function match(input: unknown, options: { mode?: Mode } = {}): MatchingRe
   return {
     mode: 'stable',
     objective: described.objective,
+    flow: optimal.flow,
     placements: described.placements,
     unplaced: described.unplaced,
     potentials: optimal.potentials,
