@@ -180,6 +180,16 @@ export function describe(problem: Problem, assigned: Int32Array, explainPlacemen
   };
 }
 
+function runnerUpText(second: RunnerUp): string {
+  const own = second.fitDifference >= 0 ? `${second.fitDifference} less for this officer` : `${-second.fitDifference} more for this officer`;
+  const cost = second.placementsLost
+    ? `would cost the proposal at least ${second.placementsLost} placement(s) and ${second.fitLoss} fit`
+    : second.fitLoss > 0
+      ? `would cost the proposal at least ${second.fitLoss} fit`
+      : 'is not ruled out by the duals as an equally good choice';
+  return `runner-up ${second.lineId} (fit ${second.fit}, ${own}); taking it instead ${cost}`;
+}
+
 function potentialsOf(solved: Solved): MatchingResult['potentials'] {
   const { problem, solution } = solved;
   const n = problem.candidates.length;
@@ -198,12 +208,7 @@ function optimalResult(solved: Solved, startedAt: number): MatchingResult {
   const described = describe(problem, assigned, (c, k) => {
     const second = runnerUp(problem, network, solution, c, k);
     return {
-      explanation: second
-        ? `runner-up ${second.lineId} (fit ${second.fit}, ` +
-          (second.fitDifference >= 0 ? `${second.fitDifference} less for this officer); ` : `${-second.fitDifference} more for this officer, but this seat serves the proposal better); `) +
-          `taking it would cost the proposal at least ${second.fitLoss} fit` +
-          (second.placementsLost ? ` and ${second.placementsLost} placement(s)` : '')
-        : 'the only compatible line',
+      explanation: second ? runnerUpText(second) : 'the only compatible line',
       runnerUp: second,
     };
   });
