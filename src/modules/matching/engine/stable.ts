@@ -83,10 +83,18 @@ export function stableMatching(problem: Problem): StableResult {
     const end = pairStart[c + 1]!;
     keys.set(preference.subarray(start, end), start);
     keys.subarray(start, end).sort();
-    // Keys end with the line index, so each maps back to its pair through the pair's line.
-    const byLine = new Map<number, number>();
-    for (let k = start; k < end; k++) byLine.set(pairLine[k]!, k);
-    for (let i = start; i < end; i++) order[i] = byLine.get(keys[i]! % m)!;
+    // Keys end with the line index; a candidate's pairs are by increasing line, so a binary search finds the pair.
+    for (let i = start; i < end; i++) {
+      const line = keys[i]! % m;
+      let lo = start;
+      let hi = end - 1;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (pairLine[mid]! < line) lo = mid + 1;
+        else hi = mid;
+      }
+      order[i] = lo;
+    }
   }
   // Holders of each line: a heap with the line's least preferred holder on top.
   const heapStart = new Int32Array(m + 1);
