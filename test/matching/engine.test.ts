@@ -32,6 +32,19 @@ describe('optimal placements', () => {
     }
   });
 
+  it('equal successive shortest paths on many random generated instances of varied shape', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 1_000_000 }), fc.integer({ min: 20, max: 120 }), fc.integer({ min: 2, max: 12 }), fc.integer({ min: 10, max: 150 }), (seed, candidates, lines, seatShare) => {
+        // From far fewer seats than officers to more seats than officers.
+        const seats = Math.max(lines, Math.floor((candidates * seatShare) / 100));
+        const solved = solveOptimal(parseInstance(generateInstance({ candidates, lines, seats, seed })));
+        expect(checkCertificate(solved.network, solved.solution.flow, solved.solution.potential).ok).toBe(true);
+        expect(totalCost(solved.network, solved.solution.flow)).toBe(successiveShortestPaths(solved.network));
+      }),
+      { seed: 77, numRuns: 40 },
+    );
+  });
+
   it('the checker refuses a flow or potentials that were tampered with', () => {
     const solved = solveOptimal(parseInstance(generateInstance({ candidates: 60, lines: 8, seats: 40, seed: 7 })));
     const { network, solution } = solved;
