@@ -15,6 +15,8 @@ const MODULE_DEPENDENCIES = {
   committees: ['users', 'reference', 'audit'],
   auth: ['users', 'committees', 'reference', 'audit'],
   applications: ['users', 'committees', 'reference', 'audit'],
+  // The engine is pure: code lists (ranks, specializations) only.
+  matching: ['reference'],
 };
 
 /**
