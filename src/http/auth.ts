@@ -88,6 +88,7 @@ export const authPlugin = fp<AuthOptions>(async (app: FastifyInstance, options) 
     },
   });
   app.decorateRequest('actor', null);
+  const loadActor = actorQuery(options.db);
   const catalogue: RouteEntry[] = [];
   app.decorate('routeCatalogue', catalogue);
   app.addHook('onRoute', (route) => {
@@ -104,7 +105,7 @@ export const authPlugin = fp<AuthOptions>(async (app: FastifyInstance, options) 
     const header = request.headers.authorization;
     if (permission === 'public' && !header) return;
 
-    const actor = await authenticate(request, options);
+    const actor = await authenticate(request, loadActor);
     if (!actor) {
       if (permission === 'public') return;
       await options.onDenied?.(request, 401, header ? 'invalid_token' : 'no_token');
@@ -124,7 +125,28 @@ export const authPlugin = fp<AuthOptions>(async (app: FastifyInstance, options) 
   });
 });
 
-async function authenticate(request: FastifyRequest, options: AuthOptions): Promise<Actor | null> {
+/**
+ * The caller's account and whether the token's session is still live, in one prepared statement
+ * (parsed and planned once per connection, not on every request).
+ */
+function actorQuery(db: Db) {
+  const sessionLive = sql<boolean>`exists (select 1 from refresh_tokens rt where rt.family_id = ${sql.placeholder('sid')} and rt.user_id = users.id and rt.revoked_at is null)`;
+  return db
+    .select({
+      id: users.id,
+      role: users.role,
+      ministry: users.ministry,
+      email: users.email,
+      name: users.name,
+      active: users.active,
+      sessionLive,
+    })
+    .from(users)
+    .where(eq(users.id, sql.placeholder('sub')))
+    .prepare('auth_actor');
+}
+
+async function authenticate(request: FastifyRequest, loadActor: ReturnType<typeof actorQuery>): Promise<Actor | null> {
   const header = request.headers.authorization;
   if (!header || !/^Bearer [A-Za-z0-9._~+/=-]+$/.test(header)) return null;
   let claims: AccessClaims;
@@ -136,19 +158,7 @@ async function authenticate(request: FastifyRequest, options: AuthOptions): Prom
   const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
   if (claims.typ !== 'access' || typeof claims.sub !== 'string' || !uuid.test(claims.sub)) return null;
   if (typeof claims.sid !== 'string' || !uuid.test(claims.sid)) return null;
-  const sessionLive = sql<boolean>`exists (select 1 from refresh_tokens rt where rt.family_id = ${claims.sid} and rt.user_id = users.id and rt.revoked_at is null)`;
-  const [user] = await options.db
-    .select({
-      id: users.id,
-      role: users.role,
-      ministry: users.ministry,
-      email: users.email,
-      name: users.name,
-      active: users.active,
-      sessionLive,
-    })
-    .from(users)
-    .where(eq(users.id, claims.sub));
+  const [user] = await loadActor.execute({ sub: claims.sub, sid: claims.sid });
   if (!user?.active || !user.sessionLive) return null;
   return { id: user.id, role: user.role, ministry: user.ministry, email: user.email, name: user.name, mfa: claims.mfa === true };
 }
