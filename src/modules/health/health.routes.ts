@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { ping, type Database } from '../../db/client.js';
+import type { Database } from '../../db/client.js';
 import { isMigrated } from '../../db/migrate.js';
 import { AppError } from '../../http/errors.js';
 
@@ -21,11 +21,6 @@ export const healthRoutes: FastifyPluginAsync<{ database: Database }> = async (a
       schema: { tags: ['health'], summary: 'The database is reachable and migrated', response: { 200: healthResponse } },
     },
     async () => {
-      try {
-        await ping(database.db);
-      } catch {
-        throw new AppError({ status: 503, code: 'server.unavailable' });
-      }
       if (!(await isMigrated(database))) throw new AppError({ status: 503, code: 'server.unavailable' });
       return { status: 'ok' as const };
     },
