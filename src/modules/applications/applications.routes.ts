@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { pageQuery } from '../../http/pagination.js';
 import { auditContext } from '../audit/audit.context.js';
 import { auditItem } from '../audit/audit.routes.js';
 import { caseHistory } from './applications.service.js';
@@ -32,10 +33,7 @@ export const applicationsRoutes: FastifyPluginAsync = async (app) => {
           '(status changes only, staff not named). Another ministry’s or another applicant’s case answers 404.',
         security: [{ bearer: [] }],
         params: z.strictObject({ id: z.uuid() }),
-        querystring: z.strictObject({
-          limit: z.coerce.number().int().min(1).max(200).default(50),
-          cursor: z.string().min(1).max(100).optional(),
-        }),
+        querystring: z.strictObject(pageQuery),
         response: { 200: historyPage },
       },
     },

@@ -2,7 +2,6 @@ import { AppError } from '../../http/errors.js';
 import { registerMessages } from '../../http/i18n.js';
 
 registerMessages({
-  'audit.invalid_cursor': { en: 'The cursor is not valid; start again without it.', ar: 'المؤشر غير صالح؛ أعد البدء من دونه.' },
   'audit.ministry_scoped': {
     en: 'The raw audit log spans both ministries; only auditors not scoped to one ministry may read or export it.',
     ar: 'يشمل سجل التدقيق الخام الوزارتين؛ لا يقرؤه أو يصدّره إلا المدققون غير المقيّدين بوزارة واحدة.',

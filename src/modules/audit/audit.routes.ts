@@ -3,11 +3,12 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { Readable } from 'node:stream';
 import { z } from 'zod';
 import type { Database } from '../../db/client.js';
+import { pageQuery } from '../../http/pagination.js';
 import { CHECKPOINT_VERSION, type CheckpointKey } from './audit.chain.js';
 import { listCheckpoints } from './audit.checkpoints.js';
 import { auditContext } from './audit.context.js';
 import { checkpointIncomplete, ministryScoped } from './audit.errors.js';
-import { decodeCursor, encodeCursor, exportAudit, queryAudit, type AuditFilters } from './audit.query.js';
+import { decodeSeqCursor, encodeSeqCursor, exportAudit, queryAudit, type AuditFilters } from './audit.query.js';
 import type { ReadRecorder } from './audit.reads.js';
 import { runVerification } from './audit.service.js';
 import type { AuditWriter } from './audit.writer.js';
@@ -27,8 +28,6 @@ const filters = {
   from: z.iso.datetime({ offset: true }).optional().describe('Entries at or after this time'),
   to: z.iso.datetime({ offset: true }).optional().describe('Entries before this time'),
 };
-const cursor = z.string().min(1).max(100).optional().describe('nextCursor of the previous page');
-const limit = z.coerce.number().int().min(1).max(200).default(50);
 
 const fieldChange = z.object({ before: z.unknown().optional(), after: z.unknown().optional() });
 export const auditItem = z.object({
@@ -93,7 +92,7 @@ export const auditRoutes: FastifyPluginAsync<AuditRoutesOptions> = async (app, o
         tags: ['audit'],
         summary: 'Query the audit log (auditors not scoped to one ministry)',
         security: [{ bearer: [] }],
-        querystring: z.strictObject({ ...filters, cursor, limit, order: z.enum(['asc', 'desc']).default('asc') }),
+        querystring: z.strictObject({ ...filters, ...pageQuery, order: z.enum(['asc', 'desc']).default('asc') }),
         response: { 200: z.object({ items: z.array(auditItem), nextCursor: z.string().nullable() }) },
       },
     },
@@ -178,7 +177,7 @@ export const auditRoutes: FastifyPluginAsync<AuditRoutesOptions> = async (app, o
         tags: ['audit'],
         summary: 'Signed chain heads, newest first, with the public key to check them outside the system',
         security: [{ bearer: [] }],
-        querystring: z.strictObject({ cursor, limit }),
+        querystring: z.strictObject(pageQuery),
         response: {
           200: z.object({
             algorithm: z.literal('Ed25519'),
@@ -192,14 +191,14 @@ export const auditRoutes: FastifyPluginAsync<AuditRoutesOptions> = async (app, o
       },
     },
     async (request) => {
-      const page = await listCheckpoints({ db, limit: request.query.limit, beforeSeq: decodeCursor(request.query.cursor) });
+      const page = await listCheckpoints({ db, limit: request.query.limit, beforeSeq: decodeSeqCursor('checkpoints', request.query.cursor) });
       return {
         algorithm: 'Ed25519' as const,
         keyId: options.key.keyId,
         publicKey: options.key.publicKeyPem,
         messageFormat: `${CHECKPOINT_VERSION}|<seq>|<hash>|<signedAt>`,
         items: page.items,
-        nextCursor: page.nextBeforeSeq === null ? null : encodeCursor(page.nextBeforeSeq),
+        nextCursor: page.nextBeforeSeq === null ? null : encodeSeqCursor('checkpoints', page.nextBeforeSeq),
       };
     },
   );

@@ -1,4 +1,4 @@
-import { AppError, badRequest, conflict, forbidden } from '../../http/errors.js';
+import { AppError, conflict, forbidden } from '../../http/errors.js';
 import { registerMessages } from '../../http/i18n.js';
 import type { PasswordProblem } from './password.js';
 
@@ -21,13 +21,11 @@ registerMessages({
     en: 'This password is too common. Choose another one.',
     ar: 'كلمة المرور هذه شائعة جداً. اختر غيرها.',
   },
-  'request.invalid_cursor': { en: 'The cursor is not valid.', ar: 'مؤشر الصفحة غير صالح.' },
 });
 
 export const emailTaken = () => conflict('user.email_taken');
 export const lastAdmin = () => conflict('user.last_admin');
 export const selfChangeForbidden = () => forbidden('user.self_change_forbidden');
-export const invalidCursor = () => badRequest('request.invalid_cursor', [{ path: '/cursor', message: 'invalid cursor', code: 'invalid_cursor' }]);
 
 /** 400 naming the field, for the role/ministry combination rules. */
 export function ministryProblem(code: 'user.ministry_required' | 'user.ministry_not_allowed' | 'user.unknown_ministry'): AppError {

@@ -1,10 +1,10 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { preconditionFailed, preconditionRequired } from '../../http/errors.js';
+import { ifMatchHeaders, requireIfMatch, setETag } from '../../http/preconditions.js';
 import { auditContext } from '../audit/audit.context.js';
 import { createUserBody, idParams, listUsersQuery, updateUserBody, userSchema } from './users.schemas.js';
-import { createStaffUser, getUser, listUsers, parseIfMatch, updateUser } from './users.service.js';
+import { createStaffUser, getUser, listUsers, updateUser } from './users.service.js';
 
 const manage = { permission: 'users:manage' } as const;
 const tags = ['users'];
@@ -23,7 +23,7 @@ export const usersRoutes: FastifyPluginAsync = async (app) => {
         context: auditContext(request),
         input: { ...request.body, ministry: request.body.ministry ?? null },
       });
-      return reply.code(201).header('etag', `"${user.version}"`).send(user);
+      return setETag(reply.code(201), user.version).send(user);
     },
   );
 
@@ -46,7 +46,7 @@ export const usersRoutes: FastifyPluginAsync = async (app) => {
     { config: manage, schema: { tags, summary: 'One account (admin)', params: idParams, response: { 200: userSchema } } },
     async (request, reply) => {
       const user = await getUser({ db, id: request.params.id });
-      return reply.header('etag', `"${user.version}"`).send(user);
+      return setETag(reply, user.version).send(user);
     },
   );
 
@@ -58,15 +58,13 @@ export const usersRoutes: FastifyPluginAsync = async (app) => {
         tags,
         summary: 'Disable/enable an account, change its role, ministry or name, reset its second factor (admin); needs If-Match',
         params: idParams,
-        headers: z.object({ 'if-match': z.string().max(100).optional() }),
+        headers: ifMatchHeaders,
         body: updateUserBody,
         response: { 200: userSchema },
       },
     },
     async (request, reply) => {
-      const expectedVersion = parseIfMatch(request.headers['if-match']);
-      if (expectedVersion === undefined) throw preconditionRequired();
-      if (Number.isNaN(expectedVersion)) throw preconditionFailed();
+      const expectedVersion = requireIfMatch(request);
       const user = await updateUser({
         db,
         audit: app.audit,
@@ -76,7 +74,7 @@ export const usersRoutes: FastifyPluginAsync = async (app) => {
         expectedVersion,
         patch: request.body,
       });
-      return reply.header('etag', `"${user.version}"`).send(user);
+      return setETag(reply, user.version).send(user);
     },
   );
 };
