@@ -8,6 +8,7 @@ import type { Config } from './config.js';
 import type { Database } from './db/client.js';
 import './http/route-config.js';
 import { authPlugin } from './http/auth.js';
+import { createIdempotencyStore, type IdempotencyStore } from './http/idempotency.js';
 import { registerJsonBodyParser } from './http/json-body.js';
 import { registerProblemHandlers } from './http/problem.js';
 import { serializerCompiler } from './http/serialization.js';
@@ -159,6 +160,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   // preClose: onClose hooks run last-registered first, after the server's own database close.
   app.addHook('preClose', () => auditReads.flush());
   app.decorate('database', database);
+  app.decorate('idempotency', createIdempotencyStore({ hmacKey: secrets.idempotencyHmacKey }));
   await app.register(authPlugin, {
     db: database.db,
     jwtSecret: secrets.jwtSecret,
@@ -202,5 +204,7 @@ declare module 'fastify' {
     /** Group commit of read entries (`action: read`): `await app.auditReads.record(auditContext(request), {...})`. */
     auditReads: ReadRecorder;
     database: Database;
+    /** Idempotency-Key handling for retried POSTs: `app.idempotency.run({ db, key: idempotencyKeyOf(request), scope, caller, request, run, replay })`. */
+    idempotency: IdempotencyStore;
   }
 }

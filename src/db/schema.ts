@@ -3,3 +3,4 @@ export * from '../modules/reference/reference.table.js';
 export * from '../modules/users/users.table.js';
 export * from '../modules/audit/audit.table.js';
 export * from '../modules/applications/applications.table.js';
+export * from '../http/idempotency.table.js';
