@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { pageQuery } from '../../http/pagination.js';
+import { pageOf, pageQuery } from '../../http/pagination.js';
 import { auditContext } from '../audit/audit.context.js';
 import { auditItem } from '../audit/audit.routes.js';
 import { caseHistory } from './applications.service.js';
@@ -14,10 +14,7 @@ const ownerHistoryItem = z.object({
   changes: z.record(z.string(), z.object({ before: z.unknown().optional(), after: z.unknown().optional() })),
 });
 
-const historyPage = z.object({
-  items: z.array(z.union([auditItem, ownerHistoryItem])),
-  nextCursor: z.string().nullable(),
-});
+const historyPage = pageOf(z.union([auditItem, ownerHistoryItem]));
 
 export const applicationsRoutes: FastifyPluginAsync = async (app) => {
   const r = app.withTypeProvider<ZodTypeProvider>();

@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { Readable } from 'node:stream';
 import { z } from 'zod';
 import type { Database } from '../../db/client.js';
-import { pageQuery } from '../../http/pagination.js';
+import { pageOf, pageQuery } from '../../http/pagination.js';
 import { CHECKPOINT_VERSION, type CheckpointKey } from './audit.chain.js';
 import { listCheckpoints } from './audit.checkpoints.js';
 import { auditContext } from './audit.context.js';
@@ -93,7 +93,7 @@ export const auditRoutes: FastifyPluginAsync<AuditRoutesOptions> = async (app, o
         summary: 'Query the audit log (auditors not scoped to one ministry)',
         security: [{ bearer: [] }],
         querystring: z.strictObject({ ...filters, ...pageQuery, order: z.enum(['asc', 'desc']).default('asc') }),
-        response: { 200: z.object({ items: z.array(auditItem), nextCursor: z.string().nullable() }) },
+        response: { 200: pageOf(auditItem) },
       },
     },
     async (request) => {

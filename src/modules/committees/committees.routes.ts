@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { pageQuery } from '../../http/pagination.js';
+import { pageOf, pageQuery } from '../../http/pagination.js';
 import { auditContext } from '../audit/audit.context.js';
 import { createCommittee, getCommittee, listCommittees, putMember, removeMember } from './committees.service.js';
 
@@ -42,7 +42,7 @@ export const committeesRoutes: FastifyPluginAsync = async (app) => {
           ...pageQuery,
           ministry: ministry.optional(),
         }),
-        response: { 200: z.object({ items: z.array(committeeSchema), nextCursor: z.string().nullable() }) },
+        response: { 200: pageOf(committeeSchema) },
       },
     },
     async (request) => listCommittees({ db, query: request.query }),

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { z } from 'zod';
+import { pageOf } from '../../http/pagination.js';
 import { ifMatchHeaders, requireIfMatch, setETag } from '../../http/preconditions.js';
 import { auditContext } from '../audit/audit.context.js';
 import { createUserBody, idParams, listUsersQuery, updateUserBody, userSchema } from './users.schemas.js';
@@ -35,7 +35,7 @@ export const usersRoutes: FastifyPluginAsync = async (app) => {
         tags,
         summary: 'List staff accounts, ordered by email (admin); applicant accounts are case content and not listed',
         querystring: listUsersQuery,
-        response: { 200: z.object({ items: z.array(userSchema), nextCursor: z.string().nullable() }) },
+        response: { 200: pageOf(userSchema) },
       },
     },
     async (request) => listUsers({ db, query: request.query }),
