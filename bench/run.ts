@@ -108,6 +108,7 @@ async function main(): Promise<number> {
   };
   const filter = (process.env.BENCH_SUITES ?? '').split(',').map((s) => s.trim()).filter(Boolean);
   const suites = await loadSuites(filter);
+  if (suites.length === 0) throw new Error(`no suite in bench/suites matches BENCH_SUITES=${filter.join(',')}`);
 
   const database = await createBenchDatabase(serverUrl);
   cleanups.push(() => database.drop());
