@@ -1,6 +1,6 @@
 /**
- * npm run bench — measures the service against a PostgreSQL server, next to a ceiling measured on the
- * same machine in the same run (a bare fastify route), and runs every suite in bench/suites/.
+ * npm run bench — runs the suites in bench/suites/ against the service on a PostgreSQL server, next to
+ * references measured on the same machine in the same run (the ceiling: a bare fastify route).
  *
  *   DATABASE_URL   server to create the bench database on (default postgres://postgres@127.0.0.1:5432/postgres)
  *   BENCH_SECONDS  seconds per load scenario (default 5), after a 1 s warm-up
@@ -108,6 +108,7 @@ async function main(): Promise<number> {
   };
   const filter = (process.env.BENCH_SUITES ?? '').split(',').map((s) => s.trim()).filter(Boolean);
   const suites = await loadSuites(filter);
+  if (suites.length === 0) throw new Error(`no suite in bench/suites matches BENCH_SUITES=${filter.join(',')}`);
 
   const database = await createBenchDatabase(serverUrl);
   cleanups.push(() => database.drop());
@@ -131,8 +132,8 @@ async function main(): Promise<number> {
 
   const loads: RecordedLoad[] = [];
   const failures: string[] = [];
-  const load = async (options: Parameters<BenchContext['load']>[0], baseUrl = service.baseUrl) => {
-    const result = await runLoad(options, { ...defaults, baseUrl });
+  const load = async (options: Parameters<BenchContext['load']>[0]) => {
+    const result = await runLoad(options, { ...defaults, baseUrl: service.baseUrl });
     loads.push(result);
     console.log(
       `  ${result.title}: ${Math.round(result.requestsPerSecond)} req/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms` +
@@ -141,34 +142,16 @@ async function main(): Promise<number> {
     return result;
   };
 
-  const reference = await load({ title: 'ceiling: bare fastify GET /', url: '/' }, ceiling.baseUrl);
-  const referenceName = 'bare fastify req/s';
-  const rows: BenchRow[] = [
-    {
-      scenario: 'ceiling: bare fastify GET /',
-      unit: 'req/s',
-      value: reference.requestsPerSecond,
-      p50Ms: reference.p50Ms,
-      p99Ms: reference.p99Ms,
-      reference: referenceName,
-      referenceValue: reference.requestsPerSecond,
-    },
-  ];
-  for (const path of ['/reference/ranks', '/health/ready']) {
-    const r = await load({ title: `GET ${path}`, url: path });
-    if (r.non2xx > 0 || r.errors > 0) failures.push(`GET ${path}: ${r.non2xx} non-2xx responses, ${r.errors} errors`);
-    rows.push({
-      scenario: `GET ${path}`,
-      unit: 'req/s',
-      value: r.requestsPerSecond,
-      p50Ms: r.p50Ms,
-      p99Ms: r.p99Ms,
-      reference: referenceName,
-      referenceValue: reference.requestsPerSecond,
-    });
-  }
+  const rows: BenchRow[] = [];
 
-  const ctx: BenchContext = { baseUrl: service.baseUrl, databaseUrl: database.url, env: { ...serviceEnv }, load: (options) => load(options) };
+  const ctx: BenchContext = {
+    baseUrl: service.baseUrl,
+    databaseUrl: database.url,
+    env: { ...serviceEnv },
+    servicePid: service.pid,
+    ceiling: { baseUrl: ceiling.baseUrl, pid: ceiling.pid },
+    load: (options) => load(options),
+  };
   for (const { file, suite } of suites) {
     console.log(`suite ${suite.name} (bench/suites/${file})`);
     try {

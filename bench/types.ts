@@ -9,7 +9,11 @@ export interface BenchContext {
   databaseUrl: string;
   /** Secrets the service was started with, so a suite can sign tokens (JWT_SECRET) or check hashes. */
   env: Record<string, string>;
-  /** Drives `url` with autocannon on loopback for `seconds` (default from BENCH_SECONDS) and summarizes. */
+  /** Process group of the service (its CPU time is read from /proc). */
+  servicePid: number;
+  /** The ceiling: a bare fastify route (`GET /`) in its own process, started like the service. */
+  ceiling: { baseUrl: string; pid: number };
+  /** Drives `url` (a path on the service, or an absolute loopback URL) with autocannon for `seconds` (default from BENCH_SECONDS) and summarizes. */
   load(options: LoadOptions): Promise<LoadResult>;
 }
 
@@ -28,6 +32,8 @@ export interface LoadOptions {
 }
 
 export interface LoadResult {
+  /** Requests completed in the measured part (after the warm-up). */
+  requests: number;
   requestsPerSecond: number;
   p50Ms: number;
   p99Ms: number;
@@ -47,6 +53,8 @@ export interface BenchRow {
   referenceValue: number;
   /** Optional goal for value / referenceValue, printed next to the ratio. */
   goalRatio?: number;
+  /** CPU time per request (µs) of the server process and of its PostgreSQL backends, when measured. */
+  cpu?: { serverUs: number; databaseUs?: number };
 }
 
 export interface BenchSuite {

@@ -2,15 +2,17 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import helmet from 'helmet';
-import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { jsonSchemaTransform, jsonSchemaTransformObject, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { randomUUID } from 'node:crypto';
 import { createAccess, type Access } from './access/access.js';
 import type { Config } from './config.js';
 import type { Database } from './db/client.js';
 import './http/route-config.js';
 import { authPlugin } from './http/auth.js';
+import { createIdempotencyStore, type IdempotencyStore } from './http/idempotency.js';
 import { registerJsonBodyParser } from './http/json-body.js';
 import { registerProblemHandlers } from './http/problem.js';
+import { serializerCompiler } from './http/serialization.js';
 import { validatorCompiler } from './http/validation.js';
 import { checkpointKey } from './modules/audit/audit.chain.js';
 import { checkpointHook } from './modules/audit/audit.checkpoints.js';
@@ -164,6 +166,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   // preClose: onClose hooks run last-registered first, after the server's own database close.
   app.addHook('preClose', () => audit.flush());
   app.decorate('database', database);
+  app.decorate('idempotency', createIdempotencyStore({ hmacKey: secrets.idempotencyHmacKey }));
   // Object-level access (src/access/access.ts). A refusal is recorded here, once per refused record,
   // group-committed like reads: the case's id and ministry, never whether it exists.
   const access = createAccess<AuditContext>({
@@ -238,5 +241,7 @@ declare module 'fastify' {
     database: Database;
     /** `app.access.requireAccess({ actor, permission, ids, context })`: object-level checks, refusals audited. */
     access: Access<AuditContext>;
+    /** Idempotency-Key handling for retried POSTs: `app.idempotency.run({ db, key: idempotencyKeyOf(request), scope, caller, request, run, replay })`. */
+    idempotency: IdempotencyStore;
   }
 }

@@ -36,6 +36,7 @@ const envSchema = z.object({
   LOGIN_BACKOFF_MAX_SECONDS: positiveInt.default(900),
   MFA_ENCRYPTION_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
   AUDIT_HMAC_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
+  IDEMPOTENCY_HMAC_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
   AUDIT_SIGNING_KEY: z.string().min(1).optional(),
   AUDIT_CHECKPOINT_EVERY: positiveInt.default(1000),
   AUDIT_CHECKPOINT_MINUTES: positiveInt.default(60),
@@ -59,6 +60,7 @@ export interface Config {
     auditHmacKey: string | undefined;
     auditSigningKey: string | undefined;
     mfaKey: string | undefined;
+    idempotencyHmacKey: string | undefined;
   };
   auth: {
     accessTokenTtlSeconds: number;
@@ -111,7 +113,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
-    secrets: { jwtSecret: e.JWT_SECRET, auditHmacKey: e.AUDIT_HMAC_KEY, auditSigningKey: e.AUDIT_SIGNING_KEY, mfaKey: e.MFA_ENCRYPTION_KEY },
+    secrets: {
+      jwtSecret: e.JWT_SECRET,
+      auditHmacKey: e.AUDIT_HMAC_KEY,
+      auditSigningKey: e.AUDIT_SIGNING_KEY,
+      mfaKey: e.MFA_ENCRYPTION_KEY,
+      idempotencyHmacKey: e.IDEMPOTENCY_HMAC_KEY,
+    },
     auth: {
       accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
       refreshTokenTtlSeconds: e.REFRESH_TOKEN_TTL_SECONDS,

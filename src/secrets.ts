@@ -12,6 +12,8 @@ export interface Secrets {
   auditSigningKey: string;
   /** Key for TOTP secrets at rest (AES-256-GCM, src/modules/auth/mfa.ts). */
   mfaKey: string;
+  /** HMAC key of the request hashes in the Idempotency-Key store (a plain hash of a body with a password would be an offline oracle). */
+  idempotencyHmacKey: string;
 }
 
 type StoredSecrets = Partial<Secrets>;
@@ -23,6 +25,7 @@ function generate(): Secrets {
     auditHmacKey: randomBytes(48).toString('base64url'),
     auditSigningKey: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
     mfaKey: randomBytes(32).toString('base64url'),
+    idempotencyHmacKey: randomBytes(48).toString('base64url'),
   };
 }
 
@@ -35,12 +38,13 @@ function generate(): Secrets {
  */
 export function resolveSecrets(config: Config): Secrets {
   const configured = config.secrets;
-  if (configured.jwtSecret && configured.auditHmacKey && configured.auditSigningKey && configured.mfaKey) {
+  if (configured.jwtSecret && configured.auditHmacKey && configured.auditSigningKey && configured.mfaKey && configured.idempotencyHmacKey) {
     return {
       jwtSecret: configured.jwtSecret,
       auditHmacKey: configured.auditHmacKey,
       auditSigningKey: decodeSigningKey(configured.auditSigningKey),
       mfaKey: configured.mfaKey,
+      idempotencyHmacKey: configured.idempotencyHmacKey,
     };
   }
   const file = join(config.dataDir, 'secrets.json');
@@ -65,6 +69,7 @@ export function resolveSecrets(config: Config): Secrets {
     auditHmacKey: configured.auditHmacKey ?? stored.auditHmacKey ?? fresh.auditHmacKey,
     auditSigningKey: decodeSigningKey(configured.auditSigningKey ?? stored.auditSigningKey ?? fresh.auditSigningKey),
     mfaKey: configured.mfaKey ?? stored.mfaKey ?? fresh.mfaKey,
+    idempotencyHmacKey: configured.idempotencyHmacKey ?? stored.idempotencyHmacKey ?? fresh.idempotencyHmacKey,
   };
 }
 

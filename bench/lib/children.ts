@@ -7,6 +7,8 @@ const TSX = join(process.cwd(), 'node_modules', '.bin', 'tsx');
 export interface ChildServer {
   name: string;
   baseUrl: string;
+  /** Process id of the child, also its process group (what it starts stays in that group). */
+  pid: number;
   /** Everything the process wrote, for error reports. */
   output(): string;
   /** SIGTERM, then SIGKILL to its whole process group after `graceMs`. Resolves with the exit code. */
@@ -81,5 +83,5 @@ export async function startChild(options: {
     if (ok) break;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  return { name: options.name, baseUrl, output: () => output, stop };
+  return { name: options.name, baseUrl, pid: child.pid!, output: () => output, stop };
 }

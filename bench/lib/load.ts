@@ -13,7 +13,6 @@ export interface RecordedLoad extends LoadResult {
   url: string;
   seconds: number;
   connections: number;
-  requests: number;
 }
 
 const active = new Set<autocannon.Instance>();

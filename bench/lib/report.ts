@@ -14,9 +14,13 @@ export function ratioOf(row: BenchRow): number {
   return row.referenceValue > 0 ? row.value / row.referenceValue : Number.NaN;
 }
 
-/** One plain-text table: scenario, value, p50, p99, reference, ratio, goal. */
+function micros(value: number | undefined): string {
+  return value === undefined ? '' : `${value.toFixed(value >= 100 ? 0 : 1)} µs`;
+}
+
+/** One plain-text table: scenario, value, p50, p99, CPU per request (server, PostgreSQL), reference, ratio, goal. */
 export function formatTable(rows: BenchRow[]): string {
-  const header = ['scenario', 'value', 'p50', 'p99', 'reference', 'ratio', 'goal'];
+  const header = ['scenario', 'value', 'p50', 'p99', 'cpu/req', 'pg cpu/req', 'reference', 'ratio', 'goal'];
   const body = rows.map((row) => {
     const ratio = ratioOf(row);
     const goal = row.goalRatio === undefined ? '' : `≥ ${number(row.goalRatio)}× ${ratio >= row.goalRatio ? 'met' : 'MISSED'}`;
@@ -25,6 +29,8 @@ export function formatTable(rows: BenchRow[]): string {
       `${number(row.value)} ${row.unit}`,
       ms(row.p50Ms),
       ms(row.p99Ms),
+      micros(row.cpu?.serverUs),
+      micros(row.cpu?.databaseUs),
       `${row.reference}: ${number(row.referenceValue)}`,
       Number.isNaN(ratio) ? '' : `${ratio.toFixed(3)}×`,
       goal,

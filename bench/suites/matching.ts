@@ -189,7 +189,14 @@ const suite: BenchSuite = {
 export default suite;
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const rows = await suite.run({ baseUrl: '', databaseUrl: '', env: {}, load: () => Promise.reject(new Error('no server in a standalone run')) });
+  const rows = await suite.run({
+    baseUrl: '',
+    databaseUrl: '',
+    env: {},
+    servicePid: process.pid,
+    ceiling: { baseUrl: '', pid: process.pid },
+    load: () => Promise.reject(new Error('no server in a standalone run')),
+  });
   const { formatTable } = await import('../lib/report.js');
   console.log(`\n${formatTable(rows)}`);
 }

@@ -1,7 +1,8 @@
-import { sql } from 'drizzle-orm';
+import { desc, sql } from 'drizzle-orm';
 import { readMigrationFiles } from 'drizzle-orm/migrator';
+import { bigint, pgSchema } from 'drizzle-orm/pg-core';
 import { fileURLToPath } from 'node:url';
-import { queryRows, type Database } from './client.js';
+import type { Database, Db } from './client.js';
 
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../migrations', import.meta.url));
 /** Arbitrary but fixed: serializes concurrent start-ups of several instances on one server. */
@@ -28,17 +29,27 @@ export async function migrate(database: Database): Promise<void> {
   });
 }
 
-/** True when every committed migration has been applied (used by /health/ready). */
+/** Drizzle's own bookkeeping table (not part of the app schema: drizzle-kit never sees it). */
+const appliedMigrations = pgSchema('drizzle').table('__drizzle_migrations', { createdAt: bigint({ mode: 'number' }) });
+
 let lastMigrationMillis: number | undefined;
 
+function newestAppliedQuery(db: Db) {
+  return db.select({ createdAt: appliedMigrations.createdAt }).from(appliedMigrations).orderBy(desc(appliedMigrations.createdAt)).limit(1).prepare('migrations_newest');
+}
+const newestApplied = new WeakMap<Db, ReturnType<typeof newestAppliedQuery>>();
+
+/**
+ * True when every committed migration has been applied; false when not, or when the database
+ * cannot be reached. One prepared statement, so /health/ready costs one round trip.
+ */
 export async function isMigrated(database: Database): Promise<boolean> {
   lastMigrationMillis ??= readMigrationFiles({ migrationsFolder: MIGRATIONS_FOLDER }).at(-1)?.folderMillis ?? 0;
+  let query = newestApplied.get(database.db);
+  if (!query) newestApplied.set(database.db, (query = newestAppliedQuery(database.db)));
   try {
-    const rows = await queryRows<{ created_at: string }>(
-      database.db,
-      sql`select created_at from drizzle.__drizzle_migrations order by created_at desc limit 1`,
-    );
-    return rows.length > 0 && Number(rows[0]!.created_at) >= lastMigrationMillis;
+    const [row] = await query.execute();
+    return row?.createdAt != null && Number(row.createdAt) >= lastMigrationMillis;
   } catch {
     return false;
   }

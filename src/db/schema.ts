@@ -7,3 +7,4 @@ export * from '../modules/committees/committees.table.js';
 export * from '../modules/audit/audit.table.js';
 export * from '../modules/applications/applications.table.js';
 export * from './jobs.table.js';
+export * from './idempotency.table.js';

@@ -106,9 +106,25 @@ export const idempotencyKeyReused = defineError({
 export const invalidCursor = defineError({
   code: 'request.invalid_cursor',
   status: 400,
-  en: 'The cursor is not valid.',
-  ar: 'مؤشر الصفحة غير صالح.',
-  errors: [{ path: '/cursor', code: 'invalid_cursor' }],
+  en: 'The cursor is not valid; start again without it.',
+  ar: 'مؤشر الصفحة غير صالح؛ أعد البدء من دونه.',
+  errors: [{ path: '/querystring/cursor', code: 'invalid_cursor' }],
+});
+
+export const invalidIdempotencyKey = defineError({
+  code: 'request.invalid_idempotency_key',
+  status: 400,
+  en: 'Idempotency-Key must be 1 to 255 visible ASCII characters.',
+  ar: 'يجب أن يتكون مفتاح Idempotency-Key من 1 إلى 255 محرفاً لاتينياً أساسياً مرئياً.',
+  errors: [{ path: '/headers/idempotency-key', code: 'invalid_idempotency_key' }],
+});
+
+export const idempotencyInProgress = defineError({
+  code: 'idempotency.in_progress',
+  status: 409,
+  en: 'A request with this Idempotency-Key is still being processed; retry shortly.',
+  ar: 'ما زال طلب بمفتاح Idempotency-Key هذا قيد المعالجة؛ أعد المحاولة بعد قليل.',
+  headers: { 'retry-after': '1' },
 });
 
 export const serverInternal = defineError({

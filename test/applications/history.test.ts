@@ -135,6 +135,31 @@ describe('GET /applications/:id/history', () => {
     expect(second.json<{ items: { action: string }[] }>().items.map((i) => i.action)).toEqual(['case.screen']);
   });
 
+  it('pages the applicant’s redacted view after filtering: full pages, and no nextCursor after the last one', async () => {
+    // Entries the applicant never sees, after their last visible one: reads and refused attempts.
+    const staffContext = { actor: { id: interiorStaff.id, role: interiorStaff.role }, requestId: 'seed', clientAddress: '127.0.0.1' };
+    await t.app.audit.inTransaction(t.database.db, staffContext, async (_tx, record) => {
+      await record([
+        { action: 'read', entityType: 'application', entityId: caseId },
+        { action: 'read', entityType: 'application', entityId: caseId },
+        { action: 'case.screen', entityType: 'application', entityId: caseId, outcome: 'denied', details: { reason: 'test' } },
+      ]);
+    });
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const res = await history('owner', caseId, `?limit=1${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+      expect(res.statusCode).toBe(200);
+      const page = res.json<{ items: { action: string }[]; nextCursor: string | null }>();
+      expect(page.items).toHaveLength(1);
+      seen.push(...page.items.map((i) => i.action));
+      cursor = page.nextCursor;
+      pages += 1;
+    } while (cursor && pages < 10);
+    expect(seen).toEqual(['application.registered', 'case.screen']);
+  });
+
   it.each([
     ['a malformed id', 'not-a-uuid', ''],
     ['an unknown query field', null, '?sort=desc'],

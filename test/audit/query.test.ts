@@ -120,7 +120,7 @@ describe('GET /audit', () => {
   });
 
   it.each([
-    ['a malformed cursor', '/audit?cursor=bm9wZQ', 'audit.invalid_cursor'],
+    ['a malformed cursor', '/audit?cursor=bm9wZQ', 'request.invalid_cursor'],
     ['an unknown filter', '/audit?religion=x', 'request.validation_failed'],
     ['an unknown ministry', '/audit?ministry=finance', 'request.validation_failed'],
     ['a malformed actor id', '/audit?actorId=12', 'request.validation_failed'],

@@ -45,7 +45,7 @@ const STABLE: Record<string, number> = {
   'mfa.already_enabled': 409,
   'mfa.not_started': 409,
   'mfa.invalid_code': 400,
-  'audit.invalid_cursor': 400,
+  // audit.invalid_cursor folded into request.invalid_cursor: one cursor codec, one error code (issue 9).
   'audit.ministry_scoped': 403,
   'audit.checkpoint_incomplete': 400,
   'user.not_found': 404,
@@ -147,8 +147,10 @@ describe('errors built from their definitions', () => {
   it('renders a field error without its own message in the language of the response', () => {
     const ar = problemFor(invalidCursor(), request, 'ar');
     expect(ar).toMatchObject({ code: 'request.invalid_cursor', instance: '/things/:id', requestId: 'req-1' });
-    expect(ar.errors).toEqual([{ path: '/cursor', code: 'invalid_cursor', message: 'مؤشر الصفحة غير صالح.' }]);
-    expect(problemFor(invalidCursor(), request, 'en').errors).toEqual([{ path: '/cursor', code: 'invalid_cursor', message: 'The cursor is not valid.' }]);
+    expect(ar.errors).toEqual([{ path: '/querystring/cursor', code: 'invalid_cursor', message: 'مؤشر الصفحة غير صالح؛ أعد البدء من دونه.' }]);
+    expect(problemFor(invalidCursor(), request, 'en').errors).toEqual([
+      { path: '/querystring/cursor', code: 'invalid_cursor', message: 'The cursor is not valid; start again without it.' },
+    ]);
   });
 
   it('carries its definition, so the catalogue needs no registry', () => {

@@ -2,9 +2,10 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { preconditionFailed } from '../../http/http.errors.js';
+import { pageOf, pageQuery } from '../../http/pagination.js';
 import { auditContext } from '../audit/audit.context.js';
 import { auditItem } from '../audit/audit.routes.js';
-import { parseIfMatch } from '../users/users.service.js';
+import { parseIfMatch } from '../../http/preconditions.js';
 import { caseHistory } from './applications.service.js';
 import { CASE_STATUSES } from './applications.state.js';
 import { CASE_ACTIONS, DECISION_OUTCOMES } from './applications.transitions.js';
@@ -18,10 +19,7 @@ const ownerHistoryItem = z.object({
   changes: z.record(z.string(), z.object({ before: z.unknown().optional(), after: z.unknown().optional() })),
 });
 
-const historyPage = z.object({
-  items: z.array(z.union([auditItem, ownerHistoryItem])),
-  nextCursor: z.string().nullable(),
-});
+const historyPage = pageOf(z.union([auditItem, ownerHistoryItem]));
 
 const actionBody = z.strictObject({
   /** The version the caller acted on; or send it as If-Match. */
@@ -73,7 +71,7 @@ export const applicationsRoutes: FastifyPluginAsync<ApplicationsRoutesOptions> =
     async (request, reply) => {
       const body = request.body ?? {};
       const header = parseIfMatch(request.headers['if-match']);
-      if (Number.isNaN(header) || (header !== undefined && body.version !== undefined && header !== body.version)) throw preconditionFailed();
+      if (header === null || (header !== undefined && body.version !== undefined && header !== body.version)) throw preconditionFailed();
       const result = await transition({
         db: app.database.db,
         audit: app.audit,
@@ -100,10 +98,7 @@ export const applicationsRoutes: FastifyPluginAsync<ApplicationsRoutesOptions> =
           '(status changes only, staff not named). Another ministry’s or another applicant’s case answers 404.',
         security: [{ bearer: [] }],
         params: z.strictObject({ id: z.uuid() }),
-        querystring: z.strictObject({
-          limit: z.coerce.number().int().min(1).max(200).default(50),
-          cursor: z.string().min(1).max(100).optional(),
-        }),
+        querystring: z.strictObject(pageQuery),
         response: { 200: historyPage },
       },
     },

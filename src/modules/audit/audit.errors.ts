@@ -1,13 +1,5 @@
 import { defineError } from '../../http/errors.js';
 
-export const invalidAuditCursor = defineError({
-  code: 'audit.invalid_cursor',
-  status: 400,
-  en: 'The cursor is not valid; start again without it.',
-  ar: 'المؤشر غير صالح؛ أعد البدء من دونه.',
-  errors: [{ path: '/cursor' }],
-});
-
 export const ministryScoped = defineError({
   code: 'audit.ministry_scoped',
   status: 403,

@@ -1,7 +1,8 @@
-import { and, asc, desc, eq, gt, gte, lt, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, lt, ne, type SQL } from 'drizzle-orm';
+import { z } from 'zod';
 import type { Db } from '../../db/client.js';
+import { decodeCursor, encodeCursor } from '../../http/pagination.js';
 import type { CanonicalEntry, FieldChange } from './audit.chain.js';
-import { invalidAuditCursor } from './audit.errors.js';
 import { auditLog } from './audit.table.js';
 
 export interface AuditFilters {
@@ -27,18 +28,15 @@ export interface Page<T> {
   nextCursor: string | null;
 }
 
-const CURSOR = /^s(\d{1,15})$/;
+const seqPosition = z.tuple([z.number().int().min(0)]);
 
-export function encodeCursor(seq: number): string {
-  return Buffer.from(`s${seq}`).toString('base64url');
+/** Cursor of a page of entries: the last entry's sequence number. A malformed one is a 400, not an empty page. */
+export function encodeSeqCursor(list: string, seq: number): string {
+  return encodeCursor(list, [seq]);
 }
 
-/** Cursors are opaque to clients; a malformed one is a 400, not an empty page. */
-export function decodeCursor(cursor: string | undefined): number | undefined {
-  if (cursor === undefined) return undefined;
-  const match = CURSOR.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (!match) throw invalidAuditCursor();
-  return Number(match[1]);
+export function decodeSeqCursor(list: string, cursor: string | undefined): number | undefined {
+  return decodeCursor(list, cursor, seqPosition)?.[0];
 }
 
 function conditions(filters: AuditFilters): SQL[] {
@@ -65,10 +63,12 @@ export async function queryAudit(options: {
   limit: number;
   cursor?: string;
   order?: 'asc' | 'desc';
+  /** Further conditions, applied before paging (so a page is never emptied afterwards). */
+  where?: SQL[];
 }): Promise<Page<AuditItem>> {
-  const after = decodeCursor(options.cursor);
+  const after = decodeSeqCursor('audit', options.cursor);
   const descending = options.order === 'desc';
-  const where = conditions(options.filters);
+  const where = [...conditions(options.filters), ...(options.where ?? [])];
   if (after !== undefined) where.push(descending ? lt(auditLog.seq, after) : gt(auditLog.seq, after));
   const rows = await options.db
     .select({ seq: auditLog.seq, canonical: auditLog.canonical, hash: auditLog.hash })
@@ -77,7 +77,7 @@ export async function queryAudit(options: {
     .orderBy(descending ? desc(auditLog.seq) : asc(auditLog.seq))
     .limit(options.limit + 1);
   const page = rows.slice(0, options.limit);
-  return { items: page.map(toItem), nextCursor: rows.length > options.limit ? encodeCursor(page.at(-1)!.seq) : null };
+  return { items: page.map(toItem), nextCursor: rows.length > options.limit ? encodeSeqCursor('audit', page.at(-1)!.seq) : null };
 }
 
 /** Every entry matching the filters, in chain order, read in keyset batches (for the JSON Lines export). */
@@ -127,25 +127,31 @@ export async function caseHistory(options: {
   limit: number;
   cursor?: string;
 }): Promise<Page<AuditItem> | Page<OwnerHistoryItem>> {
-  const page = await queryAudit({ db: options.db, filters: { caseId: options.caseId }, limit: options.limit, cursor: options.cursor });
   const view = options.view;
+  // The owner's filter is part of the query, so their pages are full and the last one has no nextCursor.
+  const ownerOnly = view.kind === 'owner' ? [eq(auditLog.outcome, 'success'), ne(auditLog.action, 'read')] : [];
+  const page = await queryAudit({
+    db: options.db,
+    filters: { caseId: options.caseId },
+    limit: options.limit,
+    cursor: options.cursor,
+    where: ownerOnly,
+  });
   if (view.kind === 'full') return page;
   const visible = view.visibleFields ?? OWNER_VISIBLE_FIELDS;
-  const items = page.items
-    .filter((item) => item.outcome === 'success' && item.action !== 'read')
-    .map((item): OwnerHistoryItem => {
-      const changes: Record<string, FieldChange> = {};
-      for (const field of visible) {
-        const change = item.changes[field];
-        if (change) changes[field] = change;
-      }
-      return {
-        seq: item.seq,
-        at: item.at,
-        action: item.action,
-        by: item.actor === null ? 'system' : item.actor.id === view.ownerId ? 'you' : 'staff',
-        changes,
-      };
-    });
+  const items = page.items.map((item): OwnerHistoryItem => {
+    const changes: Record<string, FieldChange> = {};
+    for (const field of visible) {
+      const change = item.changes[field];
+      if (change) changes[field] = change;
+    }
+    return {
+      seq: item.seq,
+      at: item.at,
+      action: item.action,
+      by: item.actor === null ? 'system' : item.actor.id === view.ownerId ? 'you' : 'staff',
+      changes,
+    };
+  });
   return { items, nextCursor: page.nextCursor };
 }

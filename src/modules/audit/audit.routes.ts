@@ -3,11 +3,12 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { Readable } from 'node:stream';
 import { z } from 'zod';
 import type { Database } from '../../db/client.js';
+import { pageOf, pageQuery } from '../../http/pagination.js';
 import { CHECKPOINT_VERSION, type CheckpointKey } from './audit.chain.js';
 import { listCheckpoints } from './audit.checkpoints.js';
 import { auditContext } from './audit.context.js';
 import { checkpointIncomplete } from './audit.errors.js';
-import { decodeCursor, encodeCursor, exportAudit, queryAudit, type AuditFilters } from './audit.query.js';
+import { decodeSeqCursor, encodeSeqCursor, exportAudit, queryAudit, type AuditFilters } from './audit.query.js';
 import type { AuditTrail } from './audit.js';
 import { runVerification } from './audit.service.js';
 
@@ -27,8 +28,6 @@ const filters = {
   from: z.iso.datetime({ offset: true }).optional().describe('Entries at or after this time'),
   to: z.iso.datetime({ offset: true }).optional().describe('Entries before this time'),
 };
-const cursor = z.string().min(1).max(100).optional().describe('nextCursor of the previous page');
-const limit = z.coerce.number().int().min(1).max(200).default(50);
 
 const fieldChange = z.object({ before: z.unknown().optional(), after: z.unknown().optional() });
 export const auditItem = z.object({
@@ -97,8 +96,8 @@ export const auditRoutes: FastifyPluginAsync<AuditRoutesOptions> = async (app, o
         tags: ['audit'],
         summary: 'Query the audit log (an auditor scoped to one ministry sees that ministry’s entries)',
         security: [{ bearer: [] }],
-        querystring: z.strictObject({ ...filters, cursor, limit, order: z.enum(['asc', 'desc']).default('asc') }),
-        response: { 200: z.object({ items: z.array(auditItem), nextCursor: z.string().nullable() }) },
+        querystring: z.strictObject({ ...filters, ...pageQuery, order: z.enum(['asc', 'desc']).default('asc') }),
+        response: { 200: pageOf(auditItem) },
       },
     },
     async (request) => {
@@ -183,7 +182,7 @@ export const auditRoutes: FastifyPluginAsync<AuditRoutesOptions> = async (app, o
         tags: ['audit'],
         summary: 'Signed chain heads, newest first, with the public key to check them outside the system',
         security: [{ bearer: [] }],
-        querystring: z.strictObject({ cursor, limit }),
+        querystring: z.strictObject(pageQuery),
         response: {
           200: z.object({
             algorithm: z.literal('Ed25519'),
@@ -197,14 +196,14 @@ export const auditRoutes: FastifyPluginAsync<AuditRoutesOptions> = async (app, o
       },
     },
     async (request) => {
-      const page = await listCheckpoints({ db, limit: request.query.limit, beforeSeq: decodeCursor(request.query.cursor) });
+      const page = await listCheckpoints({ db, limit: request.query.limit, beforeSeq: decodeSeqCursor('checkpoints', request.query.cursor) });
       return {
         algorithm: 'Ed25519' as const,
         keyId: options.key.keyId,
         publicKey: options.key.publicKeyPem,
         messageFormat: `${CHECKPOINT_VERSION}|<seq>|<hash>|<signedAt>`,
         items: page.items,
-        nextCursor: page.nextBeforeSeq === null ? null : encodeCursor(page.nextBeforeSeq),
+        nextCursor: page.nextBeforeSeq === null ? null : encodeSeqCursor('checkpoints', page.nextBeforeSeq),
       };
     },
   );

@@ -301,22 +301,37 @@ export interface Me {
   committees: { id: string; name: string; ministry: string; chair: boolean }[];
 }
 
+/** The account's second-factor flag and its committee seats, in one prepared statement. */
+function meQuery(db: Db) {
+  return db
+    .select({ mfaEnabled: users.mfaEnabled, id: committees.id, name: committees.name, ministry: committees.ministry, chair: committeeMembers.chair })
+    .from(users)
+    .leftJoin(committeeMembers, eq(committeeMembers.userId, users.id))
+    .leftJoin(committees, eq(committees.id, committeeMembers.committeeId))
+    .where(eq(users.id, sql.placeholder('id')))
+    .orderBy(committees.name)
+    .prepare('auth_me');
+}
+const meQueries = new WeakMap<Db, ReturnType<typeof meQuery>>();
+
 export async function me(args: { db: Db; actor: Actor }): Promise<Me> {
   const { db, actor } = args;
-  const [user] = await db.select({ mfaEnabled: users.mfaEnabled }).from(users).where(eq(users.id, actor.id));
-  const seats = await db
-    .select({ id: committees.id, name: committees.name, ministry: committees.ministry, chair: committeeMembers.chair })
-    .from(committeeMembers)
-    .innerJoin(committees, eq(committees.id, committeeMembers.committeeId))
-    .where(eq(committeeMembers.userId, actor.id))
-    .orderBy(committees.name);
+  let query = meQueries.get(db);
+  if (!query) meQueries.set(db, (query = meQuery(db)));
+  const rows = await query.execute({ id: actor.id });
+  const seats: Me['committees'] = [];
+  for (const row of rows) {
+    if (row.id !== null && row.name !== null && row.ministry !== null && row.chair !== null) {
+      seats.push({ id: row.id, name: row.name, ministry: row.ministry, chair: row.chair });
+    }
+  }
   return {
     id: actor.id,
     email: actor.email,
     name: actor.name,
     roles: [actor.role],
     ministry: actor.ministry,
-    mfaEnabled: user?.mfaEnabled ?? false,
+    mfaEnabled: rows[0]?.mfaEnabled ?? false,
     committees: seats,
   };
 }

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { pageOf, pageQuery } from '../../http/pagination.js';
 import { auditContext } from '../audit/audit.context.js';
 import { createCommittee, getCommittee, listCommittees, putMember, removeMember } from './committees.service.js';
 
@@ -38,11 +39,10 @@ export const committeesRoutes: FastifyPluginAsync = async (app) => {
         tags,
         summary: 'List committees with their members (admin)',
         querystring: z.strictObject({
-          limit: z.coerce.number().int().min(1).max(200).default(50),
-          cursor: z.string().min(1).max(1024).optional(),
+          ...pageQuery,
           ministry: ministry.optional(),
         }),
-        response: { 200: z.object({ items: z.array(committeeSchema), nextCursor: z.string().nullable() }) },
+        response: { 200: pageOf(committeeSchema) },
       },
     },
     async (request) => listCommittees({ db, query: request.query }),

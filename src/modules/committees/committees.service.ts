@@ -1,6 +1,8 @@
 import { and, asc, eq, inArray, sql, type SQL } from 'drizzle-orm';
+import { z } from 'zod';
 import type { Db } from '../../db/client.js';
-import { invalidCursor } from '../../http/http.errors.js';
+import { isUniqueViolation } from '../../db/errors.js';
+import { decodeCursor, encodeCursor } from '../../http/pagination.js';
 import type { AuditTrail } from '../audit/audit.js';
 import type { AuditContext } from '../audit/audit.writer.js';
 import { ministries } from '../reference/reference.table.js';
@@ -39,11 +41,6 @@ async function membersOf(db: Db, committeeIds: string[]): Promise<Map<string, Me
   return byCommittee;
 }
 
-function isUniqueViolation(error: unknown): boolean {
-  const cause = (error as { cause?: { code?: string } }).cause;
-  return (error as { code?: string }).code === '23505' || cause?.code === '23505';
-}
-
 export async function createCommittee(args: {
   db: Db;
   audit: Pick<AuditTrail, 'inTransaction'>;
@@ -69,16 +66,6 @@ export async function createCommittee(args: {
   }
 }
 
-function decodeCursor(cursor: string): [string, string] {
-  try {
-    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(value) && value.length === 2 && value.every((v) => typeof v === 'string')) return value as [string, string];
-  } catch {
-    // falls through to the error below
-  }
-  throw invalidCursor();
-}
-
 /** Ordered by ministry, then name (unique together), which is also the cursor. */
 export async function listCommittees(args: {
   db: Db;
@@ -86,10 +73,8 @@ export async function listCommittees(args: {
 }): Promise<{ items: CommitteeView[]; nextCursor: string | null }> {
   const { db, query } = args;
   const conditions: SQL[] = [];
-  if (query.cursor !== undefined) {
-    const [ministry, name] = decodeCursor(query.cursor);
-    conditions.push(sql`(${committees.ministry}, ${committees.name}) > (${ministry}, ${name})`);
-  }
+  const after = decodeCursor('committees', query.cursor, z.tuple([z.string(), z.string()]));
+  if (after) conditions.push(sql`(${committees.ministry}, ${committees.name}) > (${after[0]}, ${after[1]})`);
   if (query.ministry) conditions.push(eq(committees.ministry, query.ministry));
   const rows = await db
     .select()
@@ -102,7 +87,7 @@ export async function listCommittees(args: {
   const last = page.at(-1);
   return {
     items: page.map((c) => ({ ...c, createdAt: c.createdAt.toISOString(), members: members.get(c.id) ?? [] })),
-    nextCursor: rows.length > query.limit && last ? Buffer.from(JSON.stringify([last.ministry, last.name])).toString('base64url') : null,
+    nextCursor: rows.length > query.limit && last ? encodeCursor('committees', [last.ministry, last.name]) : null,
   };
 }
 

@@ -1,9 +1,14 @@
-import { asc } from 'drizzle-orm';
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Db } from '../../db/client.js';
-import { governorates, ministries, ranks, specializationRelations, specializations } from './reference.table.js';
+import { createReferenceCache } from './reference.cache.js';
+
+/**
+ * How stale an instance's copy may get after a change: one tiny query per second per instance,
+ * instead of one per request (clients may cache the lists for 300 s anyway).
+ */
+const REFERENCE_CHECK_MS = 1_000;
 
 const named = { code: z.string(), nameAr: z.string(), nameEn: z.string() };
 const list = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item) });
@@ -20,12 +25,17 @@ const ministrySchema = z.object({ ...named, referencePrefix: z.string() });
 
 const publicReference = { permission: 'public', cache: 'public-reference' } as const;
 
-export const referenceRoutes: FastifyPluginAsync<{ db: Db }> = async (app, { db }) => {
+export const referenceRoutes: FastifyPluginAsync<{ db: Db; checkEveryMs?: number }> = async (app, { db, checkEveryMs }) => {
   const r = app.withTypeProvider<ZodTypeProvider>();
+  const cache = createReferenceCache({
+    db,
+    checkEveryMs: checkEveryMs ?? REFERENCE_CHECK_MS,
+    onCheckFailed: (err) => app.log.warn({ err }, 'reference version check failed; serving the lists in memory'),
+  });
   r.get(
     '/reference/ranks',
     { config: publicReference, schema: { tags: ['reference'], summary: 'The 16-step rank ladder, junior to senior', response: { 200: list(rankSchema) } } },
-    async () => ({ items: await db.select().from(ranks).orderBy(asc(ranks.order)) }),
+    async () => (await cache.get()).ranks,
   );
   r.get(
     '/reference/specializations',
@@ -33,24 +43,16 @@ export const referenceRoutes: FastifyPluginAsync<{ db: Db }> = async (app, { db 
       config: publicReference,
       schema: { tags: ['reference'], summary: 'Specializations of both ministries, with their related ones', response: { 200: list(specializationSchema) } },
     },
-    async () => {
-      const [rows, relations] = await Promise.all([
-        db.select().from(specializations).orderBy(asc(specializations.order)),
-        db.select().from(specializationRelations).orderBy(asc(specializationRelations.relatedCode)),
-      ]);
-      return {
-        items: rows.map((s) => ({ ...s, related: relations.filter((x) => x.code === s.code).map((x) => x.relatedCode) })),
-      };
-    },
+    async () => (await cache.get()).specializations,
   );
   r.get(
     '/reference/governorates',
     { config: publicReference, schema: { tags: ['reference'], summary: 'The 14 governorates', response: { 200: list(governorateSchema) } } },
-    async () => ({ items: await db.select().from(governorates).orderBy(asc(governorates.order)) }),
+    async () => (await cache.get()).governorates,
   );
   r.get(
     '/reference/ministries',
     { config: publicReference, schema: { tags: ['reference'], summary: 'The two ministries', response: { 200: list(ministrySchema) } } },
-    async () => ({ items: await db.select().from(ministries).orderBy(asc(ministries.code)) }),
+    async () => (await cache.get()).ministries,
   );
 };

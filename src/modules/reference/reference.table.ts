@@ -1,4 +1,4 @@
-import { check, integer, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
+import { bigint, boolean, check, integer, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
 import { sql } from 'drizzle-orm';
 
 export const ministries = pgTable('ministries', {
@@ -47,3 +47,17 @@ export const governorates = pgTable('governorates', {
   nameAr: text().notNull(),
   nameEn: text().notNull(),
 });
+
+/**
+ * One row whose `version` grows with every change to the tables above (statement triggers, so the
+ * seed and any hand-made change alike): instances keep the reference data in memory and reload it
+ * when this number moves.
+ */
+export const referenceVersion = pgTable(
+  'reference_version',
+  {
+    id: boolean().primaryKey().default(true),
+    version: bigint({ mode: 'number' }).notNull().default(1),
+  },
+  (t) => [check('reference_version_single_row', sql`${t.id}`)],
+);

@@ -1,11 +1,11 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { z } from 'zod';
-import { preconditionFailed, preconditionRequired } from '../../http/http.errors.js';
+import { pageOf } from '../../http/pagination.js';
+import { ifMatchHeaders, requireIfMatch, setETag } from '../../http/preconditions.js';
 import { auditContext } from '../audit/audit.context.js';
 import { confirmReset, requestReset, type ResetOutcome } from './activation.js';
 import { createdUserSchema, createUserBody, idParams, listUsersQuery, resetBody, resetResult, updateUserBody, userSchema } from './users.schemas.js';
-import { createStaffUser, getUser, listUsers, parseIfMatch, updateUser, type AccountHooks } from './users.service.js';
+import { createStaffUser, getUser, listUsers, updateUser, type AccountHooks } from './users.service.js';
 
 const manage = { permission: 'users:manage' } as const;
 const tags = ['users'];
@@ -45,7 +45,7 @@ export const usersRoutes: FastifyPluginAsync<UsersRoutesOptions> = async (app, o
       });
       const { activationCode, activationExpiresAt } = user;
       if (!activationCode || !activationExpiresAt) throw new Error('an account created by an admin must get an activation code');
-      return reply.code(201).header('etag', `"${user.version}"`).send({ ...user, activationCode, activationExpiresAt });
+      return setETag(reply.code(201), user.version).send({ ...user, activationCode, activationExpiresAt });
     },
   );
 
@@ -57,7 +57,7 @@ export const usersRoutes: FastifyPluginAsync<UsersRoutesOptions> = async (app, o
         tags,
         summary: 'List staff accounts, ordered by email (admin); applicant accounts are case content and not listed',
         querystring: listUsersQuery,
-        response: { 200: z.object({ items: z.array(userSchema), nextCursor: z.string().nullable() }) },
+        response: { 200: pageOf(userSchema) },
       },
     },
     async (request) => listUsers({ db, query: request.query }),
@@ -68,7 +68,7 @@ export const usersRoutes: FastifyPluginAsync<UsersRoutesOptions> = async (app, o
     { config: manage, schema: { tags, summary: 'One account (admin)', params: idParams, response: { 200: userSchema } } },
     async (request, reply) => {
       const user = await getUser({ db, id: request.params.id });
-      return reply.header('etag', `"${user.version}"`).send(user);
+      return setETag(reply, user.version).send(user);
     },
   );
 
@@ -80,15 +80,13 @@ export const usersRoutes: FastifyPluginAsync<UsersRoutesOptions> = async (app, o
         tags,
         summary: 'Disable/enable an account, change its role, ministry or name, reset its second factor (admin); needs If-Match',
         params: idParams,
-        headers: z.object({ 'if-match': z.string().max(100).optional() }),
+        headers: ifMatchHeaders,
         body: updateUserBody,
         response: { 200: userSchema },
       },
     },
     async (request, reply) => {
-      const expectedVersion = parseIfMatch(request.headers['if-match']);
-      if (expectedVersion === undefined) throw preconditionRequired();
-      if (Number.isNaN(expectedVersion)) throw preconditionFailed();
+      const expectedVersion = requireIfMatch(request);
       const user = await updateUser({
         db,
         audit: app.audit,
@@ -99,7 +97,7 @@ export const usersRoutes: FastifyPluginAsync<UsersRoutesOptions> = async (app, o
         expectedVersion,
         patch: request.body,
       });
-      return reply.header('etag', `"${user.version}"`).send(user);
+      return setETag(reply, user.version).send(user);
     },
   );
 

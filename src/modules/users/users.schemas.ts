@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ROLES, STAFF_ROLES } from '../../access/roles.js';
+import { pageQuery } from '../../http/pagination.js';
 
 export const userSchema = z.object({
   id: z.uuid(),
@@ -59,8 +60,7 @@ export const updateUserBody = z
   .refine((body) => Object.keys(body).length > 0, { message: 'nothing to change' });
 
 export const listUsersQuery = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.string().min(1).max(1024).optional(),
+  ...pageQuery,
   role: z.enum(STAFF_ROLES).optional(),
   ministry: ministry.optional(),
   active: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),

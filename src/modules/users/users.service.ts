@@ -1,9 +1,12 @@
 import { issueActivationCode, type IssuedCode } from './activation.js';
 import { and, asc, eq, ne, sql, type Placeholder, type SQL } from 'drizzle-orm';
+import { z } from 'zod';
 import type { StaffRole, Role } from '../../access/roles.js';
 import type { Db } from '../../db/client.js';
 import type { Actor } from '../../access/actor.js';
-import { invalidCursor, preconditionFailed } from '../../http/http.errors.js';
+import { isUniqueViolation } from '../../db/errors.js';
+import { preconditionFailed } from '../../http/http.errors.js';
+import { decodeCursor, encodeCursor } from '../../http/pagination.js';
 import type { AuditTrail } from '../audit/audit.js';
 import type { AuditContext, AuditEvent } from '../audit/audit.writer.js';
 import { ministries } from '../reference/reference.table.js';
@@ -59,11 +62,6 @@ function view(row: UserRow): UserView {
 
 export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  const cause = (error as { cause?: { code?: string } }).cause;
-  return (error as { code?: string }).code === '23505' || cause?.code === '23505';
 }
 
 /** Which ministry a role may have: admins none, auditors one or none (= both), everyone else exactly one. */
@@ -204,16 +202,8 @@ export interface ListUsersInput {
 export async function listUsers(args: { db: Db; query: ListUsersInput }): Promise<{ items: UserView[]; nextCursor: string | null }> {
   const { db, query } = args;
   const conditions: SQL[] = [ne(users.role, 'applicant')];
-  if (query.cursor !== undefined) {
-    let after: string;
-    try {
-      after = Buffer.from(query.cursor, 'base64url').toString('utf8');
-    } catch {
-      throw invalidCursor();
-    }
-    if (!after || Buffer.from(after, 'utf8').toString('base64url') !== query.cursor) throw invalidCursor();
-    conditions.push(sql`lower(${users.email}) > ${after}`);
-  }
+  const after = decodeCursor('users', query.cursor, z.tuple([z.string()]));
+  if (after) conditions.push(sql`lower(${users.email}) > ${after[0]}`);
   if (query.role) conditions.push(eq(users.role, query.role));
   if (query.ministry) conditions.push(eq(users.ministry, query.ministry));
   if (query.active !== undefined) conditions.push(eq(users.active, query.active));
@@ -227,7 +217,7 @@ export async function listUsers(args: { db: Db; query: ListUsersInput }): Promis
   const last = page.at(-1);
   return {
     items: page.map(view),
-    nextCursor: rows.length > query.limit && last ? Buffer.from(last.email.toLowerCase(), 'utf8').toString('base64url') : null,
+    nextCursor: rows.length > query.limit && last ? encodeCursor('users', [last.email.toLowerCase()]) : null,
   };
 }
 
@@ -351,11 +341,4 @@ export async function updateUser(args: {
     await record(events);
     return view(row);
   });
-}
-
-/** Parses `If-Match: "3"` (also W/"3" or 3); undefined when absent, NaN when unreadable. */
-export function parseIfMatch(header: string | undefined): number | undefined {
-  if (header === undefined) return undefined;
-  const match = /^\s*(?:W\/)?"?(\d{1,9})"?\s*$/.exec(header);
-  return match ? Number(match[1]) : Number.NaN;
 }
