@@ -49,5 +49,3 @@ export const notFound = (entity: string) => new AppError({ status: 404, code: `$
 export const conflict = (code: string, extensions?: Record<string, unknown>) => new AppError({ status: 409, code, extensions });
 export const preconditionFailed = () => new AppError({ status: 412, code: 'request.stale_version' });
 export const preconditionRequired = () => new AppError({ status: 428, code: 'request.if_match_required' });
-export const tooManyRequests = (retryAfterSeconds: number, code = 'request.throttled') =>
-  new AppError({ status: 429, code, headers: { 'retry-after': String(Math.max(1, Math.ceil(retryAfterSeconds))) } });
