@@ -2,13 +2,14 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import helmet from 'helmet';
-import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { serializerCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { randomUUID } from 'node:crypto';
 import type { Config } from './config.js';
 import type { Database } from './db/client.js';
 import './http/route-config.js';
 import { authPlugin } from './http/auth.js';
 import { registerJsonBodyParser } from './http/json-body.js';
+import { openApiTransforms } from './http/openapi.js';
 import { registerProblemHandlers } from './http/problem.js';
 import { validatorCompiler } from './http/validation.js';
 import { checkpointKey } from './modules/audit/audit.chain.js';
@@ -94,8 +95,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
         securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
       },
     },
-    transform: jsonSchemaTransform,
-    transformObject: jsonSchemaTransformObject,
+    // operationIds, security, problem responses and servers: src/http/openapi.ts. Without
+    // PUBLIC_BASE_URL the server is '/', relative to wherever the document was fetched from.
+    ...openApiTransforms({ serverUrl: config.publicBaseUrl ?? '/' }),
   });
   // The docs page and its assets are public; every other route declares its own permission.
   app.addHook('onRoute', (route) => {
