@@ -25,17 +25,18 @@ async function readPassword(io: CliIo): Promise<string> {
     for await (const chunk of stdin) chunks.push(chunk as Buffer);
     return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
   }
+  const rawMode = (on: boolean) => stdin.setRawMode?.(on);
   const ask = (prompt: string) =>
     new Promise<string>((resolve, reject) => {
       io.stdout.write(prompt);
-      stdin.setRawMode!(true);
+      rawMode(true);
       stdin.resume();
       stdin.setEncoding('utf8');
       let typed = '';
       const onData = (input: string) => {
         for (const char of input) {
           if (char === '\r' || char === '\n') {
-            stdin.setRawMode!(false);
+            rawMode(false);
             stdin.pause();
             stdin.off('data', onData);
             io.stdout.write('\n');
@@ -43,7 +44,7 @@ async function readPassword(io: CliIo): Promise<string> {
             return;
           }
           if (char === '\u0003') {
-            stdin.setRawMode!(false);
+            rawMode(false);
             reject(new Error('cancelled'));
             return;
           }
