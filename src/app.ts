@@ -2,7 +2,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import helmet from 'helmet';
-import { jsonSchemaTransform, jsonSchemaTransformObject, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { randomUUID } from 'node:crypto';
 import { createAccess, type Access } from './access/access.js';
 import type { Config } from './config.js';
@@ -11,6 +11,7 @@ import './http/route-config.js';
 import { authPlugin } from './http/auth.js';
 import { createIdempotencyStore, type IdempotencyStore } from './http/idempotency.js';
 import { registerJsonBodyParser } from './http/json-body.js';
+import { openApiTransforms } from './http/openapi.js';
 import { registerProblemHandlers } from './http/problem.js';
 import { serializerCompiler } from './http/serialization.js';
 import { validatorCompiler } from './http/validation.js';
@@ -102,8 +103,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
         securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
       },
     },
-    transform: jsonSchemaTransform,
-    transformObject: jsonSchemaTransformObject,
+    // operationIds, security, problem responses and servers: src/http/openapi.ts. Without
+    // PUBLIC_BASE_URL the server is '/', relative to wherever the document was fetched from.
+    ...openApiTransforms({ serverUrl: config.publicBaseUrl ?? '/' }),
   });
   // The docs page and its assets are public; every other route declares its own permission.
   app.addHook('onRoute', (route) => {

@@ -1,10 +1,25 @@
 import { desc, sql } from 'drizzle-orm';
 import { readMigrationFiles } from 'drizzle-orm/migrator';
 import { bigint, pgSchema } from 'drizzle-orm/pg-core';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Database, Db } from './client.js';
 
-export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../migrations', import.meta.url));
+/**
+ * The repository's migrations/, searched upwards from this file: it runs from src/db under tsx and
+ * from dist/src/db once compiled, and migrations/ is never copied into dist.
+ */
+function findMigrationsFolder(): string {
+  const start = dirname(fileURLToPath(import.meta.url));
+  for (let dir = start; ; dir = dirname(dir)) {
+    const candidate = join(dir, 'migrations');
+    if (existsSync(join(candidate, 'meta', '_journal.json'))) return candidate;
+    if (dirname(dir) === dir) throw new Error(`no migrations/ folder above ${start}`);
+  }
+}
+
+export const MIGRATIONS_FOLDER = findMigrationsFolder();
 /** Arbitrary but fixed: serializes concurrent start-ups of several instances on one server. */
 const MIGRATION_LOCK = 7_311_204_417;
 

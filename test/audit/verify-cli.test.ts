@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { Readable } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,10 +10,11 @@ import { migrate } from '../../src/db/migrate.js';
 import { checkpointKey } from '../../src/modules/audit/audit.chain.js';
 import { checkpointHook } from '../../src/modules/audit/audit.checkpoints.js';
 import { createAuditWriter } from '../../src/modules/audit/audit.writer.js';
+import { main } from '../../src/modules/audit/verify.cli.js';
 import { ephemeralSecrets } from '../../src/secrets.js';
 import { sampleEvent, staffContext } from './helpers.js';
 
-/** The CLI runs on its own embedded database in a temporary DATA_DIR, exactly as `npm run audit:verify` would. */
+/** The CLI's main() runs on its own embedded database in a temporary DATA_DIR, configured as `npm run audit:verify` would be. */
 const dir = mkdtempSync(join(tmpdir(), 'audit-verify-cli-'));
 const secrets = ephemeralSecrets();
 const key = checkpointKey(secrets.auditSigningKey);
@@ -26,7 +28,7 @@ async function withDatabase(fn: (db: ReturnType<typeof createDatabase>) => Promi
   }
 }
 
-function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
@@ -35,11 +37,16 @@ function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr:
     AUDIT_SIGNING_KEY: Buffer.from(secrets.auditSigningKey).toString('base64'),
     AUDIT_HMAC_KEY: secrets.auditHmacKey,
   };
-  return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', 'src/modules/audit/verify.cli.ts', ...args], { env, cwd: process.cwd(), timeout: 60_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
+  let stdout = '';
+  let stderr = '';
+  const io = {
+    stdin: Readable.from([]),
+    stdout: { write: (text: string) => (stdout += text) },
+    stderr: { write: (text: string) => (stderr += text) },
+    env,
+  };
+  const code = await main(args, io);
+  return { code, stdout, stderr };
 }
 
 interface CliReport {
@@ -84,6 +91,16 @@ describe('npm run audit:verify', () => {
 
   it('exits 2 on bad arguments', async () => {
     const run = await cli('--checkpoint-seq', '10');
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/go together/);
+  }, 60_000);
+
+  it('run as a program (not imported), it runs main() and exits with its code', async () => {
+    const run = await new Promise<{ code: number; stderr: string }>((resolve) => {
+      execFile(process.execPath, ['--import', 'tsx', 'src/modules/audit/verify.cli.ts', '--checkpoint-seq', '10'], { timeout: 60_000 }, (error, _stdout, stderr) => {
+        resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stderr });
+      });
+    });
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/go together/);
   }, 60_000);

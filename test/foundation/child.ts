@@ -1,14 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 
-/** `tsx src/server.ts` as a real child process, exactly as `npm start` runs it. */
+/** The server as a real child process: the production start (`npm start`) or the development one (`tsx`). */
 export interface ServerProcess {
   child: ChildProcess;
   /** Base URL read from the start-up banner ("… on http://host:port"). */
   baseUrl: string;
   stdout(): string;
   stderr(): string;
-  /** Sends `signal` and resolves with the exit code (null when killed by a signal). */
+  /** Sends `signal` and resolves with the exit code (null when killed by a signal); SIGKILL goes to the whole process group. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
@@ -23,9 +23,13 @@ export function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
   return { ...base, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'warn', ...env };
 }
 
-export async function startServer(env: Record<string, string>, timeoutMs = 90_000): Promise<ServerProcess> {
-  // Own process group: a forced stop must also reach the node process that tsx starts.
-  const child = spawn(TSX, ['src/server.ts'], { env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+/** `npm-start`: `npm start` exactly as documented (it builds, then runs `node dist/src/server.js`); `tsx`: the sources. */
+export type StartCommand = 'npm-start' | 'tsx';
+
+export async function startServer(env: Record<string, string>, timeoutMs = 90_000, command: StartCommand = 'tsx'): Promise<ServerProcess> {
+  const [file, args] = command === 'npm-start' ? ['npm', ['start']] : [TSX, ['src/server.ts']];
+  // Own process group: a forced stop must also reach the node process that npm or tsx starts.
+  const child = spawn(file, args, { env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const kill = (signal: NodeJS.Signals) => {
     try {
       if (signal === 'SIGKILL') process.kill(-child.pid!, signal);
@@ -65,7 +69,11 @@ export async function startServer(env: Record<string, string>, timeoutMs = 90_00
     stdout: () => out,
     stderr: () => err,
     async stop(signal = 'SIGTERM') {
-      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+      if (child.exitCode !== null || child.signalCode !== null) {
+        // The direct child is gone; anything it left in its process group is killed too.
+        if (signal === 'SIGKILL') kill('SIGKILL');
+        return child.exitCode;
+      }
       kill(signal);
       const timer = setTimeout(() => kill('SIGKILL'), 20_000);
       try {

@@ -115,6 +115,7 @@ describe('response headers', () => {
 describe('OpenAPI', () => {
   interface OpenApi {
     openapi: string;
+    servers?: { url: string }[];
     info: { title: string; version: string };
     paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: Record<string, unknown> }> } }>>;
   }
@@ -125,6 +126,8 @@ describe('OpenAPI', () => {
     expect(res.headers['content-type']).toMatch(/^application\/json/);
     const doc = res.json<OpenApi>();
     expect(doc.openapi).toBe('3.1.0');
+    // No PUBLIC_BASE_URL: the server is the origin the document was fetched from.
+    expect(doc.servers).toEqual([{ url: '/' }]);
     expect(doc.info.title).not.toBe('');
     expect(doc.info.version).toMatch(/^\d+\.\d+\.\d+/);
     expect(Object.keys(doc.paths).length).toBeGreaterThan(0);

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { AddressInfo } from 'node:net';
 import http from 'node:http';
+import net from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -87,19 +88,72 @@ describe('graceful shutdown (in process)', () => {
   }, 30_000);
 });
 
-describe('SIGTERM (real process)', () => {
-  it('`tsx src/server.ts` exits 0 on SIGTERM after closing the database', async () => {
+/** Resolves with the error code of a connection attempt, or 'connected'. */
+function probe(port: number): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve('connected');
+    });
+    socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? 'error'));
+  });
+}
+
+function processGroupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
+}
+
+describe('SIGTERM to `npm start` (real process, compiled)', () => {
+  it('reaches node: the in-flight request is answered, no new connection is taken, npm exits 0 and nothing is left', async () => {
     const serverUrl = inject('testServerUrl');
     const dataDir = mkdtempSync(join(tmpdir(), 'sigterm-'));
     const db = serverUrl ? await createTestDatabase() : undefined;
     await db?.database.close();
     try {
       const env: Record<string, string> = { DATA_DIR: dataDir, ...(db?.url ? { DATABASE_URL: db.url } : {}) };
-      const server = await startServer(env);
+      const server = await startServer(env, 110_000, 'npm-start');
       try {
+        const port = Number(new URL(server.baseUrl).port);
         expect((await fetch(`${server.baseUrl}/health/ready`)).status).toBe(200);
-        expect(await server.stop('SIGTERM')).toBe(0);
+
+        // A request whose body is still on its way when SIGTERM arrives: in flight, not idle.
+        const body = JSON.stringify({ email: 'nobody@example.org', password: 'not-the-password-1' });
+        const socket = net.connect({ host: '127.0.0.1', port });
+        await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+        let response = '';
+        socket.setEncoding('utf8').on('data', (chunk: string) => (response += chunk));
+        const ended = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+        socket.write(
+          `POST /auth/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body.slice(0, 10)}`,
+        );
+        await new Promise((resolve) => setTimeout(resolve, 300));
+
+        const exit = server.stop('SIGTERM');
+        // The listener closes at once: node got the signal (npm did not just die and leave it serving).
+        let refused = 'connected';
+        for (let i = 0; i < 50 && refused === 'connected'; i++) {
+          await new Promise((resolve) => setTimeout(resolve, 100));
+          refused = await probe(port);
+        }
+        expect(refused).toBe('ECONNREFUSED');
+        expect(server.child.exitCode).toBeNull();
+
+        socket.write(body.slice(10));
+        await ended;
+        expect(response).toMatch(/^HTTP\/1\.1 401 /);
+        expect(response).toMatch(/content-type: application\/problem\+json/i);
+        expect(response).toMatch(/connection: close/i);
+
+        expect(await exit).toBe(0);
         expect(server.stderr()).not.toMatch(/killed by timeout|second SIGTERM/);
+        expect(processGroupAlive(server.child.pid!)).toBe(false);
+        expect(await probe(port)).toBe('ECONNREFUSED');
       } finally {
         await server.stop('SIGKILL');
       }
@@ -111,7 +165,7 @@ describe('SIGTERM (real process)', () => {
         await admin.query(`DROP DATABASE IF EXISTS ${new URL(db.url!).pathname.slice(1)} WITH (FORCE)`).finally(() => admin.end());
       }
     }
-  }, 120_000);
+  }, 150_000);
 });
 
 // Only a server can be restarted under the app; the embedded database lives in the process.

@@ -1,16 +1,15 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { Readable } from 'node:stream';
 import { sql } from 'drizzle-orm';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { createDatabase, queryRows } from '../../src/db/client.js';
 import { decryptSecret, encryptSecret } from '../../src/modules/auth/mfa.js';
+import { main } from '../../src/modules/users/admin-create.cli.js';
 import { resolveSecrets } from '../../src/secrets.js';
 
-const run = promisify(execFile);
 const dirs: string[] = [];
 const tempDir = () => {
   const dir = mkdtempSync(join(tmpdir(), 'identity-'));
@@ -51,15 +50,17 @@ describe('secrets', () => {
 });
 
 describe('npm run admin:create', () => {
-  const cli = (dir: string, args: string[], password: string) => {
-    const child = run(process.execPath, ['--import', 'tsx', 'src/modules/users/admin-create.cli.ts', ...args], {
+  // main() in process, with the password piped on stdin as `printf … | npm run admin:create` would.
+  const cli = async (dir: string, args: string[], password: string) => {
+    let out = '';
+    let err = '';
+    const code = await main(args, {
+      stdin: Readable.from([Buffer.from(`${password}\n`)]),
+      stdout: { write: (text: string) => (out += text) },
+      stderr: { write: (text: string) => (err += text) },
       env: { ...process.env, DATA_DIR: dir, DATABASE_URL: '', LOG_LEVEL: 'silent' },
     });
-    child.child.stdin?.end(`${password}\n`);
-    return child.then(
-      (r) => ({ code: 0, out: r.stdout, err: r.stderr }),
-      (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, out: e.stdout, err: e.stderr }),
-    );
+    return { code, out, err };
   };
 
   it('creates an active admin from a password on stdin, audited; refuses weak passwords and duplicates', async () => {

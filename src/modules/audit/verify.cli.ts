@@ -4,6 +4,7 @@
  * prints the report as JSON, and exits 0 when the chain is intact, 1 when it is not, 2 on error.
  */
 import { parseArgs } from 'node:util';
+import { isEntryModule, processIo, type CliIo } from '../../cli.js';
 import { ConfigError, loadConfig } from '../../config.js';
 import { createDatabase } from '../../db/client.js';
 import { resolveSecrets } from '../../secrets.js';
@@ -13,8 +14,9 @@ import { SYSTEM_CONTEXT } from './audit.context.js';
 import { runVerification } from './audit.service.js';
 import { createAuditWriter } from './audit.writer.js';
 
-async function main(): Promise<number> {
+async function run(argv: string[], io: CliIo): Promise<number> {
   const { values } = parseArgs({
+    args: argv,
     options: {
       full: { type: 'boolean', default: false },
       'checkpoint-seq': { type: 'string' },
@@ -24,10 +26,10 @@ async function main(): Promise<number> {
   const seqText = values['checkpoint-seq'];
   const hash = values['checkpoint-hash'];
   if ((seqText === undefined) !== (hash === undefined) || (seqText !== undefined && !/^\d+$/.test(seqText)) || (hash !== undefined && !/^[0-9a-f]{64}$/.test(hash))) {
-    console.error('--checkpoint-seq (a number) and --checkpoint-hash (64 hex digits) go together');
+    io.stderr.write('--checkpoint-seq (a number) and --checkpoint-hash (64 hex digits) go together\n');
     return 2;
   }
-  const config = loadConfig();
+  const config = loadConfig(io.env);
   const secrets = resolveSecrets(config);
   const key = checkpointKey(secrets.auditSigningKey);
   const database = createDatabase(config.database);
@@ -45,17 +47,20 @@ async function main(): Promise<number> {
       checkpoint: seqText !== undefined && hash !== undefined ? { seq: Number(seqText), hash } : undefined,
       via: 'cli',
     });
-    console.log(JSON.stringify(result, null, 2));
+    io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     return result.ok ? 0 : 1;
   } finally {
     await database.close();
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    console.error(error instanceof ConfigError ? error.message : `audit:verify failed: ${error instanceof Error ? error.message : String(error)}`);
-    process.exit(2);
-  },
-);
+export async function main(argv: string[], io: CliIo): Promise<number> {
+  try {
+    return await run(argv, io);
+  } catch (error) {
+    io.stderr.write(`${error instanceof ConfigError ? error.message : `audit:verify failed: ${error instanceof Error ? error.message : String(error)}`}\n`);
+    return 2;
+  }
+}
+
+if (isEntryModule(import.meta.url)) process.exit(await main(process.argv.slice(2), processIo));

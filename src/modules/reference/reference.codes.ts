@@ -43,6 +43,3 @@ export const GOVERNORATE_CODES = [
   'quneitra',
 ] as const;
 export type GovernorateCode = (typeof GOVERNORATE_CODES)[number];
-
-export const BRANCH_CODES = ['army', 'air_force', 'air_defense', 'navy', 'police', 'internal_security'] as const;
-export type BranchCode = (typeof BRANCH_CODES)[number];

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { isEntryModule, processIo, type CliIo } from '../../cli.js';
 import { ConfigError, loadConfig } from '../../config.js';
 import { createDatabase } from '../../db/client.js';
 import { migrate } from '../../db/migrate.js';
@@ -16,32 +17,33 @@ import { createStaffUser } from './users.service.js';
  * The password is read from standard input (piped) or prompted for without echo on a terminal;
  * it never appears on the command line, where other users could see it.
  */
-async function readPassword(): Promise<string> {
-  const stdin = process.stdin;
-  if (!stdin.isTTY) {
+async function readPassword(io: CliIo): Promise<string> {
+  const stdin = io.stdin;
+  if (!stdin.isTTY || !stdin.setRawMode) {
     const chunks: Buffer[] = [];
     for await (const chunk of stdin) chunks.push(chunk as Buffer);
     return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
   }
+  const rawMode = (on: boolean) => stdin.setRawMode?.(on);
   const ask = (prompt: string) =>
     new Promise<string>((resolve, reject) => {
-      process.stdout.write(prompt);
-      stdin.setRawMode(true);
+      io.stdout.write(prompt);
+      rawMode(true);
       stdin.resume();
       stdin.setEncoding('utf8');
       let typed = '';
       const onData = (input: string) => {
         for (const char of input) {
           if (char === '\r' || char === '\n') {
-            stdin.setRawMode(false);
+            rawMode(false);
             stdin.pause();
             stdin.off('data', onData);
-            process.stdout.write('\n');
+            io.stdout.write('\n');
             resolve(typed);
             return;
           }
           if (char === '\u0003') {
-            stdin.setRawMode(false);
+            rawMode(false);
             reject(new Error('cancelled'));
             return;
           }
@@ -57,17 +59,17 @@ async function readPassword(): Promise<string> {
   return first;
 }
 
-async function main(): Promise<number> {
-  const { values } = parseArgs({ options: { email: { type: 'string' }, name: { type: 'string' } }, strict: true });
+async function run(argv: string[], io: CliIo): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { email: { type: 'string' }, name: { type: 'string' } }, strict: true });
   if (!values.email) {
-    console.error('usage: npm run admin:create -- --email <email> [--name <name>]  (password on stdin or prompted)');
+    io.stderr.write('usage: npm run admin:create -- --email <email> [--name <name>]  (password on stdin or prompted)\n');
     return 2;
   }
-  const config = loadConfig();
-  const password = await readPassword();
+  const config = loadConfig(io.env);
+  const password = await readPassword(io);
   const problem = passwordProblem(password);
   if (problem) {
-    console.error(`Refused: ${passwordRejected(problem).messageIn('en')}`);
+    io.stderr.write(`Refused: ${passwordRejected(problem).messageIn('en')}\n`);
     return 1;
   }
   const secrets = resolveSecrets(config);
@@ -82,9 +84,9 @@ async function main(): Promise<number> {
       context: { actor: null, requestId: null, clientAddress: null },
       input: { email: values.email, name: values.name ?? 'Administrator', role: 'admin', ministry: null, password },
     });
-    console.log(`Created admin ${user.email} (${user.id}).`);
+    io.stdout.write(`Created admin ${user.email} (${user.id}).\n`);
     if (config.auth.staffMfa === 'required') {
-      console.log('Second factor: sign in, then POST /auth/mfa/enroll and POST /auth/mfa/confirm with a code before using admin endpoints.');
+      io.stdout.write('Second factor: sign in, then POST /auth/mfa/enroll and POST /auth/mfa/confirm with a code before using admin endpoints.\n');
     }
     return 0;
   } finally {
@@ -92,11 +94,16 @@ async function main(): Promise<number> {
   }
 }
 
-try {
-  process.exitCode = await main();
-} catch (error) {
-  if (error instanceof ConfigError) console.error(error.message);
-  else if (error instanceof AppError) console.error(`Refused: ${error.messageIn('en')}`);
-  else console.error(error instanceof Error ? error.message : error);
-  process.exitCode = 1;
+/** Exit code 0 created, 1 refused or failed, 2 usage. */
+export async function main(argv: string[], io: CliIo): Promise<number> {
+  try {
+    return await run(argv, io);
+  } catch (error) {
+    if (error instanceof ConfigError) io.stderr.write(`${error.message}\n`);
+    else if (error instanceof AppError) io.stderr.write(`Refused: ${error.messageIn('en')}\n`);
+    else io.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
+  }
 }
+
+if (isEntryModule(import.meta.url)) process.exitCode = await main(process.argv.slice(2), processIo);
