@@ -17,6 +17,7 @@ const envSchema = z.object({
   DATA_DIR: z.string().min(1).default('./data'),
   DB_POOL_MAX: positiveInt.default(10),
   DB_STATEMENT_TIMEOUT_MS: positiveInt.default(15_000),
+  DB_ACQUIRE_TIMEOUT_MS: positiveInt.default(5_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   BODY_LIMIT_BYTES: positiveInt.default(1_048_576),
   REQUEST_TIMEOUT_MS: positiveInt.default(30_000),
@@ -44,7 +45,16 @@ export interface Config {
   host: string;
   port: number;
   publicBaseUrl: string | undefined;
-  database: { kind: 'pg'; url: string; poolMax: number; statementTimeoutMs: number } | { kind: 'pglite'; dataDir: string };
+  database:
+    | {
+        kind: 'pg';
+        url: string;
+        poolMax: number;
+        statementTimeoutMs: number;
+        /** How long a request waits for a pooled connection before it is answered 503 (default 5000). */
+        acquireTimeoutMs?: number;
+      }
+    | { kind: 'pglite'; dataDir: string };
   dataDir: string;
   logLevel: Env['LOG_LEVEL'];
   bodyLimitBytes: number;
@@ -98,7 +108,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port: e.PORT,
     publicBaseUrl: e.PUBLIC_BASE_URL,
     database: e.DATABASE_URL
-      ? { kind: 'pg', url: e.DATABASE_URL, poolMax: e.DB_POOL_MAX, statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS }
+      ? { kind: 'pg', url: e.DATABASE_URL, poolMax: e.DB_POOL_MAX, statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS, acquireTimeoutMs: e.DB_ACQUIRE_TIMEOUT_MS }
       : { kind: 'pglite', dataDir: e.DATA_DIR },
     dataDir: e.DATA_DIR,
     logLevel: e.LOG_LEVEL,

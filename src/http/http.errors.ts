@@ -154,3 +154,11 @@ export const mfaRequired = defineError({
   en: 'Set up two-factor authentication and sign in with it first.',
   ar: 'فعّل المصادقة الثنائية وسجّل الدخول بها أولاً.',
 });
+
+/** The database's connections are all busy (or it cannot be reached in time): try again shortly. */
+export const serverBusy = defineError({
+  code: 'server.busy',
+  status: 503,
+  en: 'The service is busy; try again in a moment.',
+  ar: 'الخدمة مشغولة حالياً؛ حاول مجدداً بعد قليل.',
+});

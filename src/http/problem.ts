@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
-import { AppError, type FieldError } from './errors.js';
+import { isDatabaseBusy, BUSY_RETRY_AFTER_SECONDS } from './db-errors.js';
+import { AppError, retryAfter, type FieldError } from './errors.js';
 import {
   bodyTooLarge,
   emptyBody,
@@ -9,6 +10,7 @@ import {
   requestInvalid,
   requestTimeout,
   routeNotFound,
+  serverBusy,
   serverInternal,
   throttled,
   unsupportedMediaType,
@@ -48,6 +50,8 @@ function zodFieldErrors(issues: z.core.$ZodIssue[], context: string | undefined,
 /** Maps anything thrown in a request to an AppError; unknown errors become a bare 500. */
 function toAppError(error: FastifyError, locale: Locale): AppError {
   if (error instanceof AppError) return error;
+  // A saturated pool (or a lock or statement that waited out its time): 503, try again shortly.
+  if (isDatabaseBusy(error)) return serverBusy({ headers: retryAfter(BUSY_RETRY_AFTER_SECONDS) });
   if (Array.isArray(error.validation)) {
     const issues = error.validation as unknown as z.core.$ZodIssue[];
     return validationFailed({ errors: zodFieldErrors(issues, error.validationContext, locale) });
