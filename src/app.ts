@@ -10,6 +10,7 @@ import './http/route-config.js';
 import { authPlugin } from './http/auth.js';
 import { registerJsonBodyParser } from './http/json-body.js';
 import { registerProblemHandlers } from './http/problem.js';
+import { registerInputGuard } from './http/input-guard.js';
 import { validatorCompiler } from './http/validation.js';
 import { checkpointKey } from './modules/audit/audit.chain.js';
 import { checkpointHook } from './modules/audit/audit.checkpoints.js';
@@ -77,6 +78,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   app.setSerializerCompiler(serializerCompiler);
   registerProblemHandlers(app, { bodyLimitBytes: config.bodyLimitBytes });
   registerJsonBodyParser(app);
+  registerInputGuard(app);
 
   // External plugins first.
   await app.register(swagger, {

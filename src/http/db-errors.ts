@@ -31,3 +31,16 @@ export function isDatabaseBusy(error: unknown): boolean {
   return false;
 }
 
+/**
+ * Whether PostgreSQL refused text it cannot store (22021: a NUL or invalid UTF-8; 22P05): input the
+ * request guard should have caught. A safety net, answered 400 rather than 500.
+ */
+export function isUnstorableText(error: unknown): boolean {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current !== null && typeof current === 'object'; depth += 1) {
+    const code = (current as { code?: unknown }).code;
+    if (code === '22021' || code === '22P05') return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
+}

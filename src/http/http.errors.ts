@@ -155,6 +155,14 @@ export const mfaRequired = defineError({
   ar: 'فعّل المصادقة الثنائية وسجّل الدخول بها أولاً.',
 });
 
+/** Text PostgreSQL cannot store: a NUL character, or half of a UTF-16 surrogate pair. */
+export const invalidCharacters = defineError({
+  code: 'request.invalid_characters',
+  status: 400,
+  en: 'Text must not contain NUL characters or unpaired surrogates; see errors.',
+  ar: 'يجب ألا يحتوي النص على المحرف الصفري أو على نصف زوج بديل غير مكتمل؛ راجع قائمة الأخطاء.',
+});
+
 /** The database's connections are all busy (or it cannot be reached in time): try again shortly. */
 export const serverBusy = defineError({
   code: 'server.busy',

@@ -1,10 +1,11 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
-import { isDatabaseBusy, BUSY_RETRY_AFTER_SECONDS } from './db-errors.js';
+import { isDatabaseBusy, isUnstorableText, BUSY_RETRY_AFTER_SECONDS } from './db-errors.js';
 import { AppError, retryAfter, type FieldError } from './errors.js';
 import {
   bodyTooLarge,
   emptyBody,
+  invalidCharacters,
   invalidToken,
   malformedJson,
   requestInvalid,
@@ -52,6 +53,8 @@ function toAppError(error: FastifyError, locale: Locale): AppError {
   if (error instanceof AppError) return error;
   // A saturated pool (or a lock or statement that waited out its time): 503, try again shortly.
   if (isDatabaseBusy(error)) return serverBusy({ headers: retryAfter(BUSY_RETRY_AFTER_SECONDS) });
+  // Text the request guard (src/http/input-guard.ts) let through, e.g. decoded inside a service.
+  if (isUnstorableText(error)) return invalidCharacters();
   if (Array.isArray(error.validation)) {
     const issues = error.validation as unknown as z.core.$ZodIssue[];
     return validationFailed({ errors: zodFieldErrors(issues, error.validationContext, locale) });

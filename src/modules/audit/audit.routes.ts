@@ -3,6 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { Readable } from 'node:stream';
 import { z } from 'zod';
 import type { Database } from '../../db/client.js';
+import { boundedDateTime } from '../../http/schemas.js';
 import { CHECKPOINT_VERSION, type CheckpointKey } from './audit.chain.js';
 import { listCheckpoints } from './audit.checkpoints.js';
 import { auditContext } from './audit.context.js';
@@ -24,8 +25,8 @@ const filters = {
   ministry: z.enum(['interior', 'defense']).optional().describe('Entries about this ministry’s records'),
   actorId: z.uuid().optional(),
   action: z.string().min(1).max(100).optional(),
-  from: z.iso.datetime({ offset: true }).optional().describe('Entries at or after this time'),
-  to: z.iso.datetime({ offset: true }).optional().describe('Entries before this time'),
+  from: boundedDateTime().optional().describe('Entries at or after this time (years 1900–9999)'),
+  to: boundedDateTime().optional().describe('Entries before this time (years 1900–9999)'),
 };
 const cursor = z.string().min(1).max(100).optional().describe('nextCursor of the previous page');
 const limit = z.coerce.number().int().min(1).max(200).default(50);
@@ -124,11 +125,21 @@ export const auditRoutes: FastifyPluginAsync<AuditRoutesOptions> = async (app, o
     },
     async (request, reply) => {
       const wanted = scoped(request.actor!.ministry, request.query);
-      // Recorded (and committed) before the first byte leaves.
-      await options.audit.read(auditContext(request), { entityType: 'audit_log', ministry: request.actor!.ministry, details: { export: 'jsonl', filters: wanted } });
+      const context = auditContext(request);
+      const entry = (outcome: 'success' | 'failure') =>
+        options.audit.read(context, { entityType: 'audit_log', ministry: request.actor!.ministry, outcome, details: { export: 'jsonl', filters: wanted } });
+      // The export's read entry is written once it has streamed: after the last line, `success`
+      // (committed before the response ends — if it cannot be, the response is cut off, so no export
+      // completes unrecorded); if it fails or is abandoned midway, `failure` (part of it may have left).
       const lines = async function* () {
-        if (!wanted) return;
-        for await (const item of exportAudit({ db, filters: wanted })) yield `${JSON.stringify(item)}\n`;
+        let streamed = false;
+        try {
+          if (wanted) for await (const item of exportAudit({ db, filters: wanted })) yield `${JSON.stringify(item)}\n`;
+          streamed = true;
+        } finally {
+          if (!streamed) await entry('failure').catch((err: unknown) => request.log.error({ err }, 'a failed audit export could not be recorded'));
+        }
+        await entry('success');
       };
       const stamp = new Date().toISOString().replace(/[:.]/g, '-');
       return reply
