@@ -1,7 +1,6 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import helmet from 'helmet';
 import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { randomUUID } from 'node:crypto';
 import type { Config } from './config.js';
@@ -9,8 +8,10 @@ import type { Database } from './db/client.js';
 import './http/route-config.js';
 import { authPlugin } from './http/auth.js';
 import { registerJsonBodyParser } from './http/json-body.js';
-import { registerProblemHandlers } from './http/problem.js';
+import { clientErrorHandler } from './http/client-errors.js';
+import { frameworkErrorHandler, registerProblemHandlers } from './http/problem.js';
 import { registerInputGuard } from './http/input-guard.js';
+import { securityHeaders } from './http/security-headers.js';
 import { validatorCompiler } from './http/validation.js';
 import { checkpointKey } from './modules/audit/audit.chain.js';
 import { checkpointHook } from './modules/audit/audit.checkpoints.js';
@@ -65,6 +66,10 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     keepAliveTimeout: 5_000,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    // A URL that cannot be decoded never reaches a route or the hooks: problem+json with the security headers.
+    frameworkErrors: frameworkErrorHandler((request, reply) => securityHeaders(request, reply)),
+    // …and what node cannot even make a request of (bad request line, a request past its time-out).
+    clientErrorHandler,
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     genReqId: (req) => {
@@ -111,25 +116,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       header.replace(/\s*upgrade-insecure-requests;?/, '').replace(/style-src [^;]*/, "style-src 'self' 'unsafe-inline'"),
     uiConfig: { docExpansion: 'list', deepLinking: true },
   });
-  // helmet built once: its headers are the same on every response (@fastify/helmet rebuilds the
-  // middleware, parsing the policy again, on every request).
-  const securityHeaders = helmet({
-    // The API itself serves JSON only; the docs page needs its own script and style sources.
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", 'data:'],
-        frameAncestors: ["'none'"],
-        formAction: ["'self'"],
-      },
-    },
-    strictTransportSecurity: { maxAge: 31_536_000, includeSubDomains: true },
-    referrerPolicy: { policy: 'no-referrer' },
-  });
+  // Security headers (src/http/security-headers.ts): helmet built once, the same on every response.
   app.addHook('onRequest', (request, reply, done) => {
-    securityHeaders(request.raw, reply.raw, (error?: unknown) => done(error instanceof Error ? error : undefined));
+    securityHeaders(request, reply, done);
   });
 
   // App plugins.

@@ -170,3 +170,18 @@ export const serverBusy = defineError({
   en: 'The service is busy; try again in a moment.',
   ar: 'الخدمة مشغولة حالياً؛ حاول مجدداً بعد قليل.',
 });
+
+/** The request URL cannot be decoded (a broken percent-escape, an over-long parameter). */
+export const badUrl = defineError({
+  code: 'request.bad_url',
+  status: 400,
+  en: 'The address of the request is not valid.',
+  ar: 'عنوان الطلب غير صالح.',
+});
+
+export const headersTooLarge = defineError({
+  code: 'request.headers_too_large',
+  status: 431,
+  en: 'The request headers are too large.',
+  ar: 'ترويسات الطلب كبيرة جداً.',
+});

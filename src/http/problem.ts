@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import { isDatabaseBusy, isUnstorableText, BUSY_RETRY_AFTER_SECONDS } from './db-errors.js';
 import { AppError, retryAfter, type FieldError } from './errors.js';
 import {
+  badUrl,
   bodyTooLarge,
   emptyBody,
   invalidCharacters,
@@ -91,8 +92,9 @@ export function problemFor(error: AppError, request: FastifyRequest, locale: Loc
     title: localizedTitle(error.status, locale),
     status: error.status,
     detail,
-    // The route pattern, not the path: paths carry tokens and ids (/register/:token) that must not be echoed.
-    instance: request.routeOptions.url ?? request.url.split('?')[0] ?? '/',
+    // The route pattern, never the path: paths carry tokens and ids (/register/:token) that must not be
+    // echoed, nor input that could not even be decoded. Without a matched route, the occurrence's id.
+    instance: request.routeOptions.url ?? `urn:uuid:${request.id}`,
     code: error.code,
     requestId: request.id,
     // A field error the code raised without a message of its own repeats the detail, in the same language.
@@ -123,4 +125,24 @@ export function registerProblemHandlers(app: FastifyInstance, options: { bodyLim
     return sendProblem(reply, appError);
   });
   app.setNotFoundHandler((request, reply) => sendProblem(reply, routeNotFound()));
+}
+
+/**
+ * fastify's `frameworkErrors` option: errors raised before routing (a URL that cannot be decoded, an
+ * over-long parameter, a failing async constraint) skip the hooks and the error handler, so they get
+ * here: the security headers and the request id are set first, then the problem document — which
+ * never repeats the URL.
+ */
+export function frameworkErrorHandler(setSecurityHeaders: (request: FastifyRequest, reply: FastifyReply) => void) {
+  return (error: FastifyError, request: FastifyRequest, reply: FastifyReply): void => {
+    let appError: AppError;
+    if (error.code === 'FST_ERR_BAD_URL') appError = badUrl();
+    else if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') appError = badUrl({ status: 414 });
+    else appError = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? requestInvalid({ status: error.statusCode }) : serverInternal();
+    if (appError.status >= 500) request.log.error({ err: error }, 'request failed before routing');
+    else request.log.info({ code: appError.code, status: appError.status, reason: error.code }, 'request refused before routing');
+    setSecurityHeaders(request, reply);
+    reply.header('x-request-id', request.id);
+    void sendProblem(reply, appError);
+  };
 }
