@@ -11,7 +11,9 @@ import { registerJsonBodyParser } from './http/json-body.js';
 import { clientErrorHandler } from './http/client-errors.js';
 import { frameworkErrorHandler, registerProblemHandlers } from './http/problem.js';
 import { registerInputGuard } from './http/input-guard.js';
+import { clientRequestId } from './http/request-id.js';
 import { securityHeaders } from './http/security-headers.js';
+import { answerExpectContinue, connectionsCheckingInterval } from './http/server-options.js';
 import { validatorCompiler } from './http/validation.js';
 import { checkpointKey } from './modules/audit/audit.chain.js';
 import { checkpointHook } from './modules/audit/audit.checkpoints.js';
@@ -37,15 +39,18 @@ export interface AppDeps {
 
 export type App = FastifyInstance;
 
-const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
-
 export function loggerOptions(config: Config, stream?: NodeJS.WritableStream): FastifyServerOptions['logger'] {
   return {
     level: config.logLevel,
     ...(stream ? { stream } : {}),
     // Never log bodies, headers or raw URLs: they carry passwords, tokens and personal data.
     serializers: {
-      req: (req) => ({ method: req.method, route: req.routeOptions?.url ?? 'unmatched', remoteAddress: req.ip }),
+      req: (req) => ({
+        method: req.method,
+        route: req.routeOptions?.url ?? 'unmatched',
+        remoteAddress: req.ip,
+        clientRequestId: clientRequestId(req) ?? undefined,
+      }),
       res: (res) => ({ statusCode: res.statusCode }),
       err: serializeError,
     },
@@ -63,19 +68,21 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     // fastify leaves these off by default; a slow or stuck client must not hold a socket forever.
     requestTimeout: config.requestTimeoutMs,
     connectionTimeout: config.requestTimeoutMs + 5_000,
-    keepAliveTimeout: 5_000,
-    return503OnClosing: true,
-    forceCloseConnections: 'idle',
+    http: {
+      connectionsCheckingInterval: connectionsCheckingInterval(config.requestTimeoutMs),
+      headersTimeout: Math.min(60_000, config.requestTimeoutMs),
+    },
     // A URL that cannot be decoded never reaches a route or the hooks: problem+json with the security headers.
     frameworkErrors: frameworkErrorHandler((request, reply) => securityHeaders(request, reply)),
     // …and what node cannot even make a request of (bad request line, a request past its time-out).
     clientErrorHandler,
+    keepAliveTimeout: 5_000,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
-    genReqId: (req) => {
-      const given = req.headers['x-request-id'];
-      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
-    },
+    // Always the server's own id; a client's X-Request-Id is kept beside it (src/http/request-id.ts).
+    genReqId: () => randomUUID(),
     ajv: { customOptions: { removeAdditional: false } },
   }).withTypeProvider<ZodTypeProvider>();
 
@@ -84,6 +91,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   registerProblemHandlers(app, { bodyLimitBytes: config.bodyLimitBytes });
   registerJsonBodyParser(app);
   registerInputGuard(app);
+  answerExpectContinue(app.server, config.bodyLimitBytes);
 
   // External plugins first.
   await app.register(swagger, {
@@ -184,7 +192,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   });
   await app.register(usersRoutes);
   await app.register(committeesRoutes);
-  await app.register(auditRoutes, { database, audit, key: signingKey });
+  await app.register(auditRoutes, { database, audit, key: signingKey, fullVerifyHours: config.audit.fullVerifyHours });
   await app.register(applicationsRoutes);
   app.get('/openapi.json', { config: { permission: 'public' }, schema: { hide: true } }, async () => app.swagger());
 

@@ -37,6 +37,7 @@ const envSchema = z.object({
   AUDIT_SIGNING_KEY: z.string().min(1).optional(),
   AUDIT_CHECKPOINT_EVERY: positiveInt.default(1000),
   AUDIT_CHECKPOINT_MINUTES: positiveInt.default(60),
+  AUDIT_FULL_VERIFY_HOURS: z.coerce.number().min(0).max(8_760).default(24),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -78,7 +79,12 @@ export interface Config {
     loginAddressMaxFailures: number;
   };
   bootstrapAdmin: { email: string | undefined; password: string | undefined };
-  audit: { checkpointEvery: number; checkpointMinutes: number };
+  audit: {
+    checkpointEvery: number;
+    checkpointMinutes: number;
+    /** Period of the scheduled full verification in hours (one instance runs it); 0 = never. */
+    fullVerifyHours: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -126,6 +132,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       loginAddressMaxFailures: e.LOGIN_ADDRESS_MAX_FAILURES,
     },
     bootstrapAdmin: { email: e.ADMIN_EMAIL, password: e.ADMIN_PASSWORD },
-    audit: { checkpointEvery: e.AUDIT_CHECKPOINT_EVERY, checkpointMinutes: e.AUDIT_CHECKPOINT_MINUTES },
+    audit: { checkpointEvery: e.AUDIT_CHECKPOINT_EVERY, checkpointMinutes: e.AUDIT_CHECKPOINT_MINUTES, fullVerifyHours: e.AUDIT_FULL_VERIFY_HOURS },
   };
 }
