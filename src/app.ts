@@ -13,7 +13,7 @@ import { frameworkErrorHandler, registerProblemHandlers } from './http/problem.j
 import { registerInputGuard } from './http/input-guard.js';
 import { clientRequestId } from './http/request-id.js';
 import { securityHeaders } from './http/security-headers.js';
-import { answerExpectContinue, connectionsCheckingInterval } from './http/server-options.js';
+import { answerExpectContinue, connectionsCheckingInterval, trustProxyOption } from './http/server-options.js';
 import { validatorCompiler } from './http/validation.js';
 import { checkpointKey } from './modules/audit/audit.chain.js';
 import { checkpointHook } from './modules/audit/audit.checkpoints.js';
@@ -64,7 +64,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const app = Fastify({
     logger: loggerOptions(config, deps.logStream),
     bodyLimit: config.bodyLimitBytes,
-    trustProxy: config.trustProxy as boolean | string,
+    // A hop count or the proxies' addresses, never `true` (src/config.ts).
+    trustProxy: trustProxyOption(config.trustProxy),
     // fastify leaves these off by default; a slow or stuck client must not hold a socket forever.
     requestTimeout: config.requestTimeoutMs,
     connectionTimeout: config.requestTimeoutMs + 5_000,

@@ -25,3 +25,13 @@ export function answerExpectContinue(server: Server, bodyLimitBytes: number): vo
   });
 }
 
+/**
+ * fastify's `trustProxy` from the configured value. A hop count becomes "trust the nearest N hops"
+ * (fastify ≥ 5.12 trusts nothing for a bare number, so every client behind the proxy would share the
+ * proxy's address and lock each other out); it suits a service reachable only through its proxies —
+ * otherwise list the proxies' addresses/CIDRs. Never `true` (refused by src/config.ts).
+ */
+export function trustProxyOption(value: false | number | string[]): false | string[] | ((address: string, hop: number) => boolean) {
+  if (typeof value !== 'number') return value;
+  return (_address, hop) => hop < value;
+}
