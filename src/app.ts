@@ -1,7 +1,6 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import helmet from 'helmet';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { randomUUID } from 'node:crypto';
 import { createAccess, type Access } from './access/access.js';
@@ -11,9 +10,14 @@ import './http/route-config.js';
 import { authPlugin } from './http/auth.js';
 import { createIdempotencyStore, type IdempotencyStore } from './http/idempotency.js';
 import { registerJsonBodyParser } from './http/json-body.js';
+import { clientErrorHandler } from './http/client-errors.js';
+import { registerInputGuard } from './http/input-guard.js';
 import { openApiTransforms } from './http/openapi.js';
-import { registerProblemHandlers } from './http/problem.js';
+import { frameworkErrorHandler, registerProblemHandlers } from './http/problem.js';
+import { clientRequestId } from './http/request-id.js';
+import { securityHeaders } from './http/security-headers.js';
 import { serializerCompiler } from './http/serialization.js';
+import { answerExpectContinue, connectionsCheckingInterval, trustProxyOption } from './http/server-options.js';
 import { validatorCompiler } from './http/validation.js';
 import { checkpointKey } from './modules/audit/audit.chain.js';
 import { checkpointHook } from './modules/audit/audit.checkpoints.js';
@@ -45,15 +49,18 @@ export interface AppDeps {
 
 export type App = FastifyInstance;
 
-const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
-
 export function loggerOptions(config: Config, stream?: NodeJS.WritableStream): FastifyServerOptions['logger'] {
   return {
     level: config.logLevel,
     ...(stream ? { stream } : {}),
     // Never log bodies, headers or raw URLs: they carry passwords, tokens and personal data.
     serializers: {
-      req: (req) => ({ method: req.method, route: req.routeOptions?.url ?? 'unmatched', remoteAddress: req.ip }),
+      req: (req) => ({
+        method: req.method,
+        route: req.routeOptions?.url ?? 'unmatched',
+        remoteAddress: req.ip,
+        clientRequestId: clientRequestId(req) ?? undefined,
+      }),
       res: (res) => ({ statusCode: res.statusCode }),
       err: serializeError,
     },
@@ -67,19 +74,26 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const app = Fastify({
     logger: loggerOptions(config, deps.logStream),
     bodyLimit: config.bodyLimitBytes,
-    trustProxy: config.trustProxy as boolean | string,
+    // A hop count or the proxies' addresses, never `true` (src/config.ts).
+    trustProxy: trustProxyOption(config.trustProxy),
     // fastify leaves these off by default; a slow or stuck client must not hold a socket forever.
     requestTimeout: config.requestTimeoutMs,
     connectionTimeout: config.requestTimeoutMs + 5_000,
+    http: {
+      connectionsCheckingInterval: connectionsCheckingInterval(config.requestTimeoutMs),
+      headersTimeout: Math.min(60_000, config.requestTimeoutMs),
+    },
+    // A URL that cannot be decoded never reaches a route or the hooks: problem+json with the security headers.
+    frameworkErrors: frameworkErrorHandler((request, reply) => securityHeaders(request, reply)),
+    // …and what node cannot even make a request of (bad request line, a request past its time-out).
+    clientErrorHandler,
     keepAliveTimeout: 5_000,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
-    genReqId: (req) => {
-      const given = req.headers['x-request-id'];
-      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
-    },
+    // Always the server's own id; a client's X-Request-Id is kept beside it (src/http/request-id.ts).
+    genReqId: () => randomUUID(),
     ajv: { customOptions: { removeAdditional: false } },
   }).withTypeProvider<ZodTypeProvider>();
 
@@ -87,6 +101,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   app.setSerializerCompiler(serializerCompiler);
   registerProblemHandlers(app, { bodyLimitBytes: config.bodyLimitBytes });
   registerJsonBodyParser(app);
+  registerInputGuard(app);
+  answerExpectContinue(app.server, config.bodyLimitBytes);
 
   // External plugins first.
   await app.register(swagger, {
@@ -120,25 +136,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       header.replace(/\s*upgrade-insecure-requests;?/, '').replace(/style-src [^;]*/, "style-src 'self' 'unsafe-inline'"),
     uiConfig: { docExpansion: 'list', deepLinking: true },
   });
-  // helmet built once: its headers are the same on every response (@fastify/helmet rebuilds the
-  // middleware, parsing the policy again, on every request).
-  const securityHeaders = helmet({
-    // The API itself serves JSON only; the docs page needs its own script and style sources.
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", 'data:'],
-        frameAncestors: ["'none'"],
-        formAction: ["'self'"],
-      },
-    },
-    strictTransportSecurity: { maxAge: 31_536_000, includeSubDomains: true },
-    referrerPolicy: { policy: 'no-referrer' },
-  });
+  // Security headers (src/http/security-headers.ts): helmet built once, the same on every response.
   app.addHook('onRequest', (request, reply, done) => {
-    securityHeaders(request.raw, reply.raw, (error?: unknown) => done(error instanceof Error ? error : undefined));
+    securityHeaders(request, reply, done);
   });
 
   // App plugins.
@@ -229,7 +229,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   });
   await app.register(usersRoutes, { hooks: { endSessions: revokeAllForUser, dropRecoveryCodes, leaveCommittees }, activationTtlHours: config.auth.activationCodeTtlHours });
   await app.register(committeesRoutes);
-  await app.register(auditRoutes, { database, audit, key: signingKey });
+  await app.register(auditRoutes, { database, audit, key: signingKey, fullVerifyHours: config.audit.fullVerifyHours });
   await app.register(applicationsRoutes, { notify: noNotifications });
   app.get('/openapi.json', { config: { permission: 'public' }, schema: { hide: true } }, async () => app.swagger());
 

@@ -1,3 +1,4 @@
+import { BlockList, isIP } from 'node:net';
 import { z } from 'zod';
 
 /**
@@ -17,10 +18,17 @@ const envSchema = z.object({
   DATA_DIR: z.string().min(1).default('./data'),
   DB_POOL_MAX: positiveInt.default(10),
   DB_STATEMENT_TIMEOUT_MS: positiveInt.default(15_000),
+  DB_ACQUIRE_TIMEOUT_MS: positiveInt.default(5_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   BODY_LIMIT_BYTES: positiveInt.default(1_048_576),
   REQUEST_TIMEOUT_MS: positiveInt.default(30_000),
-  TRUST_PROXY: z.string().optional(),
+  TRUST_PROXY: z
+    .string()
+    .optional()
+    .superRefine((value, ctx) => {
+      const problem = trustProxyProblem(value);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }),
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   ACCESS_TOKEN_TTL_SECONDS: positiveInt.default(900),
   REFRESH_TOKEN_TTL_SECONDS: positiveInt.default(1_209_600),
@@ -40,6 +48,7 @@ const envSchema = z.object({
   AUDIT_SIGNING_KEY: z.string().min(1).optional(),
   AUDIT_CHECKPOINT_EVERY: positiveInt.default(1000),
   AUDIT_CHECKPOINT_MINUTES: positiveInt.default(60),
+  AUDIT_FULL_VERIFY_HOURS: z.coerce.number().min(0).max(8_760).default(24),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -48,13 +57,26 @@ export interface Config {
   host: string;
   port: number;
   publicBaseUrl: string | undefined;
-  database: { kind: 'pg'; url: string; poolMax: number; statementTimeoutMs: number } | { kind: 'pglite'; dataDir: string };
+  database:
+    | {
+        kind: 'pg';
+        url: string;
+        poolMax: number;
+        statementTimeoutMs: number;
+        /** How long a request waits for a pooled connection before it is answered 503 (default 5000). */
+        acquireTimeoutMs?: number;
+      }
+    | { kind: 'pglite'; dataDir: string };
   dataDir: string;
   logLevel: Env['LOG_LEVEL'];
   bodyLimitBytes: number;
   requestTimeoutMs: number;
-  /** fastify `trustProxy`: false unless configured, so X-Forwarded-For can't be forged to dodge throttling. */
-  trustProxy: boolean | string | number;
+  /**
+   * fastify `trustProxy`: false unless configured, so X-Forwarded-For can't be forged to dodge
+   * throttling; otherwise a hop count or the proxies' addresses/CIDRs — never `true`, which would
+   * believe the left-most address any client writes.
+   */
+  trustProxy: false | number | string[];
   secrets: {
     jwtSecret: string | undefined;
     auditHmacKey: string | undefined;
@@ -76,7 +98,12 @@ export interface Config {
     loginBackoffMaxSeconds: number;
   };
   bootstrapAdmin: { email: string | undefined; password: string | undefined };
-  audit: { checkpointEvery: number; checkpointMinutes: number };
+  audit: {
+    checkpointEvery: number;
+    checkpointMinutes: number;
+    /** Period of the scheduled full verification in hours (one instance runs it); 0 = never. */
+    fullVerifyHours: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -86,11 +113,42 @@ export class ConfigError extends Error {
   }
 }
 
+const TRUST_PROXY_HELP = 'give the number of proxies in front of the service (e.g. 1) or their addresses/CIDRs (e.g. 10.0.0.0/8,192.0.2.7)';
+
+/** A comma-separated entry of TRUST_PROXY: an address, or an address/prefix, of either family. */
+function validProxyEntry(entry: string): boolean {
+  const [address = '', prefix, extra] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || extra !== undefined) return false;
+  if (prefix === undefined) return true;
+  if (!/^\d{1,3}$/.test(prefix) || Number(prefix) > (family === 4 ? 32 : 128)) return false;
+  // BlockList is node's own parser of subnets: what it refuses, proxy-addr would misread.
+  try {
+    new BlockList().addSubnet(address, Number(prefix), family === 4 ? 'ipv4' : 'ipv6');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Why a TRUST_PROXY value is refused, or undefined when it is usable. */
+function trustProxyProblem(value: string | undefined): string | undefined {
+  if (value === undefined || value === 'false') return undefined;
+  if (value.trim().toLowerCase() === 'true') {
+    return `"true" would believe the left-most X-Forwarded-For address, which any client can write, so throttling and lockout by address could be dodged; ${TRUST_PROXY_HELP}`;
+  }
+  if (/^\d+$/.test(value)) return Number(value) <= 100 ? undefined : 'a hop count above 100 is not plausible';
+  const bad = value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => !validProxyEntry(entry));
+  return bad.length === 0 ? undefined : `not an address or CIDR: ${bad.map((entry) => JSON.stringify(entry.slice(0, 60))).join(', ')}; ${TRUST_PROXY_HELP}`;
+}
+
 function parseTrustProxy(value: string | undefined): Config['trustProxy'] {
-  if (value === undefined || value === '' || value === 'false') return false;
-  if (value === 'true') return true;
-  if (/^\d+$/.test(value)) return Number(value);
-  return value;
+  if (value === undefined || value === 'false') return false;
+  if (/^\d+$/.test(value)) return Number(value) === 0 ? false : Number(value);
+  return value.split(',').map((entry) => entry.trim());
 }
 
 /** Reads and validates the environment; throws ConfigError naming every bad variable. */
@@ -106,7 +164,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port: e.PORT,
     publicBaseUrl: e.PUBLIC_BASE_URL,
     database: e.DATABASE_URL
-      ? { kind: 'pg', url: e.DATABASE_URL, poolMax: e.DB_POOL_MAX, statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS }
+      ? { kind: 'pg', url: e.DATABASE_URL, poolMax: e.DB_POOL_MAX, statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS, acquireTimeoutMs: e.DB_ACQUIRE_TIMEOUT_MS }
       : { kind: 'pglite', dataDir: e.DATA_DIR },
     dataDir: e.DATA_DIR,
     logLevel: e.LOG_LEVEL,
@@ -133,6 +191,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       loginBackoffMaxSeconds: e.LOGIN_BACKOFF_MAX_SECONDS,
     },
     bootstrapAdmin: { email: e.ADMIN_EMAIL, password: e.ADMIN_PASSWORD },
-    audit: { checkpointEvery: e.AUDIT_CHECKPOINT_EVERY, checkpointMinutes: e.AUDIT_CHECKPOINT_MINUTES },
+    audit: { checkpointEvery: e.AUDIT_CHECKPOINT_EVERY, checkpointMinutes: e.AUDIT_CHECKPOINT_MINUTES, fullVerifyHours: e.AUDIT_FULL_VERIFY_HOURS },
   };
 }

@@ -18,7 +18,7 @@ export interface TestDatabase {
 
 
 /** A fresh database: cloned from the migrated template on a server, or a migrated in-memory PGlite. */
-export async function createTestDatabase(options: { poolMax?: number } = {}): Promise<TestDatabase> {
+export async function createTestDatabase(options: { poolMax?: number; acquireTimeoutMs?: number } = {}): Promise<TestDatabase> {
   const serverUrl = inject('testServerUrl');
   if (!serverUrl) {
     const database = createDatabase({ kind: 'pglite-memory' });
@@ -31,7 +31,7 @@ export async function createTestDatabase(options: { poolMax?: number } = {}): Pr
   const url = withDatabaseName(serverUrl, name);
   // DB_POOL_MAX=1 runs the whole suite on a pool of one, as the embedded database always is.
   const poolMax = options.poolMax ?? (Number(process.env.DB_POOL_MAX) || 20);
-  const database = createDatabase({ kind: 'pg', url, poolMax, statementTimeoutMs: 30_000 });
+  const database = createDatabase({ kind: 'pg', url, poolMax, statementTimeoutMs: 30_000, acquireTimeoutMs: options.acquireTimeoutMs });
   return {
     database,
     url,
@@ -68,7 +68,8 @@ export interface TestAppOptions {
 
 /** An app on its own fresh database, for one test file. */
 export async function createTestApp(env: Record<string, string> = {}, options: TestAppOptions = {}): Promise<TestApp> {
-  const testDb = await createTestDatabase({ poolMax: options.poolMax });
+  // DB_ACQUIRE_TIMEOUT_MS in `env` applies to this app's pool, as it would in production.
+  const testDb = await createTestDatabase({ poolMax: options.poolMax, acquireTimeoutMs: Number(env.DB_ACQUIRE_TIMEOUT_MS) || undefined });
   const config = testConfig(env);
   const secrets = ephemeralSecrets();
   const logs: string[] = [];

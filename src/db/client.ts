@@ -53,8 +53,9 @@ function createPgDatabase(options: Extract<Config['database'], { kind: 'pg' }>, 
   const pool = new pg.Pool({
     connectionString: options.url,
     max: options.poolMax,
-    // pg waits forever for a connection by default; a saturated pool must fail fast instead.
-    connectionTimeoutMillis: 5_000,
+    // pg waits forever for a connection by default; a saturated pool must fail fast instead (the
+    // problem handler answers 503 with Retry-After: src/http/db-errors.ts).
+    connectionTimeoutMillis: options.acquireTimeoutMs ?? 5_000,
     idleTimeoutMillis: 30_000,
     statement_timeout: options.statementTimeoutMs,
     query_timeout: options.statementTimeoutMs + 1_000,

@@ -129,5 +129,8 @@ async function authenticate(request: FastifyRequest, options: AuthOptions): Prom
   const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
   if (claims.typ !== 'access' || typeof claims.sub !== 'string' || !uuid.test(claims.sub)) return null;
   if (typeof claims.sid !== 'string' || !uuid.test(claims.sid)) return null;
+  // Issued in the future (beyond 30 s of clock skew), or living longer than this service ever issues: not ours.
+  const { iat, exp } = claims as AccessClaims & { iat: number; exp: number };
+  if (typeof iat !== 'number' || typeof exp !== 'number' || iat > Date.now() / 1_000 + 30 || exp - iat > options.accessTokenTtlSeconds) return null;
   return options.loadActor(claims);
 }

@@ -170,3 +170,34 @@ export const mfaRequired = defineError({
   en: 'Set up two-factor authentication and sign in with it first.',
   ar: 'فعّل المصادقة الثنائية وسجّل الدخول بها أولاً.',
 });
+
+/** Text PostgreSQL cannot store: a NUL character, or half of a UTF-16 surrogate pair. */
+export const invalidCharacters = defineError({
+  code: 'request.invalid_characters',
+  status: 400,
+  en: 'Text must not contain NUL characters or unpaired surrogates; see errors.',
+  ar: 'يجب ألا يحتوي النص على المحرف الصفري أو على نصف زوج بديل غير مكتمل؛ راجع قائمة الأخطاء.',
+});
+
+/** The database's connections are all busy (or it cannot be reached in time): try again shortly. */
+export const serverBusy = defineError({
+  code: 'server.busy',
+  status: 503,
+  en: 'The service is busy; try again in a moment.',
+  ar: 'الخدمة مشغولة حالياً؛ حاول مجدداً بعد قليل.',
+});
+
+/** The request URL cannot be decoded (a broken percent-escape, an over-long parameter). */
+export const badUrl = defineError({
+  code: 'request.bad_url',
+  status: 400,
+  en: 'The address of the request is not valid.',
+  ar: 'عنوان الطلب غير صالح.',
+});
+
+export const headersTooLarge = defineError({
+  code: 'request.headers_too_large',
+  status: 431,
+  en: 'The request headers are too large.',
+  ar: 'ترويسات الطلب كبيرة جداً.',
+});

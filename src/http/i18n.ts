@@ -31,10 +31,12 @@ const titles: Record<number, Record<Locale, string>> = {
   410: { en: 'Gone', ar: 'لم يعد متاحاً' },
   412: { en: 'Precondition failed', ar: 'فشل الشرط المسبق' },
   413: { en: 'Content too large', ar: 'المحتوى كبير جداً' },
+  414: { en: 'URI too long', ar: 'العنوان طويل جداً' },
   415: { en: 'Unsupported media type', ar: 'نوع الوسائط غير مدعوم' },
   422: { en: 'Unprocessable content', ar: 'محتوى غير قابل للمعالجة' },
   428: { en: 'Precondition required', ar: 'الشرط المسبق مطلوب' },
   429: { en: 'Too many requests', ar: 'طلبات كثيرة جداً' },
+  431: { en: 'Request header fields too large', ar: 'حقول الترويسة كبيرة جداً' },
   500: { en: 'Internal server error', ar: 'خطأ داخلي في الخادم' },
   503: { en: 'Service unavailable', ar: 'الخدمة غير متاحة' },
 };

@@ -1,14 +1,18 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
-import { AppError, type FieldError } from './errors.js';
+import { isDatabaseBusy, isUnstorableText, BUSY_RETRY_AFTER_SECONDS } from './db-errors.js';
+import { AppError, retryAfter, type FieldError } from './errors.js';
 import {
+  badUrl,
   bodyTooLarge,
   emptyBody,
+  invalidCharacters,
   invalidToken,
   malformedJson,
   requestInvalid,
   requestTimeout,
   routeNotFound,
+  serverBusy,
   serverInternal,
   throttled,
   unsupportedMediaType,
@@ -48,6 +52,10 @@ function zodFieldErrors(issues: z.core.$ZodIssue[], context: string | undefined,
 /** Maps anything thrown in a request to an AppError; unknown errors become a bare 500. */
 function toAppError(error: FastifyError, locale: Locale): AppError {
   if (error instanceof AppError) return error;
+  // A saturated pool (or a lock or statement that waited out its time): 503, try again shortly.
+  if (isDatabaseBusy(error)) return serverBusy({ headers: retryAfter(BUSY_RETRY_AFTER_SECONDS) });
+  // Text the request guard (src/http/input-guard.ts) let through, e.g. decoded inside a service.
+  if (isUnstorableText(error)) return invalidCharacters();
   if (Array.isArray(error.validation)) {
     const issues = error.validation as unknown as z.core.$ZodIssue[];
     return validationFailed({ errors: zodFieldErrors(issues, error.validationContext, locale) });
@@ -84,8 +92,9 @@ export function problemFor(error: AppError, request: FastifyRequest, locale: Loc
     title: localizedTitle(error.status, locale),
     status: error.status,
     detail,
-    // The route pattern, not the path: paths carry tokens and ids (/register/:token) that must not be echoed.
-    instance: request.routeOptions.url ?? request.url.split('?')[0] ?? '/',
+    // The route pattern, never the path: paths carry tokens and ids (/register/:token) that must not be
+    // echoed, nor input that could not even be decoded. Without a matched route, the occurrence's id.
+    instance: request.routeOptions.url ?? `urn:uuid:${request.id}`,
     code: error.code,
     requestId: request.id,
     // A field error the code raised without a message of its own repeats the detail, in the same language.
@@ -116,4 +125,24 @@ export function registerProblemHandlers(app: FastifyInstance, options: { bodyLim
     return sendProblem(reply, appError);
   });
   app.setNotFoundHandler((request, reply) => sendProblem(reply, routeNotFound()));
+}
+
+/**
+ * fastify's `frameworkErrors` option: errors raised before routing (a URL that cannot be decoded, an
+ * over-long parameter, a failing async constraint) skip the hooks and the error handler, so they get
+ * here: the security headers and the request id are set first, then the problem document — which
+ * never repeats the URL.
+ */
+export function frameworkErrorHandler(setSecurityHeaders: (request: FastifyRequest, reply: FastifyReply) => void) {
+  return (error: FastifyError, request: FastifyRequest, reply: FastifyReply): void => {
+    let appError: AppError;
+    if (error.code === 'FST_ERR_BAD_URL') appError = badUrl();
+    else if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') appError = badUrl({ status: 414 });
+    else appError = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? requestInvalid({ status: error.statusCode }) : serverInternal();
+    if (appError.status >= 500) request.log.error({ err: error }, 'request failed before routing');
+    else request.log.info({ code: appError.code, status: appError.status, reason: error.code }, 'request refused before routing');
+    setSecurityHeaders(request, reply);
+    reply.header('x-request-id', request.id);
+    void sendProblem(reply, appError);
+  };
 }

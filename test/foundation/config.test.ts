@@ -76,16 +76,51 @@ describe('loadConfig', () => {
   });
 });
 
+describe('TRUST_PROXY (issue 10 item 7)', () => {
+  it.each(['true', 'TRUE', ' true'])('refuses %j, saying why', (value) => {
+    const problems = problemsOf({ TRUST_PROXY: value });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^TRUST_PROXY: /);
+    expect(problems[0]).toMatch(/X-Forwarded-For/);
+    expect(problems[0]).toMatch(/number of proxies|CIDR/);
+  });
+
+  it.each(['banana', '10.0.0.0/33', '10.0.0.0/8,', '::1/129', '10.0.0.1/8/2', '256.1.1.1', '101'])('refuses %j', (value) => {
+    expect(problemsOf({ TRUST_PROXY: value })[0]).toMatch(/^TRUST_PROXY: /);
+  });
+
+  it('takes a hop count or addresses/CIDRs of either family', () => {
+    expect(loadConfig({ TRUST_PROXY: '1' }).trustProxy).toBe(1);
+    expect(loadConfig({ TRUST_PROXY: '0' }).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: 'false' }).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 192.0.2.7,fd00::/8' }).trustProxy).toEqual(['10.0.0.0/8', '192.0.2.7', 'fd00::/8']);
+  });
+});
+
+describe('other new settings', () => {
+  it('DB_ACQUIRE_TIMEOUT_MS and AUDIT_FULL_VERIFY_HOURS have defaults and are validated', () => {
+    const config = loadConfig({ DATABASE_URL: 'postgres://u@db/app' });
+    expect(config.database).toMatchObject({ acquireTimeoutMs: 5_000 });
+    expect(config.audit.fullVerifyHours).toBe(24);
+    expect(loadConfig({ AUDIT_FULL_VERIFY_HOURS: '0' }).audit.fullVerifyHours).toBe(0);
+    expect(problemsOf({ DB_ACQUIRE_TIMEOUT_MS: '0' })[0]).toMatch(/^DB_ACQUIRE_TIMEOUT_MS: /);
+    expect(problemsOf({ AUDIT_FULL_VERIFY_HOURS: '-1' })[0]).toMatch(/^AUDIT_FULL_VERIFY_HOURS: /);
+  });
+});
+
 describe('start-up with a bad configuration (real process)', () => {
-  it('PORT=abc stops `tsx src/server.ts` with exit code 1 and a message naming PORT', () => {
+  it.each([
+    ['PORT', 'abc'],
+    ['TRUST_PROXY', 'true'],
+  ])('%s=%s stops `tsx src/server.ts` with exit code 1 and a message naming the variable', (name, value) => {
     const dataDir = mkdtempSync(join(tmpdir(), 'cfg-'));
     try {
-      const env: NodeJS.ProcessEnv = { ...process.env, PORT: 'abc', DATA_DIR: dataDir };
+      const env: NodeJS.ProcessEnv = { ...process.env, [name]: value, DATA_DIR: dataDir };
       delete env.DATABASE_URL;
       const run = spawnSync(join('node_modules', '.bin', 'tsx'), ['src/server.ts'], { env, encoding: 'utf8', timeout: 60_000 });
       expect(run.status).toBe(1);
       expect(run.stderr).toMatch(/Invalid configuration/);
-      expect(run.stderr).toMatch(/PORT/);
+      expect(run.stderr).toMatch(new RegExp(`${name}: `));
       expect(run.stderr).not.toMatch(/\n\s+at /);
       expect(run.stdout).not.toMatch(/API docs/);
     } finally {

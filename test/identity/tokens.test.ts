@@ -56,7 +56,17 @@ describe('access tokens', () => {
     ['sid of no session', () => craftJwt({ alg: 'HS256' }, claims({ sid: '00000000-0000-4000-8000-000000000000' }), t.secrets.jwtSecret)],
     ['sid not a uuid', () => craftJwt({ alg: 'HS256' }, claims({ sid: 42 }), t.secrets.jwtSecret)],
     ['not yet valid', () => craftJwt({ alg: 'HS256' }, claims({ nbf: now() + 3600 }), t.secrets.jwtSecret)],
+    // Issue 10 item 9: a token from the future, or living longer than this service issues them.
+    ['issued in the future (beyond the clock skew)', () => craftJwt({ alg: 'HS256' }, claims({ iat: now() + 120, exp: now() + 600 }), t.secrets.jwtSecret)],
+    ['a lifetime beyond the configured TTL', () => craftJwt({ alg: 'HS256' }, claims({ iat: now() - 10, exp: now() + 30 * 86_400 }), t.secrets.jwtSecret)],
+    ['iat not a number', () => craftJwt({ alg: 'HS256' }, claims({ iat: 'yesterday' }), t.secrets.jwtSecret)],
   ];
+
+  it('accepts an iat a few seconds ahead (clock skew) and a lifetime of exactly the TTL', async () => {
+    const ttl = t.config.auth.accessTokenTtlSeconds;
+    const skewed = craftJwt({ alg: 'HS256', typ: 'JWT' }, claims({ iat: now() + 10, exp: now() + 10 + ttl }), t.secrets.jwtSecret);
+    expect((await get('/users', `Bearer ${skewed}`)).statusCode).toBe(200);
+  });
   it.each(bad)('refuses %s with 401', async (_name, make) => {
     const res = await get('/users', `Bearer ${make()}`);
     expect(res.statusCode).toBe(401);

@@ -32,6 +32,11 @@ export interface CanonicalEntry {
   ministry: string | null;
   outcome: AuditOutcome;
   requestId: string | null;
+  /**
+   * The client's own X-Request-Id (a valid one), beside the server's `requestId`; absent when the
+   * client sent none. Inside the hashed canonical text only, no column of its own.
+   */
+  clientRequestId?: string | null;
   /** Keyed hash of the client address (v2): for an officer abroad the address is location data. */
   clientAddress: string | null;
   changes: Record<string, FieldChange>;

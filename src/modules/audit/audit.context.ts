@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify';
+import { clientRequestId } from '../../http/request-id.js';
 import type { AuditContext } from './audit.writer.js';
 
 /** Who is acting and from where, for the audit entries a request writes. */
@@ -7,6 +8,7 @@ export function auditContext(request: FastifyRequest, actor: { id: string; role:
     actor: actor ? { id: actor.id, role: actor.role } : null,
     requestId: request.id,
     clientAddress: request.ip ?? null,
+    clientRequestId: clientRequestId(request.raw),
   };
 }
 

@@ -4,9 +4,11 @@ import { Readable } from 'node:stream';
 import { z } from 'zod';
 import type { Database } from '../../db/client.js';
 import { pageOf, pageQuery } from '../../http/pagination.js';
+import { schedule } from '../../db/jobs.js';
+import { boundedDateTime } from '../../http/schemas.js';
 import { CHECKPOINT_VERSION, type CheckpointKey } from './audit.chain.js';
 import { listCheckpoints } from './audit.checkpoints.js';
-import { auditContext } from './audit.context.js';
+import { auditContext, SYSTEM_CONTEXT } from './audit.context.js';
 import { checkpointIncomplete } from './audit.errors.js';
 import { decodeSeqCursor, encodeSeqCursor, exportAudit, queryAudit, type AuditFilters } from './audit.query.js';
 import type { AuditTrail } from './audit.js';
@@ -16,7 +18,12 @@ export interface AuditRoutesOptions {
   database: Database;
   audit: AuditTrail;
   key: CheckpointKey;
+  /** Period of the scheduled full verification, in hours; 0 (or absent) schedules none. */
+  fullVerifyHours?: number;
 }
+
+/** Name of the scheduled full verification in `scheduled_jobs` (one instance runs it per period). */
+export const FULL_VERIFY_JOB = 'audit.full_verify';
 
 const filters = {
   entityType: z.string().min(1).max(100).optional(),
@@ -25,8 +32,8 @@ const filters = {
   ministry: z.enum(['interior', 'defense']).optional().describe('Entries about this ministry’s records'),
   actorId: z.uuid().optional(),
   action: z.string().min(1).max(100).optional(),
-  from: z.iso.datetime({ offset: true }).optional().describe('Entries at or after this time'),
-  to: z.iso.datetime({ offset: true }).optional().describe('Entries before this time'),
+  from: boundedDateTime().optional().describe('Entries at or after this time (years 1900–9999)'),
+  to: boundedDateTime().optional().describe('Entries before this time (years 1900–9999)'),
 };
 
 const fieldChange = z.object({ before: z.unknown().optional(), after: z.unknown().optional() });
@@ -41,6 +48,7 @@ export const auditItem = z.object({
   ministry: z.string().nullable(),
   outcome: z.enum(['success', 'failure', 'denied']),
   requestId: z.string().nullable(),
+  clientRequestId: z.string().nullable().optional().describe('The client’s own X-Request-Id, when it sent a valid one'),
   clientAddress: z.string().nullable().describe('Keyed hash (hmac-sha256:…) of the client address'),
   changes: z.record(z.string(), fieldChange).describe('Workflow fields in clear; personal fields as keyed hashes (hmac-sha256:…)'),
   details: z.record(z.string(), z.unknown()),
@@ -60,6 +68,10 @@ const verifyResponse = z.object({
   checkpointsChecked: z.number().int(),
   checkpointsSkipped: z.number().int().describe('Checkpoints signed with another key than the configured one'),
   verifiedCheckpointSeq: z.number().int().nullable().describe('Checkpoint now marked verified; the next incremental run starts there'),
+  notChecked: z
+    .object({ fromSeq: z.number().int(), toSeq: z.number().int(), anchorCheckpointSeq: z.number().int(), reason: z.string() })
+    .nullable()
+    .describe('Entries this run did not recompute (an incremental run trusts those before its verified checkpoint); null when it checked from the first entry'),
   durationMs: z.number().int(),
 });
 
@@ -76,6 +88,22 @@ const checkpointItem = z.object({
 export const auditRoutes: FastifyPluginAsync<AuditRoutesOptions> = async (app, options) => {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const db = options.database.db;
+
+  // The periodic full verification: on one instance per period (src/db/jobs.ts), its result in the
+  // log and, like every verification, in the audit log (via 'schedule').
+  const everyHours = options.fullVerifyHours ?? 0;
+  if (everyHours > 0) {
+    const run = async () => {
+      const result = await runVerification({ database: options.database, audit: options.audit, key: options.key, context: SYSTEM_CONTEXT, full: true, via: 'schedule' });
+      const summary = { job: FULL_VERIFY_JOB, ok: result.ok, checked: result.checked, headSeq: result.headSeq, firstBadSeq: result.firstBadSeq, problem: result.problem, durationMs: result.durationMs };
+      if (result.ok) app.log.info(summary, 'scheduled full audit verification: the chain is intact');
+      else app.log.error(summary, 'scheduled full audit verification FOUND A PROBLEM in the audit chain');
+    };
+    const stop = schedule(db, [{ name: FULL_VERIFY_JOB, everyMs: Math.round(everyHours * 3_600_000), run }], (job, err) =>
+      app.log.error({ err, job }, 'the scheduled full audit verification could not run'),
+    );
+    app.addHook('onClose', () => stop());
+  }
 
   /**
    * An auditor scoped to one ministry sees that ministry's entries only (entries about no ministry —
@@ -123,11 +151,21 @@ export const auditRoutes: FastifyPluginAsync<AuditRoutesOptions> = async (app, o
     },
     async (request, reply) => {
       const wanted = scoped(request.actor!.ministry, request.query);
-      // Recorded (and committed) before the first byte leaves.
-      await options.audit.read(auditContext(request), { entityType: 'audit_log', ministry: request.actor!.ministry, details: { export: 'jsonl', filters: wanted } });
+      const context = auditContext(request);
+      const entry = (outcome: 'success' | 'failure') =>
+        options.audit.read(context, { entityType: 'audit_log', ministry: request.actor!.ministry, outcome, details: { export: 'jsonl', filters: wanted } });
+      // The export's read entry is written once it has streamed: after the last line, `success`
+      // (committed before the response ends — if it cannot be, the response is cut off, so no export
+      // completes unrecorded); if it fails or is abandoned midway, `failure` (part of it may have left).
       const lines = async function* () {
-        if (!wanted) return;
-        for await (const item of exportAudit({ db, filters: wanted })) yield `${JSON.stringify(item)}\n`;
+        let streamed = false;
+        try {
+          if (wanted) for await (const item of exportAudit({ db, filters: wanted })) yield `${JSON.stringify(item)}\n`;
+          streamed = true;
+        } finally {
+          if (!streamed) await entry('failure').catch((err: unknown) => request.log.error({ err }, 'a failed audit export could not be recorded'));
+        }
+        await entry('success');
       };
       const stamp = new Date().toISOString().replace(/[:.]/g, '-');
       return reply

@@ -6,7 +6,33 @@ import { verifyChain, type VerifyReport } from './audit.verify.js';
 import type { AuditTrail } from './audit.js';
 import type { AuditContext } from './audit.writer.js';
 
-export type VerificationResult = VerifyReport & { verifiedCheckpointSeq: number | null };
+/** What a run did not recompute: the entries before the verified checkpoint an incremental run starts from. */
+export interface NotChecked {
+  fromSeq: number;
+  toSeq: number;
+  /** The verified checkpoint the run started from (its own entry was recomputed). */
+  anchorCheckpointSeq: number;
+  reason: string;
+}
+
+export type VerificationResult = VerifyReport & { verifiedCheckpointSeq: number | null; notChecked: NotChecked | null };
+
+/** Who asked for a verification: an auditor (`api`), the command line, or the scheduled full run. */
+export type VerificationVia = 'api' | 'cli' | 'schedule';
+
+/**
+ * An incremental run trusts the entries up to its anchor (a checkpoint an earlier run verified): they
+ * are not recomputed in this run, and the answer says so.
+ */
+export function notCheckedBy(report: Pick<VerifyReport, 'mode' | 'fromSeq'>): NotChecked | null {
+  if (report.mode !== 'incremental' || report.fromSeq <= 1) return null;
+  return {
+    fromSeq: 1,
+    toSeq: report.fromSeq - 1,
+    anchorCheckpointSeq: report.fromSeq,
+    reason: `entries before the verified checkpoint at seq ${report.fromSeq} were proved by an earlier run and not recomputed in this one; full=true recomputes them`,
+  };
+}
 
 /**
  * Verifies the chain, then in one transaction marks the newest checkpoint it proved as verified
@@ -19,7 +45,7 @@ export async function runVerification(options: {
   context: AuditContext;
   full?: boolean;
   checkpoint?: { seq: number; hash: string };
-  via: 'api' | 'cli';
+  via: VerificationVia;
 }): Promise<VerificationResult> {
   const report = await verifyChain({
     database: options.database,
@@ -56,5 +82,5 @@ export async function runVerification(options: {
       },
     ]);
   });
-  return { ...report, verifiedCheckpointSeq };
+  return { ...report, verifiedCheckpointSeq, notChecked: notCheckedBy(report) };
 }

@@ -12,6 +12,11 @@ export interface AuditContext {
   requestId: string | null;
   /** The client's address in clear; the entry stores only its keyed hash (location data). */
   clientAddress: string | null;
+  /**
+   * The client's own X-Request-Id, kept beside the server's `requestId` for correlation (optional:
+   * contexts without a request have none). Hashed into the entry only when there is one.
+   */
+  clientRequestId?: string | null;
 }
 
 export interface AppendedEntry {
@@ -133,6 +138,8 @@ export function createAuditWriter(options: AuditWriterOptions): AuditWriter {
         ministry: event.ministry ?? null,
         outcome: event.outcome ?? 'success',
         requestId: context.requestId,
+        // Only when the client sent one, so entries without it keep the v2 shape exactly.
+        ...(context.clientRequestId ? { clientRequestId: context.clientRequestId } : {}),
         clientAddress: personalDigest(options.hmacKey, context.clientAddress),
         ...classify(options.hmacKey, event),
       };

@@ -1,5 +1,6 @@
 import { asc } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
+import { isDatabaseBusy } from '../../http/db-errors.js';
 import { serverUnavailable } from '../../http/http.errors.js';
 import { governorates, ministries, ranks, referenceVersion, specializationRelations, specializations } from './reference.table.js';
 
@@ -62,7 +63,8 @@ export function createReferenceCache(options: {
       const version = row?.version ?? 0;
       if (!data || data.version !== version) data = await load(db, version);
     } catch (error) {
-      if (!data) throw serverUnavailable();
+      // Nothing loaded yet: a full pool is a 503 server.busy (problem.ts), anything else unavailable.
+      if (!data) throw isDatabaseBusy(error) ? error : serverUnavailable();
       options.onCheckFailed?.(error);
     }
     checkedAt = now();

@@ -32,6 +32,10 @@ export const referenceRoutes: FastifyPluginAsync<{ db: Db; checkEveryMs?: number
     checkEveryMs: checkEveryMs ?? REFERENCE_CHECK_MS,
     onCheckFailed: (err) => app.log.warn({ err }, 'reference version check failed; serving the lists in memory'),
   });
+  // Loaded before the first request, so reference data never waits for a connection a busy pool lacks.
+  app.addHook('onReady', async () => {
+    await cache.get().catch((err: unknown) => app.log.warn({ err }, 'reference data not loaded at start; loading on first use'));
+  });
   r.get(
     '/reference/ranks',
     { config: publicReference, schema: { tags: ['reference'], summary: 'The 16-step rank ladder, junior to senior', response: { 200: list(rankSchema) } } },
