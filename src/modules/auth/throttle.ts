@@ -62,6 +62,14 @@ interface ClaimRow {
  * itself, so of many concurrent attempts exactly one gets through per back-off.
  */
 export async function claimAttempt(db: Db, keys: ThrottleKeys, settings: ThrottleSettings): Promise<Claim> {
+  // A row may vanish between the two statements (pruned as stale): then claim again.
+  for (let attempt = 0; ; attempt++) {
+    const rows = await countAttempt(db, keys, settings);
+    if (rows.length === 3 || attempt === 2) return decide(db, keys, settings, rows);
+  }
+}
+
+async function countAttempt(db: Db, keys: ThrottleKeys, settings: ThrottleSettings): Promise<ClaimRow[]> {
   await db.execute(sql`insert into login_throttle (key) values (${keys.pair}), (${keys.address}), (${keys.account}) on conflict (key) do nothing`);
   const window = sql`make_interval(secs => ${settings.windowSeconds}::int)`;
   // A lock in force never restarts; otherwise a passed window restarts the count, and so does an
@@ -70,7 +78,7 @@ export async function claimAttempt(db: Db, keys: ThrottleKeys, settings: Throttl
     and (t.window_started_at <= now() - ${window} or (t.locked_until is not null and t.key <> ${keys.account})))`;
   const backoff = sql`make_interval(secs => least(power(2, greatest(t.failures + 1 - ${settings.accountMaxFailures}::int - 1, 0)), ${settings.backoffMaxSeconds}::int)::float8)`;
   const startsBackoff = sql`(t.key = ${keys.account} and not ${stale} and t.failures + 1 > ${settings.accountMaxFailures}::int and (t.locked_until is null or t.locked_until <= now()))`;
-  const rows = await queryRows<ClaimRow>(
+  return queryRows<ClaimRow>(
     db,
     sql`update login_throttle t set
           failures = case when ${stale} then 1 else t.failures + 1 end,
@@ -83,6 +91,9 @@ export async function claimAttempt(db: Db, keys: ThrottleKeys, settings: Throttl
           greatest(0, extract(epoch from (t.window_started_at + ${window} - now())))::float8 as window_left,
           (t.key = ${keys.account} and t.locked_until is not null and t.locked_until > now() and t.locked_until = now() + make_interval(secs => least(power(2, greatest(t.failures - ${settings.accountMaxFailures}::int - 1, 0)), ${settings.backoffMaxSeconds}::int)::float8)) as backoff_set`,
   );
+}
+
+async function decide(db: Db, keys: ThrottleKeys, settings: ThrottleSettings, rows: ClaimRow[]): Promise<Claim> {
   const row = (key: string) => {
     const found = rows.find((r) => r.key === key);
     if (!found) throw new Error(`throttle row ${key} is missing`);
@@ -159,9 +170,12 @@ export async function recordFailure(db: Db, keys: ThrottleKeys, settings: Thrott
   };
 }
 
-/** A success: the pair's failures are forgotten; the address and account counts give the claim back. */
+/**
+ * A success: the pair's failures are forgotten (the row is kept, so a concurrent attempt on it
+ * always finds it; pruning removes it later); the address and account counts give the claim back.
+ */
 export async function recordSuccess(db: Db, keys: ThrottleKeys): Promise<void> {
-  await db.execute(sql`delete from login_throttle where key = ${keys.pair}`);
+  await db.execute(sql`update login_throttle set failures = 0, locked_until = null where key = ${keys.pair}`);
   await giveBack(db, [keys.address, keys.account]);
 }
 
