@@ -24,7 +24,14 @@ export interface LoadOptions {
   headers?: Record<string, string>;
   body?: string;
   /** Several request variants used in turn (e.g. different users signing in). */
-  requests?: { method?: string; path: string; headers?: Record<string, string>; body?: string }[];
+  requests?: {
+    method?: string;
+    path: string;
+    headers?: Record<string, string>;
+    body?: string;
+    /** autocannon's hook: shape each request just before it is sent (e.g. the next user). */
+    setupRequest?: (request: { body?: string }) => { body?: string };
+  }[];
   connections?: number;
   seconds?: number;
   /** Warm-up before the measured load (default from the runner: 1 s). */

@@ -89,9 +89,9 @@ function canonicalOf(e: CanonicalEntry): string {
     ? `{"phone":{"after":"${String(e.changes.phone!.after)}","before":"${String(e.changes.phone!.before)}"},"status":{"after":"interview_scheduled","before":"screening"}}`
     : '{}';
   return (
-    `{"action":"${e.action}","actor":{"id":"${e.actor!.id}","role":"${e.actor!.role}"},"at":"${e.at}","changes":${changes},` +
+    `{"action":"${e.action}","actor":{"id":"${e.actor!.id}","role":"${e.actor!.role}"},"at":"${e.at}","caseId":"${e.caseId}","changes":${changes},` +
     `"clientAddress":"${e.clientAddress}","details":{"committeeId":"${String(e.details.committeeId)}","reason":"documents_complete"},` +
-    `"entityId":"${e.entityId}","entityType":"${e.entityType}","outcome":"${e.outcome}","requestId":"${e.requestId}","seq":${e.seq}}`
+    `"entityId":"${e.entityId}","entityType":"${e.entityType}","ministry":"${e.ministry}","outcome":"${e.outcome}","requestId":"${e.requestId}","seq":${e.seq}}`
   );
 }
 

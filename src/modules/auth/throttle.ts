@@ -62,15 +62,20 @@ interface ClaimRow {
  * itself, so of many concurrent attempts exactly one gets through per back-off.
  */
 export async function claimAttempt(db: Db, keys: ThrottleKeys, settings: ThrottleSettings): Promise<Claim> {
-  // A row may vanish between the two statements (pruned as stale): then claim again.
-  for (let attempt = 0; ; attempt++) {
-    const rows = await countAttempt(db, keys, settings);
-    if (rows.length === 3 || attempt === 2) return decide(db, keys, settings, rows);
+  // Usually the three rows exist (one statement); otherwise they are made to exist and the attempt
+  // counted again — also when a row vanished in between (pruned as stale).
+  let rows = await countAttempt(db, keys, settings);
+  for (let attempt = 0; rows.length < 3 && attempt < 3; attempt++) {
+    await db.execute(sql`insert into login_throttle (key) values (${keys.pair}), (${keys.address}), (${keys.account}) on conflict (key) do nothing`);
+    // The rows counted already keep their claim; only the missing ones are counted now.
+    const counted = new Set(rows.map((r) => r.key));
+    const more = await countAttempt(db, keys, settings, [keys.pair, keys.address, keys.account].filter((key) => !counted.has(key)));
+    rows = [...rows, ...more];
   }
+  return decide(db, keys, settings, rows);
 }
 
-async function countAttempt(db: Db, keys: ThrottleKeys, settings: ThrottleSettings): Promise<ClaimRow[]> {
-  await db.execute(sql`insert into login_throttle (key) values (${keys.pair}), (${keys.address}), (${keys.account}) on conflict (key) do nothing`);
+async function countAttempt(db: Db, keys: ThrottleKeys, settings: ThrottleSettings, only: string[] = [keys.pair, keys.address, keys.account]): Promise<ClaimRow[]> {
   const window = sql`make_interval(secs => ${settings.windowSeconds}::int)`;
   // A lock in force never restarts; otherwise a passed window restarts the count, and so does an
   // ended lock (except the account's back-off, whose count is what doubles it).
@@ -84,7 +89,7 @@ async function countAttempt(db: Db, keys: ThrottleKeys, settings: ThrottleSettin
           failures = case when ${stale} then 1 else t.failures + 1 end,
           window_started_at = case when ${stale} then now() else t.window_started_at end,
           locked_until = case when ${startsBackoff} then now() + ${backoff} when ${stale} then null else t.locked_until end
-        from ${inKeyOrder([keys.pair, keys.address, keys.account])}
+        from ${inKeyOrder(only)}
         where t.key = ordered.key
         returning t.key, t.failures,
           greatest(0, extract(epoch from (coalesce(t.locked_until, now()) - now())))::float8 as locked_for,
@@ -175,8 +180,11 @@ export async function recordFailure(db: Db, keys: ThrottleKeys, settings: Thrott
  * always finds it; pruning removes it later); the address and account counts give the claim back.
  */
 export async function recordSuccess(db: Db, keys: ThrottleKeys): Promise<void> {
-  await db.execute(sql`update login_throttle set failures = 0, locked_until = null where key = ${keys.pair}`);
-  await giveBack(db, [keys.address, keys.account]);
+  await db.execute(sql`update login_throttle t set
+      failures = case when t.key = ${keys.pair} then 0 else greatest(t.failures - 1, 0) end,
+      locked_until = case when t.key = ${keys.pair} then null else t.locked_until end
+    from ${inKeyOrder([keys.pair, keys.address, keys.account])}
+    where t.key = ordered.key`);
 }
 
 /**
