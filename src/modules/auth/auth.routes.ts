@@ -76,7 +76,7 @@ export const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (app, opt
       config: { permission: 'public' },
       schema: {
         tags,
-        summary: 'Sign in with email and password (and a TOTP or recovery code when the account has a second factor)',
+        summary: 'Sign in: staff with email and password (and a TOTP or recovery code once they have a second factor), applicants with their case reference and password',
         description:
           'Failed attempts are counted per account and per client address; after too many the answer is 429 with Retry-After. ' +
           'An account with a second factor answers 401 auth.mfa_code_required (mfaRequired: true) until a code is given.',
