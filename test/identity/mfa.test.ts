@@ -125,6 +125,20 @@ describe('TOTP enrolment and sign-in', () => {
     expect(again.statusCode).toBe(409);
   });
 
+  it('throttles enrolment codes like any code: 30 guesses at once, no more than the limit evaluated', async () => {
+    const staff = await createUser(t, { role: 'ministry_staff' });
+    const session = await signIn(t, staff);
+    const { secret } = (await t.app.inject({ method: 'POST', url: '/auth/mfa/enroll', headers: bearer(session.accessToken) })).json<{ secret: string }>();
+    const right = await codeAt(secret);
+    const guesses = Array.from({ length: 30 }, (_, i) => String((Number(right) + 1 + i) % 1_000_000).padStart(6, '0'));
+    const answers = await Promise.all(guesses.map((code) => t.app.inject({ method: 'POST', url: '/auth/mfa/confirm', headers: bearer(session.accessToken), payload: { code } })));
+    const evaluated = answers.filter((a) => a.statusCode === 400).length;
+    expect(evaluated).toBeLessThanOrEqual(5);
+    expect(answers.filter((a) => a.statusCode === 429).length).toBe(30 - evaluated);
+    // Locked now: even the right code waits.
+    expect((await t.app.inject({ method: 'POST', url: '/auth/mfa/confirm', headers: bearer(session.accessToken), payload: { code: right } })).statusCode).toBe(429);
+  });
+
   it('keeps the verified second factor across refreshes, and an unverified session stays limited after refresh', async () => {
     const staff = await createUser(t, { role: 'admin' });
     const limited = await signIn(t, staff);

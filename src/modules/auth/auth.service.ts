@@ -2,6 +2,7 @@ import { and, eq, isNull, or, lt, sql } from 'drizzle-orm';
 import type { Role } from '../../access/roles.js';
 import type { Db } from '../../db/client.js';
 import type { Actor } from '../../access/actor.js';
+import { AppError } from '../../http/errors.js';
 import type { AccessClaims } from '../../http/auth.js';
 import type { AuditTrail } from '../audit/audit.js';
 import type { AuditContext, AuditEvent } from '../audit/audit.writer.js';
@@ -354,6 +355,26 @@ export async function enrollMfa(args: { deps: AuthDeps; actor: Actor; context: A
 
 /** Confirms enrolment with a first code; returns ten one-time recovery codes, shown only now. */
 export async function confirmMfa(args: { deps: AuthDeps; actor: Actor; code: string; context: AuditContext }): Promise<{ recoveryCodes: string[] }> {
+  const { deps, actor, context } = args;
+  // Enrolment codes are guessed like any code: the same atomic claims as sign-in, per account and address.
+  const keys = throttleKeys(`mfa-enrol:${actor.id}`, context.clientAddress ?? 'unknown');
+  const claim = await claimAttempt(deps.db, keys, deps.throttle);
+  if (!claim.granted || (claim.accountPastLimit && claim.retryAfterSeconds > 0)) {
+    if (claim.granted) await releaseAttempt(deps.db, keys);
+    throw accountLocked(claim.retryAfterSeconds);
+  }
+  try {
+    const confirmed = await enrolWithCode(args);
+    await recordSuccess(deps.db, keys);
+    return confirmed;
+  } catch (error) {
+    if (error instanceof AppError && error.code === invalidEnrolmentCode.definition.code) await recordFailure(deps.db, keys, deps.throttle);
+    else await releaseAttempt(deps.db, keys);
+    throw error;
+  }
+}
+
+function enrolWithCode(args: { deps: AuthDeps; actor: Actor; code: string; context: AuditContext }): Promise<{ recoveryCodes: string[] }> {
   const { deps, actor, context } = args;
   return deps.audit.inTransaction(deps.db, context, async (tx, record) => {
     const [current] = await tx
