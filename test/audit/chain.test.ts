@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
 import { verifyChain, type VerifyReport } from '../../src/modules/audit/audit.verify.js';
@@ -148,6 +149,14 @@ describe('verify finds tampering behind the application\'s back', () => {
     const canonical = target.canonical.replace('"screening"', '"eligible"');
     await tamper(t, `UPDATE audit_log SET canonical = '${canonical.replace(/'/g, "''")}', hash = '${chainHash(17, target.prev_hash, canonical)}' WHERE seq = 17`);
     expect(await verifyQuietly()).toMatchObject({ ok: false, firstBadSeq: 18, problem: { kind: 'broken_link' } });
+  });
+
+  it('only chain format v2 verifies: the last entry hashed as v1, head and all consistent → changed_entry', async () => {
+    const head = await headSeq(t);
+    const last = await row(head);
+    const v1 = createHash('sha256').update(`audit/v1\n${head}\n${last.prev_hash}\n${last.canonical}`).digest('hex');
+    await tamper(t, `UPDATE audit_log SET hash = '${v1}' WHERE seq = ${head}`, `UPDATE audit_head SET hash = '${v1}' WHERE id = 1`);
+    expect(await verifyQuietly()).toMatchObject({ ok: false, firstBadSeq: head, problem: { kind: 'changed_entry' } });
   });
 
   it('a head that no longer matches the last entry → head_mismatch', async () => {
