@@ -10,6 +10,9 @@ import { caseHistory } from './applications.service.js';
 import { CASE_STATUSES } from './applications.state.js';
 import { CASE_ACTIONS, DECISION_OUTCOMES } from './applications.transitions.js';
 import { transition, type TransitionNotifier } from './applications.workflow.js';
+import { applicantInput } from './applicant.fields.js';
+import { CASE_CHANNELS } from './applications.state.js';
+import { createWalkIn } from './applications.service.js';
 
 const ownerHistoryItem = z.object({
   seq: z.number().int(),
@@ -39,6 +42,15 @@ const actionResult = z.object({
   allowedActions: z.array(z.enum(CASE_ACTIONS)),
 });
 
+const createdCase = z.object({
+  id: z.uuid(),
+  reference: z.string(),
+  ministry: z.string(),
+  status: z.enum(CASE_STATUSES),
+  channel: z.enum(CASE_CHANNELS),
+  version: z.number().int(),
+});
+
 export interface ApplicationsRoutesOptions {
   /** Told of every status change inside its transaction (the notifications module); none yet. */
   notify: TransitionNotifier;
@@ -46,6 +58,34 @@ export interface ApplicationsRoutesOptions {
 
 export const applicationsRoutes: FastifyPluginAsync<ApplicationsRoutesOptions> = async (app, options) => {
   const r = app.withTypeProvider<ZodTypeProvider>();
+
+  r.post(
+    '/applications',
+    {
+      config: { permission: 'applications:create' },
+      schema: {
+        tags: ['applications'],
+        summary: 'Walk-in entry: staff enter an officer who came in person',
+        description:
+          'The applicant fields of API.md (contacts optional, no password); the case is `submitted`, `channel: walk_in`, in the ' +
+          'ministry of the staff member. Unknown fields (religion, sect, ethnicity or any other) are refused and nothing is stored. ' +
+          'A case sharing a national ID, service number or email with an earlier one is created all the same and flagged for the committee.',
+        security: [{ bearer: [] }],
+        body: z.strictObject({ applicant: applicantInput }),
+        response: { 201: createdCase },
+      },
+    },
+    async (request, reply) => {
+      const created = await createWalkIn({
+        db: app.database.db,
+        audit: app.audit,
+        actor: request.actor!,
+        context: auditContext(request),
+        applicant: request.body.applicant,
+      });
+      return reply.code(201).header('etag', '"1"').send(created);
+    },
+  );
 
   r.post(
     '/applications/:id/actions/:action',

@@ -43,3 +43,15 @@ export const GOVERNORATE_CODES = [
   'quneitra',
 ] as const;
 export type GovernorateCode = (typeof GOVERNORATE_CODES)[number];
+
+export const BRANCH_CODES = ['army', 'air_force', 'air_defense', 'navy', 'police', 'internal_security'] as const;
+export type BranchCode = (typeof BRANCH_CODES)[number];
+
+export const SEPARATION_KIND_CODES = ['defected', 'dismissed_security', 'dismissed_political'] as const;
+export type SeparationKindCode = (typeof SEPARATION_KIND_CODES)[number];
+
+export const DEGREE_CODES = ['none', 'primary', 'secondary', 'vocational', 'diploma', 'bachelor', 'master', 'doctorate'] as const;
+export type DegreeCode = (typeof DEGREE_CODES)[number];
+
+export const SEX_CODES = ['male', 'female'] as const;
+export type SexCode = (typeof SEX_CODES)[number];
