@@ -37,6 +37,7 @@ import { dropRecoveryCodes, revokeAllForUser } from './modules/auth/tokens.js';
 import { healthRoutes } from './modules/health/health.routes.js';
 import { usersRoutes } from './modules/users/users.routes.js';
 import { referenceRoutes } from './modules/reference/reference.routes.js';
+import { registrationLinkRoutes } from './modules/registration/registration.routes.js';
 import type { Secrets } from './secrets.js';
 
 export interface AppDeps {
@@ -231,6 +232,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(committeesRoutes);
   await app.register(auditRoutes, { database, audit, key: signingKey, fullVerifyHours: config.audit.fullVerifyHours });
   await app.register(applicationsRoutes, { notify: noNotifications });
+  await app.register(registrationLinkRoutes, { publicBaseUrl: config.publicBaseUrl });
   app.get('/openapi.json', { config: { permission: 'public' }, schema: { hide: true } }, async () => app.swagger());
 
   return app;
