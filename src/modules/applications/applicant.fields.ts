@@ -188,28 +188,36 @@ const createShape = Object.fromEntries(
   Object.entries(fieldShape).map(([key, schema]) => [key, (REQUIRED as readonly string[]).includes(key) ? schema : schema.optional()]),
 ) as { [K in keyof Shape]: K extends Required_ ? Shape[K] : z.ZodOptional<Shape[K]> };
 
-function crossChecks(value: { insideSyria?: boolean | undefined; residenceCountry?: string | undefined }, ctx: z.RefinementCtx) {
+/** Checks across fields: insideSyria agrees with the country of residence. */
+export function crossChecks(value: { insideSyria?: boolean | undefined; residenceCountry?: string | undefined }, ctx: z.RefinementCtx) {
   if (value.insideSyria !== undefined && value.residenceCountry !== undefined && value.insideSyria !== (value.residenceCountry === 'SY')) {
     ctx.addIssue({ code: 'custom', path: ['insideSyria'], message: 'insideSyria and residenceCountry disagree', params: { code: 'inconsistent' } });
   }
 }
 
-/** The applicant of a new case (walk-in, import): at least one of national ID or service number. */
-export const applicantInput = z.strictObject(createShape).superRefine((value, ctx) => {
+/** A new case needs at least one of national ID or service number (DESIGN §4). */
+export function requireIdentity(value: { nationalId?: string | undefined; serviceNumber?: string | undefined }, ctx: z.RefinementCtx) {
   if (value.nationalId === undefined && value.serviceNumber === undefined) {
     ctx.addIssue({ code: 'custom', path: ['nationalId'], message: 'Give a national ID or a service number', params: { code: 'required' } });
   }
-  crossChecks(value, ctx);
-});
-export type ApplicantInput = z.infer<typeof applicantInput>;
+}
 
 /** Registration through a link also needs a way to reach the officer (DESIGN §4). */
-export const registrationApplicantShape = createShape;
 export function requireContact(value: { phone?: string | undefined; email?: string | undefined }, ctx: z.RefinementCtx) {
   if (value.phone === undefined && value.email === undefined) {
     ctx.addIssue({ code: 'custom', path: ['phone'], message: 'Give a phone number or an email address', params: { code: 'required' } });
   }
 }
+
+/** The fields of a new case, required ones required: to spread into a body schema with more fields. */
+export const applicantShape = createShape;
+
+/** The applicant of a new case (walk-in, import). */
+export const applicantInput = z.strictObject(createShape).superRefine((value, ctx) => {
+  requireIdentity(value, ctx);
+  crossChecks(value, ctx);
+});
+export type ApplicantInput = z.infer<typeof applicantInput>;
 
 /** A correction: any subset of the fields, none of them cleared. */
 export const applicantPatch = z.strictObject(fieldShape).partial().superRefine(crossChecks);

@@ -21,3 +21,11 @@ export const linkWindowInvalid = defineError({
   ar: 'يجب أن يكون موعد الإغلاق بعد موعد الفتح وبعد الوقت الحالي.',
   errors: [{ path: '/body/closesAt', code: 'invalid' }],
 });
+
+export const consentOutdated = defineError({
+  code: 'registration.consent_not_current',
+  status: 400,
+  en: 'Accept the current consent text (GET /consent/current) to register.',
+  ar: 'يجب الموافقة على نص الموافقة الحالي للتسجيل.',
+  errors: [{ path: '/body/consent/textVersion', code: 'registration.consent_not_current' }],
+});

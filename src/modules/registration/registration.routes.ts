@@ -2,9 +2,14 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { eq } from 'drizzle-orm';
 import { z } from 'zod';
+import { idempotencyKeyOf } from '../../http/idempotency.js';
 import { pageOf, pageQuery } from '../../http/pagination.js';
+import { applicantShape, crossChecks, requireContact, requireIdentity } from '../applications/applicant.fields.js';
+import { passwordProblem } from '../users/password.js';
+import { passwordRejected } from '../users/users.errors.js';
 import { auditContext } from '../audit/audit.context.js';
-import { linkNotFound } from './registration.errors.js';
+import { consentOutdated, linkGone, linkNotFound } from './registration.errors.js';
+import { claimRegistration, currentConsentVersion, register, replayRegistration, type HashGate, type OpenSession, type Registered, type RegistrationSettings } from './registration.service.js';
 import { createLink, LINK_STATUSES, linkStatus, listLinks, revokeLink } from './registration.links.js';
 import { registrationLinks } from './registration.table.js';
 
@@ -46,7 +51,25 @@ export async function findLinkByToken(db: Parameters<typeof listLinks>[0]['db'],
 
 export interface RegistrationRoutesOptions {
   publicBaseUrl: string | undefined;
+  throttle: RegistrationSettings;
+  /** Bounded password hashing for registrations (createHashGate). */
+  hashPassword: HashGate;
+  openSession: OpenSession;
 }
+
+const registrationBody = z
+  .strictObject({
+    ...applicantShape,
+    password: z.string().max(1024),
+    consent: z.strictObject({ accepted: z.literal(true), textVersion: z.string().min(1).max(40) }),
+  })
+  .superRefine((value, ctx) => {
+    requireIdentity(value, ctx);
+    requireContact(value, ctx);
+    crossChecks(value, ctx);
+  });
+
+const registeredSchema = z.object({ applicationId: z.uuid(), reference: z.string(), accessToken: z.string(), refreshToken: z.string() });
 
 export const registrationLinkRoutes: FastifyPluginAsync<RegistrationRoutesOptions> = async (app, options) => {
   const r = app.withTypeProvider<ZodTypeProvider>();
@@ -128,6 +151,59 @@ export const registrationLinkRoutes: FastifyPluginAsync<RegistrationRoutesOption
       const link = await findLinkByToken(db, request.params.token);
       if (!link) throw linkNotFound();
       return { ministry: link.ministry, label: link.label, status: linkStatus(link), opensAt: link.opensAt?.toISOString() ?? null, closesAt: link.closesAt?.toISOString() ?? null };
+    },
+  );
+
+  r.post(
+    '/register/:token',
+    {
+      config: { permission: 'public' },
+      schema: {
+        tags: ['registration'],
+        summary: 'Register through a link (public, throttled, honours Idempotency-Key)',
+        description:
+          'The applicant fields (a phone or an email required), a password (the staff policy) and consent to the current consent text. ' +
+          'Creates the applicant account and the case (`submitted`, `channel: link`) and returns a session. A link that is not open answers 410. ' +
+          'Throttled per client address and per link (REGISTER_* settings). The same Idempotency-Key with the same body answers the same case with ' +
+          'a fresh session; with another body 422. Nothing in the answer depends on whether the person is already known.',
+        params: tokenParam,
+        body: registrationBody,
+        response: { 201: registeredSchema },
+      },
+    },
+    async (request, reply) => {
+      const link = await findLinkByToken(db, request.params.token);
+      if (!link) throw linkNotFound();
+      if (linkStatus(link) !== 'open') throw linkGone();
+      await claimRegistration(db, options.throttle, link.id, request.ip);
+      const { password, consent, ...applicant } = request.body;
+      const problem = passwordProblem(password);
+      if (problem) throw passwordRejected(problem);
+      if (consent.textVersion !== (await currentConsentVersion(db))) throw consentOutdated();
+      const result = await app.idempotency.run<Registered, Registered & { accessToken: string; refreshToken: string }>({
+        db,
+        key: idempotencyKeyOf(request),
+        scope: 'POST /register/:token',
+        caller: null,
+        request: { token: request.params.token, body: request.body },
+        run: async (complete) => {
+          const passwordHash = await options.hashPassword(password);
+          const response = await register({
+            db,
+            audit: app.audit,
+            context: auditContext(request),
+            linkId: link.id,
+            applicant,
+            passwordHash,
+            consentVersion: consent.textVersion,
+            openSession: options.openSession,
+            complete,
+          });
+          return { status: 201, outcome: { applicationId: response.applicationId, reference: response.reference }, response };
+        },
+        replay: (stored) => replayRegistration(db, options.openSession, stored.outcome),
+      });
+      return reply.code(201).send(result.response);
     },
   );
 };
