@@ -233,7 +233,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(usersRoutes, { hooks: { endSessions: revokeAllForUser, dropRecoveryCodes, leaveCommittees }, activationTtlHours: config.auth.activationCodeTtlHours });
   await app.register(committeesRoutes);
   await app.register(auditRoutes, { database, audit, key: signingKey, fullVerifyHours: config.audit.fullVerifyHours });
-  await app.register(applicationsRoutes, { notify: noNotifications });
+  await app.register(applicationsRoutes, { notify: noNotifications, activationTtlHours: config.auth.activationCodeTtlHours });
   const sessionDeps = {
     accessTokenTtlSeconds: config.auth.accessTokenTtlSeconds,
     refreshTokenTtlSeconds: config.auth.refreshTokenTtlSeconds,

@@ -12,7 +12,7 @@ import { CASE_ACTIONS, DECISION_OUTCOMES } from './applications.transitions.js';
 import { transition, type TransitionNotifier } from './applications.workflow.js';
 import { applicantInput } from './applicant.fields.js';
 import { CASE_CHANNELS } from './applications.state.js';
-import { createWalkIn } from './applications.service.js';
+import { createWalkIn, issueApplicantAccount } from './applications.service.js';
 
 const ownerHistoryItem = z.object({
   seq: z.number().int(),
@@ -54,6 +54,8 @@ const createdCase = z.object({
 export interface ApplicationsRoutesOptions {
   /** Told of every status change inside its transaction (the notifications module); none yet. */
   notify: TransitionNotifier;
+  /** ACTIVATION_CODE_TTL_HOURS. */
+  activationTtlHours: number;
 }
 
 export const applicationsRoutes: FastifyPluginAsync<ApplicationsRoutesOptions> = async (app, options) => {
@@ -85,6 +87,43 @@ export const applicationsRoutes: FastifyPluginAsync<ApplicationsRoutesOptions> =
       });
       return reply.code(201).header('etag', '"1"').send(created);
     },
+  );
+
+  r.post(
+    '/applications/:id/applicant-account',
+    {
+      config: { permission: 'applications:create' },
+      schema: {
+        tags: ['applications'],
+        summary: 'Give the officer of a case a sign-in: a one-time activation code to hand over',
+        description:
+          'Ministry staff of the case’s ministry. Creates the applicant account if the case has none and issues a one-time ' +
+          '`activationCode` (redeemed at POST /auth/activate; earlier codes are void). Also the way back for an officer who ' +
+          'forgot the password or the reference (the answer names it). Another ministry’s case answers 404.',
+        security: [{ bearer: [] }],
+        params: z.strictObject({ id: z.uuid() }),
+        response: {
+          200: z.object({
+            applicationId: z.uuid(),
+            reference: z.string(),
+            userId: z.uuid(),
+            accountCreated: z.boolean(),
+            activationCode: z.string(),
+            activationExpiresAt: z.string(),
+          }),
+        },
+      },
+    },
+    async (request) =>
+      issueApplicantAccount({
+        db: app.database.db,
+        audit: app.audit,
+        access: app.access,
+        actor: request.actor!,
+        context: auditContext(request),
+        id: request.params.id,
+        ttlHours: options.activationTtlHours,
+      }),
   );
 
   r.post(

@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { eq, sql } from 'drizzle-orm';
 import type { Access } from '../../access/access.js';
 import type { Actor } from '../../access/actor.js';
 import type { Db } from '../../db/client.js';
@@ -7,6 +9,10 @@ import type { AuditContext } from '../audit/audit.writer.js';
 import { forbidden } from '../../http/http.errors.js';
 import type { ApplicantInput } from './applicant.fields.js';
 import { insertCase } from './applications.intake.js';
+import { applicants } from './applicant.table.js';
+import { applications } from './applications.table.js';
+import { issueActivationCode } from '../users/activation.js';
+import { users } from '../users/users.table.js';
 import { CASE_ENTITY } from './applications.state.js';
 
 /**
@@ -49,5 +55,66 @@ export async function createWalkIn(args: { db: Db; audit: Pick<AuditTrail, 'inTr
       },
     ]);
     return { id: created.id, reference: created.reference, ministry, status: 'submitted' as const, channel: 'walk_in' as const, version: 1 };
+  });
+}
+
+/**
+ * Gives the officer of a case a way to sign in (DESIGN §2): creates the applicant account if the case
+ * has none (walk-ins, imports) and issues a one-time activation code, redeemed at POST /auth/activate.
+ * Also the way back for an officer who forgot the password or the reference: a new code voids the old
+ * ones, and the answer names the reference. The password in force stays until the code is redeemed.
+ */
+export async function issueApplicantAccount(args: {
+  db: Db;
+  audit: Pick<AuditTrail, 'inTransaction'>;
+  access: Access<AuditContext>;
+  actor: Actor;
+  context: AuditContext;
+  id: string;
+  ttlHours: number;
+}) {
+  const { actor, id } = args;
+  if (actor.role !== 'ministry_staff') throw forbidden();
+  const facts = (await args.access.requireAccess({ actor, permission: 'applications:read', ids: [id], context: args.context })).get(id);
+  if (!facts) throw new Error('requireAccess returned no record');
+  return args.audit.inTransaction(args.db, args.context, async (tx, record) => {
+    const [current] = await tx
+      .select({ applicantUserId: applications.applicantUserId, reference: applications.reference, ministry: applications.ministry })
+      .from(applications)
+      .where(eq(applications.id, id))
+      .for('update');
+    if (!current) throw new Error('case vanished under its lock');
+    let userId = current.applicantUserId;
+    const created = userId === null;
+    if (userId === null) {
+      const [person] = await tx.select({ fullNameAr: applicants.fullNameAr, fullNameLatin: applicants.fullNameLatin }).from(applicants).where(eq(applicants.applicationId, id));
+      const [user] = await tx
+        .insert(users)
+        .values({
+          email: `applicant-${randomUUID()}@applicants.invalid`,
+          name: person?.fullNameLatin ?? person?.fullNameAr ?? current.reference,
+          role: 'applicant',
+          ministry: current.ministry,
+          passwordHash: null,
+        })
+        .returning({ id: users.id });
+      userId = user!.id;
+      await tx
+        .update(applications)
+        .set({ applicantUserId: userId, version: sql`${applications.version} + 1`, updatedAt: sql`now()` })
+        .where(eq(applications.id, id));
+    }
+    const code = await issueActivationCode(tx, { userId, createdBy: actor.id, ttlHours: args.ttlHours });
+    await record([
+      {
+        action: 'application.applicant_account_issued',
+        entityType: CASE_ENTITY,
+        entityId: id,
+        caseId: id,
+        ministry: current.ministry,
+        details: { userId, accountCreated: created },
+      },
+    ]);
+    return { applicationId: id, reference: current.reference, userId, accountCreated: created, ...code };
   });
 }
