@@ -5,12 +5,13 @@ import { preconditionFailed } from '../../http/http.errors.js';
 import { pageOf, pageQuery } from '../../http/pagination.js';
 import { auditContext } from '../audit/audit.context.js';
 import { auditItem } from '../audit/audit.routes.js';
-import { parseIfMatch } from '../../http/preconditions.js';
+import { ifMatchHeaders, parseIfMatch, requireIfMatch, setETag } from '../../http/preconditions.js';
 import { caseHistory } from './applications.service.js';
 import { CASE_STATUSES } from './applications.state.js';
 import { CASE_ACTIONS, DECISION_OUTCOMES } from './applications.transitions.js';
 import { transition, type TransitionNotifier } from './applications.workflow.js';
-import { applicantInput } from './applicant.fields.js';
+import { applicantInput, applicantOutput, applicantPatch } from './applicant.fields.js';
+import { patchCase, readCase } from './applications.case.js';
 import { CASE_CHANNELS } from './applications.state.js';
 import { createWalkIn, issueApplicantAccount } from './applications.service.js';
 
@@ -51,6 +52,19 @@ const createdCase = z.object({
   version: z.number().int(),
 });
 
+const fullCase = z.object({
+  id: z.uuid(),
+  reference: z.string(),
+  ministry: z.string(),
+  status: z.enum([...CASE_STATUSES, 'under_review']).describe('The owner sees `on_hold` as `under_review`'),
+  channel: z.enum(CASE_CHANNELS),
+  version: z.number().int(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  applicant: applicantOutput,
+  allowedActions: z.array(z.enum(CASE_ACTIONS)),
+});
+
 export interface ApplicationsRoutesOptions {
   /** Told of every status change inside its transaction (the notifications module); none yet. */
   notify: TransitionNotifier;
@@ -86,6 +100,58 @@ export const applicationsRoutes: FastifyPluginAsync<ApplicationsRoutesOptions> =
         applicant: request.body.applicant,
       });
       return reply.code(201).header('etag', '"1"').send(created);
+    },
+  );
+
+  r.get(
+    '/applications/:id',
+    {
+      config: { permission: 'applications:read' },
+      schema: {
+        tags: ['applications'],
+        summary: 'The full case: applicant, status and the actions open to the caller',
+        description: 'Owner, staff and auditors of the case’s ministry; anyone else 404. ETag = version.',
+        security: [{ bearer: [] }],
+        params: z.strictObject({ id: z.uuid() }),
+        response: { 200: fullCase },
+      },
+    },
+    async (request, reply) => {
+      const found = await readCase({ db: app.database.db, audit: app.audit, access: app.access, actor: request.actor!, context: auditContext(request), id: request.params.id });
+      return setETag(reply, found.version).send(found);
+    },
+  );
+
+  r.patch(
+    '/applications/:id',
+    {
+      config: { permission: 'applications:update' },
+      schema: {
+        tags: ['applications'],
+        summary: 'Correct the applicant’s data (If-Match required)',
+        description:
+          'Contact and residence (phone, email, residenceCountry, residenceCity, insideSyria) until the case is withdrawn, merged or assigned; ' +
+          'identity fields only while `submitted` (409 `application.identity_locked` afterwards). 428 without If-Match, 412 on a stale version.',
+        security: [{ bearer: [] }],
+        params: z.strictObject({ id: z.uuid() }),
+        headers: ifMatchHeaders,
+        body: z.strictObject({ applicant: applicantPatch }),
+        response: { 200: fullCase },
+      },
+    },
+    async (request, reply) => {
+      const expectedVersion = requireIfMatch(request);
+      const found = await patchCase({
+        db: app.database.db,
+        audit: app.audit,
+        access: app.access,
+        actor: request.actor!,
+        context: auditContext(request),
+        id: request.params.id,
+        expectedVersion,
+        patch: request.body.applicant,
+      });
+      return setETag(reply, found.version).send(found);
     },
   );
 
