@@ -12,6 +12,8 @@ import { CASE_ACTIONS, DECISION_OUTCOMES } from './applications.transitions.js';
 import { transition, type TransitionNotifier } from './applications.workflow.js';
 import { applicantInput, applicantOutput, applicantPatch } from './applicant.fields.js';
 import { patchCase, readCase } from './applications.case.js';
+import { listCases } from './applications.list.js';
+import { GOVERNORATE_CODES, RANK_CODES, SEX_CODES } from '../reference/reference.codes.js';
 import { CASE_CHANNELS } from './applications.state.js';
 import { createWalkIn, issueApplicantAccount } from './applications.service.js';
 
@@ -65,6 +67,48 @@ const fullCase = z.object({
   allowedActions: z.array(z.enum(CASE_ACTIONS)),
 });
 
+const listItem = z.object({
+  id: z.uuid(),
+  reference: z.string(),
+  ministry: z.string(),
+  status: z.enum(CASE_STATUSES),
+  channel: z.enum(CASE_CHANNELS),
+  version: z.number().int(),
+  createdAt: z.string(),
+  fullNameAr: z.string(),
+  fullNameLatin: z.string().nullable(),
+  birthDate: z.string(),
+  sex: z.enum(SEX_CODES),
+  branch: z.string(),
+  rank: z.string(),
+  specializations: z.array(z.string()),
+  separationKind: z.string(),
+  residenceCountry: z.string().nullable(),
+  insideSyria: z.boolean().nullable(),
+  educationDegree: z.string().nullable(),
+  educationField: z.string().nullable(),
+  preferredGovernorates: z.array(z.string()),
+});
+
+const listQuery = z.strictObject({
+  ...pageQuery,
+  status: z.enum(CASE_STATUSES).optional(),
+  rank: z.enum(RANK_CODES).optional(),
+  specialization: z.string().max(64).optional(),
+  governorate: z.enum(GOVERNORATE_CODES).optional(),
+  channel: z.enum(CASE_CHANNELS).optional(),
+  insideSyria: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional(),
+  residenceCountry: z
+    .string()
+    .regex(/^[A-Za-z]{2}$/)
+    .transform((v) => v.toUpperCase())
+    .optional(),
+  educationField: z.string().min(1).max(100).optional(),
+});
+
 export interface ApplicationsRoutesOptions {
   /** Told of every status change inside its transaction (the notifications module); none yet. */
   notify: TransitionNotifier;
@@ -100,6 +144,28 @@ export const applicationsRoutes: FastifyPluginAsync<ApplicationsRoutesOptions> =
         applicant: request.body.applicant,
       });
       return reply.code(201).header('etag', '"1"').send(created);
+    },
+  );
+
+  r.get(
+    '/applications',
+    {
+      config: { permission: 'applications:list' },
+      schema: {
+        tags: ['applications'],
+        summary: 'Cases of the caller’s scope, newest first',
+        description:
+          'Staff and auditors; filtered by the access rules (src/access/scope.ts). Filters: status, rank, specialization, governorate ' +
+          '(a preferred one), channel, insideSyria, residenceCountry, educationField (case-insensitive, e.g. `law`). Items carry no ' +
+          'national ID, phone or email (GET /applications/:id does).',
+        security: [{ bearer: [] }],
+        querystring: listQuery,
+        response: { 200: pageOf(listItem) },
+      },
+    },
+    async (request) => {
+      const { limit, cursor, ...filters } = request.query;
+      return listCases({ db: app.database.db, audit: app.audit, actor: request.actor!, context: auditContext(request), filters, limit, cursor });
     },
   );
 

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { and, desc, eq, lt, or, sql } from 'drizzle-orm';
+import { and, desc, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Actor } from '../../access/actor.js';
 import type { Db } from '../../db/client.js';
@@ -91,21 +91,21 @@ export async function createLink(args: {
   });
 }
 
-const linkCursor = z.tuple([z.string().datetime(), z.uuid()]);
+const linkCursor = z.tuple([z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/), z.uuid()]);
+/** created_at to the microsecond, so a cursor never falls between two rows of one millisecond. */
+const createdAtText = sql<string>`to_char(${registrationLinks.createdAt} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
 /** The links of the caller's ministry, newest first. */
 export async function listLinks(args: { db: Db; actor: Actor; publicBaseUrl: string | undefined; limit: number; cursor?: string | undefined }) {
   const ministry = staffMinistry(args.actor);
   const after = decodeCursor('registration_links', args.cursor, linkCursor);
   const rows = await args.db
-    .select()
+    .select({ link: registrationLinks, cursorAt: createdAtText })
     .from(registrationLinks)
     .where(
       and(
         eq(registrationLinks.ministry, ministry),
-        after
-          ? or(lt(registrationLinks.createdAt, new Date(after[0])), and(eq(registrationLinks.createdAt, new Date(after[0])), lt(registrationLinks.id, after[1])))
-          : undefined,
+        after ? sql`(${registrationLinks.createdAt}, ${registrationLinks.id}) < (${after[0]}::timestamptz, ${after[1]}::uuid)` : undefined,
       ),
     )
     .orderBy(desc(registrationLinks.createdAt), desc(registrationLinks.id))
@@ -113,8 +113,8 @@ export async function listLinks(args: { db: Db; actor: Actor; publicBaseUrl: str
   const page = rows.slice(0, args.limit);
   const last = page.at(-1);
   return {
-    items: page.map((link) => linkView(link, args.publicBaseUrl)),
-    nextCursor: rows.length > args.limit && last ? encodeCursor('registration_links', [last.createdAt.toISOString(), last.id]) : null,
+    items: page.map((row) => linkView(row.link, args.publicBaseUrl)),
+    nextCursor: rows.length > args.limit && last ? encodeCursor('registration_links', [last.cursorAt, last.link.id]) : null,
   };
 }
 
