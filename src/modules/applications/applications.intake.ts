@@ -1,4 +1,4 @@
-import { and, eq, ne, or, sql, type SQL } from 'drizzle-orm';
+import { eq, or, sql, type SQL } from 'drizzle-orm';
 import type { AuditTx } from '../audit/audit.writer.js';
 import { ministries } from '../reference/reference.table.js';
 import { foldArabic, foldLatin, type ApplicantInput } from './applicant.fields.js';
@@ -62,33 +62,28 @@ export function applicantColumns(a: Partial<ApplicantInput>) {
 }
 
 /**
- * Earlier cases sharing a national ID, service number or email with `caseId`, recorded for the
+ * Earlier cases sharing a national ID, service number or email with a new case, recorded for the
  * committee. Only recorded: the caller's answer never depends on it (no enumeration).
  */
-async function recordDuplicateCandidates(tx: AuditTx, caseId: string, a: ApplicantInput): Promise<number> {
+async function findDuplicateCandidates(tx: AuditTx, a: ApplicantInput) {
   const keys: { key: DuplicateKey; match: SQL }[] = [];
   if (a.nationalId) keys.push({ key: 'national_id', match: eq(applicants.nationalId, a.nationalId) });
   if (a.serviceNumber) keys.push({ key: 'service_number', match: eq(applicants.serviceNumber, a.serviceNumber) });
   if (a.email) keys.push({ key: 'email', match: eq(applicants.emailFolded, a.email.toLowerCase()) });
-  if (keys.length === 0) return 0;
+  if (keys.length === 0) return [];
   const rows = await tx
     .select({ id: applicants.applicationId, nationalId: applicants.nationalId, serviceNumber: applicants.serviceNumber, emailFolded: applicants.emailFolded })
     .from(applicants)
-    .where(and(ne(applicants.applicationId, caseId), or(...keys.map((k) => k.match))))
+    .where(or(...keys.map((k) => k.match)))
     .limit(100);
-  if (rows.length === 0) return 0;
-  await tx.insert(duplicateCandidates).values(
-    rows.map((row) => ({
-      applicationId: caseId,
-      candidateId: row.id,
-      matchedOn: [
-        ...(a.nationalId && row.nationalId === a.nationalId ? ['national_id'] : []),
-        ...(a.serviceNumber && row.serviceNumber === a.serviceNumber ? ['service_number'] : []),
-        ...(a.email && row.emailFolded === a.email.toLowerCase() ? ['email'] : []),
-      ],
-    })),
-  );
-  return rows.length;
+  return rows.map((row) => ({
+    candidateId: row.id,
+    matchedOn: [
+      ...(a.nationalId && row.nationalId === a.nationalId ? ['national_id'] : []),
+      ...(a.serviceNumber && row.serviceNumber === a.serviceNumber ? ['service_number'] : []),
+      ...(a.email && row.emailFolded === a.email.toLowerCase() ? ['email'] : []),
+    ],
+  }));
 }
 
 /**
@@ -105,6 +100,9 @@ export async function insertCase(
     consentVersion?: string;
   },
 ): Promise<NewCase> {
+  // Looked up before the reference counter is taken: its row lock is held until commit, so the work
+  // done under it is kept short (concurrent cases of the ministry queue on it).
+  const candidates = await findDuplicateCandidates(tx, input.applicant);
   const year = new Date().getUTCFullYear();
   const reference = await nextReference(tx, input.ministry, year);
   const [row] = await tx
@@ -126,6 +124,6 @@ export async function insertCase(
     separationKind: input.applicant.separationKind,
     ...(input.consentVersion ? { consentVersion: input.consentVersion, consentedAt: sql`now()` } : {}),
   });
-  const duplicates = await recordDuplicateCandidates(tx, row.id, input.applicant);
-  return { id: row.id, reference, duplicateCandidates: duplicates };
+  if (candidates.length > 0) await tx.insert(duplicateCandidates).values(candidates.map((c) => ({ ...c, applicationId: row.id })));
+  return { id: row.id, reference, duplicateCandidates: candidates.length };
 }

@@ -193,6 +193,7 @@ export const registrationLinkRoutes: FastifyPluginAsync<RegistrationRoutesOption
             audit: app.audit,
             context: auditContext(request),
             linkId: link.id,
+            ministry: link.ministry,
             applicant,
             passwordHash,
             consentVersion: consent.textVersion,

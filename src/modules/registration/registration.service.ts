@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { desc, eq, sql } from 'drizzle-orm';
+import { and, desc, eq, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { retryAfter } from '../../http/errors.js';
 import { serverBusy, throttled } from '../../http/http.errors.js';
@@ -95,6 +95,8 @@ export async function register(args: {
   audit: Pick<AuditTrail, 'inTransaction'>;
   context: AuditContext;
   linkId: string;
+  /** The link's ministry, as read before the transaction. */
+  ministry: string;
   applicant: ApplicantInput;
   passwordHash: string;
   consentVersion: string;
@@ -103,13 +105,8 @@ export async function register(args: {
   complete: (tx: Db, stored: { status: number; outcome: Registered }) => Promise<void>;
 }): Promise<Registered & SessionTokens> {
   return args.audit.inTransaction(args.db, args.context, async (tx, record) => {
-    const [link] = await tx.select().from(registrationLinks).where(eq(registrationLinks.id, args.linkId)).for('update');
-    if (!link) throw linkGone();
-    if (linkStatus(link) !== 'open') throw linkGone();
-    await tx
-      .update(registrationLinks)
-      .set({ registrationsCount: sql`${registrationLinks.registrationsCount} + 1` })
-      .where(eq(registrationLinks.id, link.id));
+    // The account and its session first: the link's row lock and the reference counter are held
+    // until commit, so only what must be counted runs under them.
     const [user] = await tx
       .insert(users)
       .values({
@@ -117,11 +114,24 @@ export async function register(args: {
         email: `applicant-${randomUUID()}@applicants.invalid`,
         name: args.applicant.fullNameLatin ?? args.applicant.fullNameAr,
         role: 'applicant',
-        ministry: link.ministry,
+        ministry: args.ministry,
         passwordHash: args.passwordHash,
       })
       .returning({ id: users.id });
     if (!user) throw new Error('user insert returned nothing');
+    const session = await args.openSession(tx, user.id);
+    const [link] = await tx
+      .update(registrationLinks)
+      .set({ registrationsCount: sql`${registrationLinks.registrationsCount} + 1` })
+      .where(
+        and(
+          eq(registrationLinks.id, args.linkId),
+          or(isNull(registrationLinks.maxRegistrations), lt(registrationLinks.registrationsCount, registrationLinks.maxRegistrations)),
+        ),
+      )
+      .returning();
+    // No row: the cap is reached. Otherwise the count includes this registration; the link must have been open before it.
+    if (!link || link.ministry !== args.ministry || linkStatus({ ...link, registrationsCount: link.registrationsCount - 1 }) !== 'open') throw linkGone();
     const created = await insertCase(tx, {
       ministry: link.ministry,
       channel: 'link',
@@ -149,7 +159,6 @@ export async function register(args: {
     ]);
     const outcome = { applicationId: created.id, reference: created.reference };
     await args.complete(tx, { status: 201, outcome });
-    const session = await args.openSession(tx, user.id);
     return { ...outcome, ...session };
   });
 }
