@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { eq, or, sql, type SQL } from 'drizzle-orm';
 import type { AuditTx } from '../audit/audit.writer.js';
 import { ministries } from '../reference/reference.table.js';
@@ -5,6 +6,14 @@ import { foldArabic, foldLatin, type ApplicantInput } from './applicant.fields.j
 import { applicants, caseReferenceCounters, duplicateCandidates } from './applicant.table.js';
 import type { CaseChannel } from './applications.state.js';
 import { applications } from './applications.table.js';
+
+/**
+ * The login email of an applicant account: generated, never shown. Officers sign in with their case
+ * reference; the email they give is a contact, kept with the case, and need not be unique.
+ */
+export function applicantLogin(): string {
+  return `applicant-${randomUUID()}@applicants.invalid`;
+}
 
 /** Which keys a new case shares with an earlier one. */
 export type DuplicateKey = 'national_id' | 'service_number' | 'email';

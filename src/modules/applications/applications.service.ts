@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
 import type { Access } from '../../access/access.js';
 import type { Actor } from '../../access/actor.js';
@@ -8,11 +7,11 @@ import { caseHistory as auditedCaseHistory } from '../audit/audit.query.js';
 import type { AuditContext } from '../audit/audit.writer.js';
 import { forbidden } from '../../http/http.errors.js';
 import type { ApplicantInput } from './applicant.fields.js';
-import { insertCase } from './applications.intake.js';
+import { applicantLogin, insertCase } from './applications.intake.js';
 import { applicants } from './applicant.table.js';
 import { applications } from './applications.table.js';
 import { issueActivationCode } from '../users/activation.js';
-import { users } from '../users/users.table.js';
+import { createApplicantAccount } from '../users/users.service.js';
 import { CASE_ENTITY } from './applications.state.js';
 
 /**
@@ -88,17 +87,12 @@ export async function issueApplicantAccount(args: {
     const created = userId === null;
     if (userId === null) {
       const [person] = await tx.select({ fullNameAr: applicants.fullNameAr, fullNameLatin: applicants.fullNameLatin }).from(applicants).where(eq(applicants.applicationId, id));
-      const [user] = await tx
-        .insert(users)
-        .values({
-          email: `applicant-${randomUUID()}@applicants.invalid`,
-          name: person?.fullNameLatin ?? person?.fullNameAr ?? current.reference,
-          role: 'applicant',
-          ministry: current.ministry,
-          passwordHash: null,
-        })
-        .returning({ id: users.id });
-      userId = user!.id;
+      const user = await createApplicantAccount(
+        tx,
+        { email: applicantLogin(), name: person?.fullNameLatin ?? person?.fullNameAr ?? current.reference, ministry: current.ministry, passwordHash: null },
+        record,
+      );
+      userId = user.id;
       await tx
         .update(applications)
         .set({ applicantUserId: userId, version: sql`${applications.version} + 1`, updatedAt: sql`now()` })

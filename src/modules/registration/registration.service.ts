@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { and, desc, eq, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { retryAfter } from '../../http/errors.js';
@@ -12,7 +11,8 @@ import type { AuditContext } from '../audit/audit.writer.js';
 import { claimAttempt, releaseAttempt, type ThrottleSettings } from '../auth/throttle.js';
 import { hashPassword } from '../users/password.js';
 import { consentTexts } from '../reference/reference.table.js';
-import { users } from '../users/users.table.js';
+import { createApplicantAccount } from '../users/users.service.js';
+import { applicantLogin } from '../applications/applications.intake.js';
 import { linkGone } from './registration.errors.js';
 import { linkStatus } from './registration.links.js';
 import { linkRegistrations, registrationLinks } from './registration.table.js';
@@ -107,18 +107,12 @@ export async function register(args: {
   return args.audit.inTransaction(args.db, args.context, async (tx, record) => {
     // The account and its session first: the link's row lock and the reference counter are held
     // until commit, so only what must be counted runs under them.
-    const [user] = await tx
-      .insert(users)
-      .values({
-        // Applicants sign in with their case reference; their email is only a contact and need not be unique.
-        email: `applicant-${randomUUID()}@applicants.invalid`,
-        name: args.applicant.fullNameLatin ?? args.applicant.fullNameAr,
-        role: 'applicant',
-        ministry: args.ministry,
-        passwordHash: args.passwordHash,
-      })
-      .returning({ id: users.id });
-    if (!user) throw new Error('user insert returned nothing');
+    const user = await createApplicantAccount(
+      tx,
+      // Applicants sign in with their case reference; their email is only a contact and need not be unique.
+      { email: applicantLogin(), name: args.applicant.fullNameLatin ?? args.applicant.fullNameAr, ministry: args.ministry, passwordHash: args.passwordHash },
+      record,
+    );
     const session = await args.openSession(tx, user.id);
     const [link] = await tx
       .update(registrationLinks)
