@@ -54,6 +54,11 @@ const envSchema = z.object({
   REGISTER_LINK_MAX: positiveInt.default(5_000),
   REGISTER_HASH_CONCURRENCY: positiveInt.default(2),
   REGISTER_HASH_QUEUE: positiveInt.default(64),
+}).superRefine((env, ctx) => {
+  // Registration counters live in the sign-in throttle's table, pruned by LOGIN_WINDOW_SECONDS.
+  if (env.REGISTER_WINDOW_SECONDS > env.LOGIN_WINDOW_SECONDS) {
+    ctx.addIssue({ code: 'custom', path: ['REGISTER_WINDOW_SECONDS'], message: 'must not exceed LOGIN_WINDOW_SECONDS (the throttle table is pruned by it)' });
+  }
 });
 
 export type Env = z.infer<typeof envSchema>;

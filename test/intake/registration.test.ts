@@ -228,3 +228,11 @@ describe('registration throttle and hashing bound', () => {
     expect(await gate('again')).toBe('again');
   });
 });
+
+describe('registration settings', () => {
+  it('refuse a registration window longer than the sign-in window the shared throttle table is pruned by', async () => {
+    const { ConfigError, loadConfig } = await import('../../src/config.js');
+    expect(() => loadConfig({ REGISTER_WINDOW_SECONDS: '1000', LOGIN_WINDOW_SECONDS: '900' })).toThrow(ConfigError);
+    expect(loadConfig({ REGISTER_WINDOW_SECONDS: '900', LOGIN_WINDOW_SECONDS: '900' }).registration.windowSeconds).toBe(900);
+  });
+});
