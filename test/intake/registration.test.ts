@@ -158,6 +158,28 @@ describe('public registration', () => {
     expect(none).toHaveLength(0);
   });
 
+  it('takes about as long for a known national ID as for a fresh one (medians, interleaved)', async () => {
+    const link = await newLink();
+    const known = registration();
+    expect((await register(link.token, known)).statusCode).toBe(201);
+    const fresh: number[] = [];
+    const repeat: number[] = [];
+    for (let i = 0; i < 8; i++) {
+      for (const [body, times] of [
+        [registration(), fresh],
+        [registration({ nationalId: known.nationalId, email: known.email }), repeat],
+      ] as const) {
+        const started = performance.now();
+        expect((await register(link.token, body)).statusCode).toBe(201);
+        times.push(performance.now() - started);
+      }
+    }
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    const ratio = median(repeat) / median(fresh);
+    expect(ratio).toBeGreaterThan(0.5);
+    expect(ratio).toBeLessThan(2);
+  });
+
   it('refuses bad bodies and stores nothing: Latin field in Arabic, religion, NUL, no contact, weak password, old consent', async () => {
     const link = await newLink();
     const before = await caseCount();
