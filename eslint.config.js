@@ -15,6 +15,7 @@ const MODULE_DEPENDENCIES = {
   committees: ['users', 'reference', 'audit'],
   auth: ['users', 'committees', 'reference', 'audit'],
   applications: ['users', 'committees', 'reference', 'audit'],
+  registration: ['applications', 'auth', 'users', 'reference', 'audit'],
   // The engine is pure: code lists (ranks, specializations) only.
   matching: ['reference'],
 };

@@ -1,4 +1,16 @@
-import type { GovernorateCode, MinistryCode, RankCode } from '../src/modules/reference/reference.codes.js';
+import isoCountries from 'i18n-iso-countries';
+import type {
+  BranchCode,
+  CodeList,
+  DEGREE_CODES,
+  DECISION_REASON_CODES,
+  DOCUMENT_KIND_CODES,
+  FLAG_KIND_CODES,
+  GovernorateCode,
+  MinistryCode,
+  RankCode,
+  SeparationKindCode,
+} from '../src/modules/reference/reference.codes.js';
 
 /** Reference data, bilingual. Loaded idempotently at every start (src/modules/reference/reference.seed.ts). */
 
@@ -106,4 +118,95 @@ export const specializationRelations: [string, string][] = [
   ['public_security', 'facility_protection'],
   ['public_security', 'traffic'],
   ['special_forces', 'riot_control'],
+];
+
+interface Named<C extends string = string> {
+  code: C;
+  nameAr: string;
+  nameEn: string;
+}
+
+export const branches: Named<BranchCode>[] = [
+  { code: 'army', nameAr: 'القوات البرية', nameEn: 'Army' },
+  { code: 'air_force', nameAr: 'القوات الجوية', nameEn: 'Air Force' },
+  { code: 'air_defense', nameAr: 'الدفاع الجوي', nameEn: 'Air Defense' },
+  { code: 'navy', nameAr: 'القوات البحرية', nameEn: 'Navy' },
+  { code: 'police', nameAr: 'الشرطة', nameEn: 'Police' },
+  { code: 'internal_security', nameAr: 'الأمن الداخلي', nameEn: 'Internal Security' },
+];
+
+export const separationKinds: Named<SeparationKindCode>[] = [
+  { code: 'defected', nameAr: 'انشقاق', nameEn: 'Defected' },
+  { code: 'dismissed_security', nameAr: 'فصل لأسباب أمنية', nameEn: 'Dismissed for security reasons' },
+  { code: 'dismissed_political', nameAr: 'فصل لأسباب سياسية', nameEn: 'Dismissed for political reasons' },
+];
+
+export const degrees: Named<(typeof DEGREE_CODES)[number]>[] = [
+  { code: 'none', nameAr: 'بدون شهادة', nameEn: 'None' },
+  { code: 'primary', nameAr: 'ابتدائية', nameEn: 'Primary school' },
+  { code: 'secondary', nameAr: 'ثانوية', nameEn: 'Secondary school' },
+  { code: 'vocational', nameAr: 'شهادة مهنية', nameEn: 'Vocational certificate' },
+  { code: 'diploma', nameAr: 'دبلوم', nameEn: 'Diploma' },
+  { code: 'bachelor', nameAr: 'إجازة جامعية', nameEn: "Bachelor's degree" },
+  { code: 'master', nameAr: 'ماجستير', nameEn: "Master's degree" },
+  { code: 'doctorate', nameAr: 'دكتوراه', nameEn: 'Doctorate' },
+];
+
+export const documentKinds: Named<(typeof DOCUMENT_KIND_CODES)[number]>[] = [
+  { code: 'national_id', nameAr: 'البطاقة الشخصية', nameEn: 'National ID card' },
+  { code: 'service_id', nameAr: 'البطاقة العسكرية أو بطاقة الخدمة', nameEn: 'Service ID' },
+  { code: 'degree', nameAr: 'شهادة دراسية', nameEn: 'Degree certificate' },
+  { code: 'proof_of_separation', nameAr: 'إثبات الانشقاق أو الفصل', nameEn: 'Proof of defection or dismissal' },
+  { code: 'other', nameAr: 'وثيقة أخرى', nameEn: 'Other document' },
+];
+
+export const decisionReasons: Named<(typeof DECISION_REASON_CODES)[number]>[] = [
+  { code: 'meets_criteria', nameAr: 'يستوفي المعايير', nameEn: 'Meets the criteria' },
+  { code: 'requalification_needed', nameAr: 'يحتاج إلى إعادة تأهيل', nameEn: 'Requalification needed' },
+  { code: 'long_absence', nameAr: 'انقطاع طويل عن الخدمة', nameEn: 'Long absence from service' },
+  { code: 'age_for_rank', nameAr: 'العمر لا يناسب الرتبة', nameEn: 'Age does not suit the rank' },
+  { code: 'documents_insufficient', nameAr: 'الوثائق غير كافية', nameEn: 'Documents insufficient' },
+  { code: 'identity_unverified', nameAr: 'تعذر التحقق من الهوية', nameEn: 'Identity not verified' },
+  { code: 'allegation_substantiated', nameAr: 'ثبوت ادعاء بحقه', nameEn: 'Allegation substantiated' },
+  { code: 'did_not_attend', nameAr: 'لم يحضر المقابلة', nameEn: 'Did not attend' },
+];
+
+export const flagKinds: Named<(typeof FLAG_KIND_CODES)[number]>[] = [
+  { code: 'identity_mismatch', nameAr: 'تعارض في بيانات الهوية', nameEn: 'Identity mismatch' },
+  { code: 'document_doubt', nameAr: 'شك في صحة وثيقة', nameEn: 'Doubtful document' },
+  { code: 'allegation', nameAr: 'ادعاء بانتهاك', nameEn: 'Allegation of abuse' },
+  { code: 'duplicate_suspected', nameAr: 'اشتباه بملف مكرر', nameEn: 'Suspected duplicate' },
+  { code: 'security_check', nameAr: 'تدقيق أمني', nameEn: 'Security check' },
+  { code: 'other', nameAr: 'سبب آخر', nameEn: 'Other' },
+];
+
+/** ISO 3166-1 alpha-2, names from i18n-iso-countries (CLDR), sorted by code. */
+export const countries: Named[] = Object.keys(isoCountries.getAlpha2Codes())
+  .sort()
+  .map((code) => ({ code, nameAr: isoCountries.getName(code, 'ar') ?? code, nameEn: isoCountries.getName(code, 'en') ?? code }));
+
+export const codeLists: Record<CodeList, Named[]> = {
+  countries,
+  branches,
+  'separation-kinds': separationKinds,
+  degrees,
+  'document-kinds': documentKinds,
+  'decision-reasons': decisionReasons,
+  'flag-kinds': flagKinds,
+};
+
+/**
+ * Consent texts, oldest first; the last is current. A changed text is a new version (published texts
+ * never change, since registrations name the version they accepted).
+ */
+export const consentTexts: { version: string; textAr: string; textEn: string }[] = [
+  {
+    version: '2025-01',
+    textAr:
+      'أوافق على أن تحفظ الوزارة البيانات التي أقدمها في هذا الطلب وتعالجها لغرض دراسة طلب عودتي إلى الخدمة فقط. ' +
+      'لن تُشارك بياناتي مع أي جهة خارج لجان الدراسة المختصة إلا بموجب القانون. يمكنني سحب طلبي في أي وقت قبل صدور القرار النهائي.',
+    textEn:
+      'I agree that the ministry keeps and processes the data I give in this application solely to review my application to return to service. ' +
+      'My data will not be shared with anyone outside the reviewing committees except as the law requires. I may withdraw my application at any time before the final decision.',
+  },
 ];

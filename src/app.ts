@@ -7,7 +7,7 @@ import { createAccess, type Access } from './access/access.js';
 import type { Config } from './config.js';
 import type { Database } from './db/client.js';
 import './http/route-config.js';
-import { authPlugin } from './http/auth.js';
+import { authPlugin, type AccessClaims } from './http/auth.js';
 import { createIdempotencyStore, type IdempotencyStore } from './http/idempotency.js';
 import { registerJsonBodyParser } from './http/json-body.js';
 import { clientErrorHandler } from './http/client-errors.js';
@@ -37,6 +37,9 @@ import { dropRecoveryCodes, revokeAllForUser } from './modules/auth/tokens.js';
 import { healthRoutes } from './modules/health/health.routes.js';
 import { usersRoutes } from './modules/users/users.routes.js';
 import { referenceRoutes } from './modules/reference/reference.routes.js';
+import { registrationLinkRoutes } from './modules/registration/registration.routes.js';
+import { createHashGate } from './modules/registration/registration.service.js';
+import { openSession } from './modules/auth/auth.service.js';
 import type { Secrets } from './secrets.js';
 
 export interface AppDeps {
@@ -230,7 +233,18 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(usersRoutes, { hooks: { endSessions: revokeAllForUser, dropRecoveryCodes, leaveCommittees }, activationTtlHours: config.auth.activationCodeTtlHours });
   await app.register(committeesRoutes);
   await app.register(auditRoutes, { database, audit, key: signingKey, fullVerifyHours: config.audit.fullVerifyHours });
-  await app.register(applicationsRoutes, { notify: noNotifications });
+  await app.register(applicationsRoutes, { notify: noNotifications, activationTtlHours: config.auth.activationCodeTtlHours });
+  const sessionDeps = {
+    accessTokenTtlSeconds: config.auth.accessTokenTtlSeconds,
+    refreshTokenTtlSeconds: config.auth.refreshTokenTtlSeconds,
+    signAccessToken: (claims: AccessClaims) => app.jwt.sign(claims),
+  };
+  await app.register(registrationLinkRoutes, {
+    publicBaseUrl: config.publicBaseUrl,
+    throttle: config.registration,
+    hashPassword: createHashGate({ concurrency: config.registration.hashConcurrency, queue: config.registration.hashQueue }),
+    openSession: (tx, userId) => openSession(sessionDeps, tx, userId),
+  });
   app.get('/openapi.json', { config: { permission: 'public' }, schema: { hide: true } }, async () => app.swagger());
 
   return app;

@@ -49,11 +49,33 @@ const envSchema = z.object({
   AUDIT_CHECKPOINT_EVERY: positiveInt.default(1000),
   AUDIT_CHECKPOINT_MINUTES: positiveInt.default(60),
   AUDIT_FULL_VERIFY_HOURS: z.coerce.number().min(0).max(8_760).default(24),
+  REGISTER_WINDOW_SECONDS: positiveInt.default(600),
+  REGISTER_ADDRESS_MAX: positiveInt.default(120),
+  REGISTER_LINK_MAX: positiveInt.default(5_000),
+  REGISTER_HASH_CONCURRENCY: positiveInt.default(2),
+  REGISTER_HASH_QUEUE: positiveInt.default(64),
+}).superRefine((env, ctx) => {
+  // Registration counters live in the sign-in throttle's table, pruned by LOGIN_WINDOW_SECONDS.
+  if (env.REGISTER_WINDOW_SECONDS > env.LOGIN_WINDOW_SECONDS) {
+    ctx.addIssue({ code: 'custom', path: ['REGISTER_WINDOW_SECONDS'], message: 'must not exceed LOGIN_WINDOW_SECONDS (the throttle table is pruned by it)' });
+  }
 });
 
 export type Env = z.infer<typeof envSchema>;
 
 export interface Config {
+  registration: {
+    /** Window of the registration throttle. */
+    windowSeconds: number;
+    /** Registrations per client address (per link and across links) within the window. */
+    addressMax: number;
+    /** Registrations per link within the window. */
+    linkMax: number;
+    /** Registration password hashes running at once. */
+    hashConcurrency: number;
+    /** Registrations waiting for a hashing slot before the next is answered 503. */
+    hashQueue: number;
+  };
   host: string;
   port: number;
   publicBaseUrl: string | undefined;
@@ -192,5 +214,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     bootstrapAdmin: { email: e.ADMIN_EMAIL, password: e.ADMIN_PASSWORD },
     audit: { checkpointEvery: e.AUDIT_CHECKPOINT_EVERY, checkpointMinutes: e.AUDIT_CHECKPOINT_MINUTES, fullVerifyHours: e.AUDIT_FULL_VERIFY_HOURS },
+    registration: {
+      windowSeconds: e.REGISTER_WINDOW_SECONDS,
+      addressMax: e.REGISTER_ADDRESS_MAX,
+      linkMax: e.REGISTER_LINK_MAX,
+      hashConcurrency: e.REGISTER_HASH_CONCURRENCY,
+      hashQueue: e.REGISTER_HASH_QUEUE,
+    },
   };
 }

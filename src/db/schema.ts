@@ -6,5 +6,7 @@ export * from '../modules/auth/auth.table.js';
 export * from '../modules/committees/committees.table.js';
 export * from '../modules/audit/audit.table.js';
 export * from '../modules/applications/applications.table.js';
+export * from '../modules/applications/applicant.table.js';
+export * from '../modules/registration/registration.table.js';
 export * from './jobs.table.js';
 export * from './idempotency.table.js';

@@ -35,3 +35,25 @@ export const outcomeRequired = defineError({
 export const transitionNotAllowed = (allowedActions: CaseAction[]) => notAllowed({ extensions: { allowedActions } });
 /** 409: a guard of this transition needs data this version does not keep yet; it never passes silently. */
 export const guardUnavailable = (guard: GuardName) => guardNotKept({ extensions: { guard } });
+
+export const caseClosedForEdits = defineError({
+  code: 'application.closed_for_edits',
+  status: 409,
+  en: 'This case is closed; its data can no longer be corrected.',
+  ar: 'هذا الملف مغلق؛ لم يعد بالإمكان تصحيح بياناته.',
+});
+
+export const identityLocked = defineError({
+  code: 'application.identity_locked',
+  status: 409,
+  en: 'Identity fields can be corrected only while the case is submitted; afterwards ask for a change through the committee.',
+  ar: 'لا يمكن تصحيح بيانات الهوية إلا قبل بدء دراسة الطلب؛ بعد ذلك اطلب التعديل عن طريق اللجنة.',
+});
+
+export const residenceInconsistent = defineError({
+  code: 'application.residence_inconsistent',
+  status: 400,
+  en: 'insideSyria and residenceCountry disagree.',
+  ar: 'مكان الإقامة داخل سوريا لا يتفق مع بلد الإقامة.',
+  errors: [{ path: '/body/applicant/insideSyria', code: 'inconsistent' }],
+});

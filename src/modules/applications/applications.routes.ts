@@ -5,11 +5,17 @@ import { preconditionFailed } from '../../http/http.errors.js';
 import { pageOf, pageQuery } from '../../http/pagination.js';
 import { auditContext } from '../audit/audit.context.js';
 import { auditItem } from '../audit/audit.routes.js';
-import { parseIfMatch } from '../../http/preconditions.js';
+import { ifMatchHeaders, parseIfMatch, requireIfMatch, setETag } from '../../http/preconditions.js';
 import { caseHistory } from './applications.service.js';
 import { CASE_STATUSES } from './applications.state.js';
 import { CASE_ACTIONS, DECISION_OUTCOMES } from './applications.transitions.js';
 import { transition, type TransitionNotifier } from './applications.workflow.js';
+import { applicantInput, applicantOutput, applicantPatch } from './applicant.fields.js';
+import { patchCase, readCase } from './applications.case.js';
+import { listCases } from './applications.list.js';
+import { GOVERNORATE_CODES, RANK_CODES, SEX_CODES } from '../reference/reference.codes.js';
+import { CASE_CHANNELS } from './applications.state.js';
+import { createWalkIn, issueApplicantAccount } from './applications.service.js';
 
 const ownerHistoryItem = z.object({
   seq: z.number().int(),
@@ -39,13 +45,218 @@ const actionResult = z.object({
   allowedActions: z.array(z.enum(CASE_ACTIONS)),
 });
 
+const createdCase = z.object({
+  id: z.uuid(),
+  reference: z.string(),
+  ministry: z.string(),
+  status: z.enum(CASE_STATUSES),
+  channel: z.enum(CASE_CHANNELS),
+  version: z.number().int(),
+});
+
+const fullCase = z.object({
+  id: z.uuid(),
+  reference: z.string(),
+  ministry: z.string(),
+  status: z.enum([...CASE_STATUSES, 'under_review']).describe('The owner sees `on_hold` as `under_review`'),
+  channel: z.enum(CASE_CHANNELS),
+  version: z.number().int(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  applicant: applicantOutput,
+  allowedActions: z.array(z.enum(CASE_ACTIONS)),
+});
+
+const listItem = z.object({
+  id: z.uuid(),
+  reference: z.string(),
+  ministry: z.string(),
+  status: z.enum(CASE_STATUSES),
+  channel: z.enum(CASE_CHANNELS),
+  version: z.number().int(),
+  createdAt: z.string(),
+  fullNameAr: z.string(),
+  fullNameLatin: z.string().nullable(),
+  birthDate: z.string(),
+  sex: z.enum(SEX_CODES),
+  branch: z.string(),
+  rank: z.string(),
+  specializations: z.array(z.string()),
+  separationKind: z.string(),
+  residenceCountry: z.string().nullable(),
+  insideSyria: z.boolean().nullable(),
+  educationDegree: z.string().nullable(),
+  educationField: z.string().nullable(),
+  preferredGovernorates: z.array(z.string()),
+});
+
+const listQuery = z.strictObject({
+  ...pageQuery,
+  status: z.enum(CASE_STATUSES).optional(),
+  rank: z.enum(RANK_CODES).optional(),
+  specialization: z.string().max(64).optional(),
+  governorate: z.enum(GOVERNORATE_CODES).optional(),
+  channel: z.enum(CASE_CHANNELS).optional(),
+  insideSyria: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional(),
+  residenceCountry: z
+    .string()
+    .regex(/^[A-Za-z]{2}$/)
+    .transform((v) => v.toUpperCase())
+    .optional(),
+  educationField: z.string().min(1).max(100).optional(),
+});
+
 export interface ApplicationsRoutesOptions {
   /** Told of every status change inside its transaction (the notifications module); none yet. */
   notify: TransitionNotifier;
+  /** ACTIVATION_CODE_TTL_HOURS. */
+  activationTtlHours: number;
 }
 
 export const applicationsRoutes: FastifyPluginAsync<ApplicationsRoutesOptions> = async (app, options) => {
   const r = app.withTypeProvider<ZodTypeProvider>();
+
+  r.post(
+    '/applications',
+    {
+      config: { permission: 'applications:create' },
+      schema: {
+        tags: ['applications'],
+        summary: 'Walk-in entry: staff enter an officer who came in person',
+        description:
+          'The applicant fields of API.md (contacts optional, no password); the case is `submitted`, `channel: walk_in`, in the ' +
+          'ministry of the staff member. Unknown fields (religion, sect, ethnicity or any other) are refused and nothing is stored. ' +
+          'A case sharing a national ID, service number or email with an earlier one is created all the same and flagged for the committee.',
+        security: [{ bearer: [] }],
+        body: z.strictObject({ applicant: applicantInput }),
+        response: { 201: createdCase },
+      },
+    },
+    async (request, reply) => {
+      const created = await createWalkIn({
+        db: app.database.db,
+        audit: app.audit,
+        actor: request.actor!,
+        context: auditContext(request),
+        applicant: request.body.applicant,
+      });
+      return reply.code(201).header('etag', '"1"').send(created);
+    },
+  );
+
+  r.get(
+    '/applications',
+    {
+      config: { permission: 'applications:list' },
+      schema: {
+        tags: ['applications'],
+        summary: 'Cases of the caller’s scope, newest first',
+        description:
+          'Staff and auditors; filtered by the access rules (src/access/scope.ts). Filters: status, rank, specialization, governorate ' +
+          '(a preferred one), channel, insideSyria, residenceCountry, educationField (case-insensitive, e.g. `law`). Items carry no ' +
+          'national ID, phone or email (GET /applications/:id does).',
+        security: [{ bearer: [] }],
+        querystring: listQuery,
+        response: { 200: pageOf(listItem) },
+      },
+    },
+    async (request) => {
+      const { limit, cursor, ...filters } = request.query;
+      return listCases({ db: app.database.db, audit: app.audit, actor: request.actor!, context: auditContext(request), filters, limit, cursor });
+    },
+  );
+
+  r.get(
+    '/applications/:id',
+    {
+      config: { permission: 'applications:read' },
+      schema: {
+        tags: ['applications'],
+        summary: 'The full case: applicant, status and the actions open to the caller',
+        description: 'Owner, staff and auditors of the case’s ministry; anyone else 404. ETag = version.',
+        security: [{ bearer: [] }],
+        params: z.strictObject({ id: z.uuid() }),
+        response: { 200: fullCase },
+      },
+    },
+    async (request, reply) => {
+      const found = await readCase({ db: app.database.db, audit: app.audit, access: app.access, actor: request.actor!, context: auditContext(request), id: request.params.id });
+      return setETag(reply, found.version).send(found);
+    },
+  );
+
+  r.patch(
+    '/applications/:id',
+    {
+      config: { permission: 'applications:update' },
+      schema: {
+        tags: ['applications'],
+        summary: 'Correct the applicant’s data (If-Match required)',
+        description:
+          'Contact and residence (phone, email, residenceCountry, residenceCity, insideSyria) until the case is withdrawn, merged or assigned; ' +
+          'identity fields only while `submitted` (409 `application.identity_locked` afterwards). 428 without If-Match, 412 on a stale version.',
+        security: [{ bearer: [] }],
+        params: z.strictObject({ id: z.uuid() }),
+        headers: ifMatchHeaders,
+        body: z.strictObject({ applicant: applicantPatch }),
+        response: { 200: fullCase },
+      },
+    },
+    async (request, reply) => {
+      const expectedVersion = requireIfMatch(request);
+      const found = await patchCase({
+        db: app.database.db,
+        audit: app.audit,
+        access: app.access,
+        actor: request.actor!,
+        context: auditContext(request),
+        id: request.params.id,
+        expectedVersion,
+        patch: request.body.applicant,
+      });
+      return setETag(reply, found.version).send(found);
+    },
+  );
+
+  r.post(
+    '/applications/:id/applicant-account',
+    {
+      config: { permission: 'applications:create' },
+      schema: {
+        tags: ['applications'],
+        summary: 'Give the officer of a case a sign-in: a one-time activation code to hand over',
+        description:
+          'Ministry staff of the case’s ministry. Creates the applicant account if the case has none and issues a one-time ' +
+          '`activationCode` (redeemed at POST /auth/activate; earlier codes are void). Also the way back for an officer who ' +
+          'forgot the password or the reference (the answer names it). Another ministry’s case answers 404.',
+        security: [{ bearer: [] }],
+        params: z.strictObject({ id: z.uuid() }),
+        response: {
+          200: z.object({
+            applicationId: z.uuid(),
+            reference: z.string(),
+            userId: z.uuid(),
+            accountCreated: z.boolean(),
+            activationCode: z.string(),
+            activationExpiresAt: z.string(),
+          }),
+        },
+      },
+    },
+    async (request) =>
+      issueApplicantAccount({
+        db: app.database.db,
+        audit: app.audit,
+        access: app.access,
+        actor: request.actor!,
+        context: auditContext(request),
+        id: request.params.id,
+        ttlHours: options.activationTtlHours,
+      }),
+  );
 
   r.post(
     '/applications/:id/actions/:action',

@@ -59,7 +59,7 @@ export const AUDIT_ACTIONS = {
   'application.updated': { entity: ['application'], clear: ['version', 'fields'] },
   'application.committee_set': { entity: ['application'], clear: ['committeeId'] },
   'application.assignee_set': { entity: ['application'], clear: ['assigneeId'] },
-  'application.applicant_account_issued': { entity: ['application'], clear: ['userId'] },
+  'application.applicant_account_issued': { entity: ['application'], clear: ['userId', 'accountCreated'] },
   'import.batch': { entity: ['import_batch'], clear: ['rows', 'created', 'duplicatesFlagged', 'sha256', 'format'] },
   'document.uploaded': { entity: ['document'], clear: ['kind', 'mediaType', 'size', 'sha256'] },
   'document.deleted': { entity: ['document'], clear: ['kind', 'erased'] },

@@ -396,3 +396,21 @@ function enrolWithCode(args: { deps: AuthDeps; actor: Actor; code: string; conte
     return { recoveryCodes };
   });
 }
+
+/**
+ * A new session for an applicant who has just registered (or replays a registration): a refresh
+ * token family written in the caller's transaction, and an access token naming it. The registration
+ * module reaches it through src/app.ts.
+ */
+export async function openSession(
+  deps: Pick<AuthDeps, 'refreshTokenTtlSeconds' | 'accessTokenTtlSeconds' | 'signAccessToken'>,
+  tx: Db,
+  userId: string,
+): Promise<{ accessToken: string; refreshToken: string; expiresIn: number }> {
+  const issued = await issueRefreshToken(tx, { userId, mfa: true, ttlSeconds: deps.refreshTokenTtlSeconds });
+  return {
+    accessToken: deps.signAccessToken({ sub: userId, typ: 'access', mfa: true, sid: issued.familyId }),
+    refreshToken: issued.refreshToken,
+    expiresIn: deps.accessTokenTtlSeconds,
+  };
+}

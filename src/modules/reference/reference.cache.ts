@@ -1,8 +1,9 @@
-import { asc } from 'drizzle-orm';
+import { asc, desc } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { isDatabaseBusy } from '../../http/db-errors.js';
 import { serverUnavailable } from '../../http/http.errors.js';
-import { governorates, ministries, ranks, referenceVersion, specializationRelations, specializations } from './reference.table.js';
+import { CODE_LISTS, type CodeList } from './reference.codes.js';
+import { codeLists, consentTexts, governorates, ministries, ranks, referenceVersion, specializationRelations, specializations } from './reference.table.js';
 
 /** The reference lists as the endpoints serve them. */
 export interface ReferenceData {
@@ -11,6 +12,9 @@ export interface ReferenceData {
   specializations: { items: (typeof specializations.$inferSelect & { related: string[] })[] };
   governorates: { items: (typeof governorates.$inferSelect)[] };
   ministries: { items: (typeof ministries.$inferSelect)[] };
+  lists: Record<CodeList, { items: { code: string; nameAr: string; nameEn: string; order: number }[] }>;
+  /** Consent texts, newest first: the first is current. */
+  consent: { version: string; textAr: string; textEn: string; publishedAt: string }[];
 }
 
 export interface ReferenceCache {
@@ -19,13 +23,18 @@ export interface ReferenceCache {
 }
 
 async function load(db: Db, version: number): Promise<ReferenceData> {
-  const [rankRows, specializationRows, relations, governorateRows, ministryRows] = await Promise.all([
+  const [rankRows, specializationRows, relations, governorateRows, ministryRows, codeRows, consentRows] = await Promise.all([
     db.select().from(ranks).orderBy(asc(ranks.order)),
     db.select().from(specializations).orderBy(asc(specializations.order)),
     db.select().from(specializationRelations).orderBy(asc(specializationRelations.relatedCode)),
     db.select().from(governorates).orderBy(asc(governorates.order)),
     db.select().from(ministries).orderBy(asc(ministries.code)),
+    db.select().from(codeLists).orderBy(asc(codeLists.list), asc(codeLists.order)),
+    db.select().from(consentTexts).orderBy(desc(consentTexts.publishedAt), desc(consentTexts.version)),
   ]);
+  const lists = Object.fromEntries(
+    CODE_LISTS.map((list) => [list, { items: codeRows.filter((r) => r.list === list).map(({ code, nameAr, nameEn, order }) => ({ code, nameAr, nameEn, order })) }]),
+  ) as ReferenceData['lists'];
   return {
     version,
     ranks: { items: rankRows },
@@ -34,6 +43,8 @@ async function load(db: Db, version: number): Promise<ReferenceData> {
     },
     governorates: { items: governorateRows },
     ministries: { items: ministryRows },
+    lists,
+    consent: consentRows.map((c) => ({ ...c, publishedAt: c.publishedAt.toISOString() })),
   };
 }
 

@@ -3,6 +3,8 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Db } from '../../db/client.js';
 import { createReferenceCache } from './reference.cache.js';
+import { CODE_LISTS } from './reference.codes.js';
+import { consentVersionNotFound } from './reference.errors.js';
 
 /**
  * How stale an instance's copy may get after a change: one tiny query per second per instance,
@@ -22,6 +24,18 @@ const specializationSchema = z.object({
 });
 const governorateSchema = z.object({ ...named, order: z.number().int() });
 const ministrySchema = z.object({ ...named, referencePrefix: z.string() });
+const codeSchema = z.object({ ...named, order: z.number().int() });
+const consentSchema = z.object({ version: z.string(), textAr: z.string(), textEn: z.string(), publishedAt: z.string() });
+
+const LIST_SUMMARIES: Record<(typeof CODE_LISTS)[number], string> = {
+  countries: 'Countries (ISO 3166-1 alpha-2 codes), sorted by code',
+  branches: 'Service branches',
+  'separation-kinds': 'How an officer left service',
+  degrees: 'Education degrees',
+  'document-kinds': 'Kinds of supporting documents',
+  'decision-reasons': 'Reason codes of committee decisions',
+  'flag-kinds': 'Kinds of vetting flags',
+};
 
 const publicReference = { permission: 'public', cache: 'public-reference' } as const;
 
@@ -58,5 +72,46 @@ export const referenceRoutes: FastifyPluginAsync<{ db: Db; checkEveryMs?: number
     '/reference/ministries',
     { config: publicReference, schema: { tags: ['reference'], summary: 'The two ministries', response: { 200: list(ministrySchema) } } },
     async () => (await cache.get()).ministries,
+  );
+  for (const name of CODE_LISTS) {
+    r.get(
+      `/reference/${name}`,
+      { config: publicReference, schema: { tags: ['reference'], summary: LIST_SUMMARIES[name], response: { 200: list(codeSchema) } } },
+      async () => (await cache.get()).lists[name],
+    );
+  }
+  r.get(
+    '/consent/current',
+    {
+      config: publicReference,
+      schema: {
+        tags: ['reference'],
+        summary: 'The consent text a registration accepts now',
+        description: 'A registration sends `consent: {accepted: true, textVersion}` with this `version`.',
+        response: { 200: consentSchema },
+      },
+    },
+    async () => {
+      const [current] = (await cache.get()).consent;
+      if (!current) throw consentVersionNotFound();
+      return current;
+    },
+  );
+  r.get(
+    '/consent/:version',
+    {
+      config: publicReference,
+      schema: {
+        tags: ['reference'],
+        summary: 'A consent text by version (older ones stay readable)',
+        params: z.strictObject({ version: z.string().min(1).max(40) }),
+        response: { 200: consentSchema },
+      },
+    },
+    async (request) => {
+      const found = (await cache.get()).consent.find((c) => c.version === request.params.version);
+      if (!found) throw consentVersionNotFound();
+      return found;
+    },
   );
 };

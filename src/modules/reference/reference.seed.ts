@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import * as data from '../../../seeds/reference.js';
 import type { Db } from '../../db/client.js';
-import { governorates, ministries, ranks, specializationRelations, specializations } from './reference.table.js';
+import { codeLists, consentTexts, governorates, ministries, ranks, specializationRelations, specializations } from './reference.table.js';
 
 /** Loads the reference data; safe to run at every start (upserts, never deletes). */
 export async function seedReference(db: Db): Promise<void> {
@@ -50,5 +50,14 @@ export async function seedReference(db: Db): Promise<void> {
         { code: b, relatedCode: a },
       ]))
       .onConflictDoNothing();
+    await tx
+      .insert(codeLists)
+      .values(Object.entries(data.codeLists).flatMap(([list, items]) => items.map((item, i) => ({ list, ...item, order: i + 1 }))))
+      .onConflictDoUpdate({
+        target: [codeLists.list, codeLists.code],
+        set: { order: sql`excluded.order`, nameAr: sql`excluded.name_ar`, nameEn: sql`excluded.name_en` },
+      });
+    // A published consent text never changes: registrations name the version they accepted.
+    await tx.insert(consentTexts).values(data.consentTexts).onConflictDoNothing();
   });
 }

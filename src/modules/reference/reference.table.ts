@@ -1,4 +1,4 @@
-import { bigint, boolean, check, integer, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
+import { bigint, boolean, check, integer, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
 import { sql } from 'drizzle-orm';
 
 export const ministries = pgTable('ministries', {
@@ -61,3 +61,30 @@ export const referenceVersion = pgTable(
   },
   (t) => [check('reference_version_single_row', sql`${t.id}`)],
 );
+
+/**
+ * The short bilingual code lists (API.md "Reference endpoints"): countries, branches, separation
+ * kinds, degrees, document kinds, decision reasons, flag kinds — one table, keyed by list and code.
+ */
+export const codeLists = pgTable(
+  'code_lists',
+  {
+    list: text().notNull(),
+    code: text().notNull(),
+    order: integer().notNull(),
+    nameAr: text().notNull(),
+    nameEn: text().notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.list, t.code] })],
+);
+
+/**
+ * The consent text applicants accept, versioned: a registration stores the version it accepted; the
+ * current one is the most recently published, and older ones stay readable.
+ */
+export const consentTexts = pgTable('consent_texts', {
+  version: text().primaryKey(),
+  textAr: text().notNull(),
+  textEn: text().notNull(),
+  publishedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+});

@@ -159,7 +159,8 @@ export async function createStaffUser(args: {
  */
 export async function createApplicantAccount(
   tx: Db,
-  input: { email: string; name: string; ministry: string; passwordHash: string },
+  /** `passwordHash` null: the account waits for an activation code (walk-ins, imports). */
+  input: { email: string; name: string; ministry: string; passwordHash: string | null },
   record: (events: AuditEvent[]) => Promise<void>,
 ): Promise<{ id: string }> {
   const email = normalizeEmail(input.email);

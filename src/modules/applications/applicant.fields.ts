@@ -1,0 +1,283 @@
+import isoCountries from 'i18n-iso-countries';
+import { parsePhoneNumberFromString } from 'libphonenumber-js';
+import { z } from 'zod';
+import * as seed from '../../../seeds/reference.js';
+import { BRANCH_CODES, DEGREE_CODES, GOVERNORATE_CODES, RANK_CODES, SEPARATION_KIND_CODES, SEX_CODES } from '../reference/reference.codes.js';
+
+/**
+ * The applicant fields (DESIGN §4, API.md "Applicant fields"), one schema for every way a case comes
+ * in: registration through a link, walk-in entry and (later) import. Values are cleaned before they
+ * are checked, so what is stored is what was checked: text NFC-normalized and stripped of control and
+ * format (zero-width, bidi) characters; Arabic-Indic and Persian digits turned into ASCII in IDs,
+ * numbers, phones and dates. Objects are strict: a field the API does not know (religion, sect,
+ * ethnicity, or anything else) is refused, so nothing of it is ever stored.
+ */
+
+export const SPECIALIZATION_CODES: readonly string[] = seed.specializations.map((s) => s.code);
+
+/** Separations before the uprising are not what this programme is for (DESIGN §1). */
+export const SEPARATION_EARLIEST = '2011-03-01';
+export const AGE_MIN = 18;
+export const AGE_MAX = 75;
+
+const ARABIC_INDIC = /[\u0660-\u0669]/g;
+const PERSIAN = /[\u06F0-\u06F9]/g;
+/** Control characters, format characters (zero-width, joiners, bidi overrides, BOM, soft hyphen). */
+const INVISIBLE = /[\p{Cc}\p{Cf}]/gu;
+
+export function asciiDigits(value: string): string {
+  return value.replace(ARABIC_INDIC, (d) => String(d.charCodeAt(0) - 0x0660)).replace(PERSIAN, (d) => String(d.charCodeAt(0) - 0x06f0));
+}
+
+/** NFC, no control or zero-width characters, whitespace runs collapsed, trimmed. */
+export function cleanText(value: string): string {
+  return value.normalize('NFC').replace(/[\t\n\r\v\f\u00A0\u2000-\u200A\u2028\u2029\u3000]/g, ' ').replace(INVISIBLE, '').replace(/ {2,}/g, ' ').trim();
+}
+
+const text = (max: number) => z.string().max(max * 4).transform(cleanText).pipe(z.string().min(1).max(max));
+
+const LATIN = /\p{Script=Latin}/u;
+const ARABIC = /\p{Script=Arabic}/u;
+/** Arabic letters and marks, spaces and the punctuation names carry; no Latin, no digits. */
+const ARABIC_NAME = /^[\p{Script=Arabic}\p{M} .'\-()]+$/u;
+const LATIN_NAME = /^[\p{Script=Latin}\p{M} .'\-()]+$/u;
+
+const arabicName = (max: number) =>
+  text(max)
+    .refine((v) => !LATIN.test(v), { message: 'Latin letters are not allowed here; write the name in Arabic script', params: { code: 'script_arabic' } })
+    .refine((v) => ARABIC_NAME.test(v) && ARABIC.test(v), { message: 'Write the name in Arabic script', params: { code: 'script_arabic' } });
+
+const latinName = (max: number) =>
+  text(max)
+    .refine((v) => !ARABIC.test(v), { message: 'Arabic letters are not allowed here; write the name in Latin script', params: { code: 'script_latin' } })
+    .refine((v) => LATIN_NAME.test(v) && LATIN.test(v), { message: 'Write the name in Latin script', params: { code: 'script_latin' } });
+
+/** Digits typed on an Arabic keyboard become ASCII before anything else looks at the value. */
+const digitsFirst = (max: number) => z.string().max(max).transform((v) => asciiDigits(cleanText(v)));
+
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+function isCalendarDate(v: string): boolean {
+  if (!ISO_DATE.test(v)) return false;
+  const d = new Date(`${v}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === v;
+}
+const calendarDate = digitsFirst(20).pipe(z.string().refine(isCalendarDate, { message: 'A date as YYYY-MM-DD' }));
+
+/** Today in UTC as YYYY-MM-DD (the clock is read at validation time). */
+function today(): string {
+  return new Date().toISOString().slice(0, 10);
+}
+function yearsBefore(date: string, years: number): string {
+  return `${String(Number(date.slice(0, 4)) - years).padStart(4, '0')}${date.slice(4)}`;
+}
+
+const birthDate = calendarDate.refine(
+  (v) => {
+    const now = today();
+    // Age in whole years between AGE_MIN and AGE_MAX today.
+    return v <= yearsBefore(now, AGE_MIN) && v > yearsBefore(now, AGE_MAX + 1);
+  },
+  { message: `Age must be between ${AGE_MIN} and ${AGE_MAX}`, params: { code: 'age_out_of_range' } },
+);
+
+const separationDate = calendarDate.refine((v) => v >= SEPARATION_EARLIEST && v <= today(), {
+  message: `The separation date must fall between ${SEPARATION_EARLIEST} and today`,
+  params: { code: 'date_out_of_range' },
+});
+
+const nationalId = digitsFirst(40)
+  .transform((v) => v.replace(/[\s-]/g, ''))
+  .pipe(z.string().regex(/^\d{11}$/, { message: 'The national ID has 11 digits' }));
+
+const serviceNumber = digitsFirst(80)
+  .transform((v) => v.replace(/[\s-]/g, '').toUpperCase())
+  .pipe(z.string().regex(/^[A-Z0-9]{3,20}$/, { message: 'The service number has 3 to 20 letters and digits' }));
+
+const phone = digitsFirst(40)
+  .transform((v) => v.replace(/[\s\-().]/g, '').replace(/^00/, '+'))
+  .pipe(
+    z.string().transform((v, ctx) => {
+      const parsed = v.startsWith('+') ? parsePhoneNumberFromString(v) : undefined;
+      if (!parsed?.isValid()) {
+        ctx.addIssue({ code: 'custom', message: 'A phone number in international form, e.g. +905551234567', params: { code: 'phone' } });
+        return z.NEVER;
+      }
+      return parsed.number;
+    }),
+  );
+
+const email = z
+  .string()
+  .max(400)
+  .transform(cleanText)
+  .pipe(z.email({ message: 'An email address' }).max(254));
+
+const country = z
+  .string()
+  .max(10)
+  .transform((v) => cleanText(v).toUpperCase())
+  .pipe(z.string().refine((v) => /^[A-Z]{2}$/.test(v) && isoCountries.isValid(v), { message: 'An ISO 3166-1 alpha-2 country code', params: { code: 'country' } }));
+
+const specialization = z.string().refine((v) => SPECIALIZATION_CODES.includes(v), { message: 'Unknown specialization', params: { code: 'unknown_code' } });
+
+function unique(values: readonly string[]): boolean {
+  return new Set(values).size === values.length;
+}
+
+const education = z.strictObject({
+  degree: z.enum(DEGREE_CODES),
+  /** Free text, e.g. "law"; filtered by its lower-cased form. */
+  field: text(100).optional(),
+});
+
+/** Every applicant field, each optional: the building block of the create and patch shapes. */
+const fieldShape = {
+  fullNameAr: arabicName(150),
+  fullNameLatin: latinName(150),
+  motherNameAr: arabicName(100),
+  birthDate,
+  birthPlace: text(100),
+  sex: z.enum(SEX_CODES),
+  nationalId,
+  serviceNumber,
+  phone,
+  email,
+  residenceCountry: country,
+  residenceCity: text(100),
+  insideSyria: z.boolean(),
+  branch: z.enum(BRANCH_CODES),
+  rank: z.enum(RANK_CODES),
+  specializations: z.array(specialization).min(1).max(10).refine(unique, { message: 'Each specialization once' }),
+  education,
+  separationKind: z.enum(SEPARATION_KIND_CODES),
+  separationDate,
+  lastUnit: text(200),
+  yearsOfService: z.number().int().min(0).max(60),
+  preferredGovernorates: z.array(z.enum(GOVERNORATE_CODES)).max(GOVERNORATE_CODES.length).refine(unique, { message: 'Each governorate once' }),
+} as const;
+
+/** Identity fields: changed by the applicant only while the case is `submitted` (DESIGN §4). */
+export const IDENTITY_FIELDS = [
+  'fullNameAr',
+  'fullNameLatin',
+  'motherNameAr',
+  'birthDate',
+  'birthPlace',
+  'sex',
+  'nationalId',
+  'serviceNumber',
+  'branch',
+  'rank',
+  'specializations',
+  'education',
+  'separationKind',
+  'separationDate',
+  'lastUnit',
+  'yearsOfService',
+  'preferredGovernorates',
+] as const;
+/** Contact and residence: changed by the applicant any time before the case is final. */
+export const CONTACT_FIELDS = ['phone', 'email', 'residenceCountry', 'residenceCity', 'insideSyria'] as const;
+
+const REQUIRED = ['fullNameAr', 'birthDate', 'sex', 'branch', 'rank', 'specializations', 'separationKind'] as const;
+
+type Shape = typeof fieldShape;
+type Required_ = (typeof REQUIRED)[number];
+
+const createShape = Object.fromEntries(
+  Object.entries(fieldShape).map(([key, schema]) => [key, (REQUIRED as readonly string[]).includes(key) ? schema : schema.optional()]),
+) as { [K in keyof Shape]: K extends Required_ ? Shape[K] : z.ZodOptional<Shape[K]> };
+
+/** Checks across fields: insideSyria agrees with the country of residence. */
+export function crossChecks(value: { insideSyria?: boolean | undefined; residenceCountry?: string | undefined }, ctx: z.RefinementCtx) {
+  if (value.insideSyria !== undefined && value.residenceCountry !== undefined && value.insideSyria !== (value.residenceCountry === 'SY')) {
+    ctx.addIssue({ code: 'custom', path: ['insideSyria'], message: 'insideSyria and residenceCountry disagree', params: { code: 'inconsistent' } });
+  }
+}
+
+/** A new case needs at least one of national ID or service number (DESIGN §4). */
+export function requireIdentity(value: { nationalId?: string | undefined; serviceNumber?: string | undefined }, ctx: z.RefinementCtx) {
+  if (value.nationalId === undefined && value.serviceNumber === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['nationalId'], message: 'Give a national ID or a service number', params: { code: 'required' } });
+  }
+}
+
+/** Registration through a link also needs a way to reach the officer (DESIGN §4). */
+export function requireContact(value: { phone?: string | undefined; email?: string | undefined }, ctx: z.RefinementCtx) {
+  if (value.phone === undefined && value.email === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['phone'], message: 'Give a phone number or an email address', params: { code: 'required' } });
+  }
+}
+
+/** The fields of a new case, required ones required: to spread into a body schema with more fields. */
+export const applicantShape = createShape;
+
+/** The applicant of a new case (walk-in, import). */
+export const applicantInput = z.strictObject(createShape).superRefine((value, ctx) => {
+  requireIdentity(value, ctx);
+  crossChecks(value, ctx);
+});
+export type ApplicantInput = z.infer<typeof applicantInput>;
+
+/** A correction: any subset of the fields, none of them cleared. */
+export const applicantPatch = z.strictObject(fieldShape).partial().superRefine(crossChecks);
+export type ApplicantPatch = z.infer<typeof applicantPatch>;
+
+/** The applicant as the full case returns it. */
+export const applicantOutput = z.object({
+  fullNameAr: z.string(),
+  fullNameLatin: z.string().nullable(),
+  motherNameAr: z.string().nullable(),
+  birthDate: z.string(),
+  birthPlace: z.string().nullable(),
+  sex: z.enum(SEX_CODES),
+  nationalId: z.string().nullable(),
+  serviceNumber: z.string().nullable(),
+  phone: z.string().nullable(),
+  email: z.string().nullable(),
+  residenceCountry: z.string().nullable(),
+  residenceCity: z.string().nullable(),
+  insideSyria: z.boolean().nullable(),
+  branch: z.enum(BRANCH_CODES),
+  rank: z.enum(RANK_CODES),
+  specializations: z.array(z.string()),
+  education: z.object({ degree: z.enum(DEGREE_CODES), field: z.string().optional() }).nullable(),
+  separationKind: z.enum(SEPARATION_KIND_CODES),
+  separationDate: z.string().nullable(),
+  lastUnit: z.string().nullable(),
+  yearsOfService: z.number().int().nullable(),
+  preferredGovernorates: z.array(z.enum(GOVERNORATE_CODES)),
+});
+export type ApplicantOutput = z.infer<typeof applicantOutput>;
+
+/** Arabic folded for comparison (DESIGN §7): alef forms, ta marbuta, alef maqsura, hamza seats, Persian letters, diacritics, tatweel, the article. */
+export function foldArabic(value: string): string {
+  return value
+    .normalize('NFC')
+    .replace(/[\u064B-\u065F\u0670\u0640]/g, '')
+    .replace(/[أإآٱ]/g, 'ا')
+    .replace(/ة/g, 'ه')
+    .replace(/[ىی]/g, 'ي')
+    .replace(/ؤ/g, 'و')
+    .replace(/ئ/g, 'ي')
+    .replace(/ک/g, 'ك')
+    .split(/\s+/)
+    .filter(Boolean)
+    .map((w) => (w.startsWith('ال') && w.length > 3 ? w.slice(2) : w))
+    .join(' ');
+}
+
+/** Latin folded for comparison (DESIGN §7): case, hyphens, the article, common transliteration variants. */
+export function foldLatin(value: string): string {
+  return value
+    .normalize('NFD')
+    .replace(/\p{M}/gu, '')
+    .toLowerCase()
+    .replace(/[-'.]/g, ' ')
+    .split(/\s+/)
+    .filter((w) => w && w !== 'al' && w !== 'el')
+    .map((w) => w.replace(/^(al|el)(?=[a-z]{3})/, ''))
+    .map((w) => (/^m[ou]h[a]?m+[ae]d$/.test(w) ? 'muhammad' : w))
+    .map((w) => w.replace(/ou/g, 'u').replace(/ee/g, 'i').replace(/(.)\1+/g, '$1'))
+    .join(' ');
+}

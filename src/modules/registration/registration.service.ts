@@ -1,0 +1,171 @@
+import { and, desc, eq, isNull, lt, or, sql } from 'drizzle-orm';
+import type { Db } from '../../db/client.js';
+import { retryAfter } from '../../http/errors.js';
+import { serverBusy, throttled } from '../../http/http.errors.js';
+import type { ApplicantInput } from '../applications/applicant.fields.js';
+import { insertCase } from '../applications/applications.intake.js';
+import { CASE_ENTITY } from '../applications/applications.state.js';
+import { applications } from '../applications/applications.table.js';
+import type { AuditTrail } from '../audit/audit.js';
+import type { AuditContext } from '../audit/audit.writer.js';
+import { claimAttempt, releaseAttempt, type ThrottleSettings } from '../auth/throttle.js';
+import { hashPassword } from '../users/password.js';
+import { consentTexts } from '../reference/reference.table.js';
+import { createApplicantAccount } from '../users/users.service.js';
+import { applicantLogin } from '../applications/applications.intake.js';
+import { linkGone } from './registration.errors.js';
+import { linkStatus } from './registration.links.js';
+import { linkRegistrations, registrationLinks } from './registration.table.js';
+
+export interface SessionTokens {
+  accessToken: string;
+  refreshToken: string;
+}
+/** Opens a session for an applicant in the given transaction (the auth module's, wired by src/app.ts). */
+export type OpenSession = (tx: Db, userId: string) => Promise<SessionTokens>;
+
+export interface RegistrationSettings {
+  windowSeconds: number;
+  addressMax: number;
+  linkMax: number;
+}
+
+/**
+ * At most `concurrency` password hashes of registrations at once, and at most `queue` waiting: a
+ * flood is answered 503 at once instead of starving sign-ins and everything else of the thread pool.
+ */
+export function createHashGate(options: { concurrency: number; queue: number; hash?: (password: string) => Promise<string> }) {
+  const hash = options.hash ?? hashPassword;
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return async function gatedHash(password: string): Promise<string> {
+    if (running >= options.concurrency) {
+      if (waiting.length >= options.queue) throw serverBusy({ headers: retryAfter(2) });
+      await new Promise<void>((resolve) => waiting.push(resolve));
+    } else {
+      running += 1;
+    }
+    try {
+      return await hash(password);
+    } finally {
+      const next = waiting.shift();
+      if (next) next();
+      else running -= 1;
+    }
+  };
+}
+export type HashGate = ReturnType<typeof createHashGate>;
+
+/**
+ * The registration throttle, counted in the sign-in throttle's table so every instance shares it:
+ * each registration claims a slot per (link, address), per address and per link. Nothing is given
+ * back for a registration that went through: these are rates, not failures.
+ */
+export async function claimRegistration(db: Db, settings: RegistrationSettings, linkId: string, clientAddress: string): Promise<void> {
+  const keys = { pair: `register:${linkId}|${clientAddress}`, address: `register-address:${clientAddress}`, account: `register-link:${linkId}` };
+  const throttle: ThrottleSettings = {
+    maxFailures: settings.addressMax,
+    addressMaxFailures: settings.addressMax,
+    accountMaxFailures: settings.linkMax,
+    windowSeconds: settings.windowSeconds,
+    lockoutSeconds: settings.windowSeconds,
+    backoffMaxSeconds: settings.windowSeconds,
+  };
+  const claim = await claimAttempt(db, keys, throttle);
+  if (!claim.granted) throw throttled({ headers: retryAfter(Math.ceil(claim.retryAfterSeconds)) });
+  if (claim.accountPastLimit) {
+    await releaseAttempt(db, keys);
+    throw throttled({ headers: retryAfter(Math.max(1, Math.ceil(claim.retryAfterSeconds))) });
+  }
+}
+
+export interface Registered {
+  applicationId: string;
+  reference: string;
+}
+
+/**
+ * Creates the applicant account and the case in one audited transaction, holding the link's row lock
+ * while it counts the registration, so a cap holds exactly. The password is hashed before (never under
+ * the lock). The answer never depends on whether the person is already known: a repeated national
+ * ID, service number or email only adds duplicate candidates.
+ */
+export async function register(args: {
+  db: Db;
+  audit: Pick<AuditTrail, 'inTransaction'>;
+  context: AuditContext;
+  linkId: string;
+  /** The link's ministry, as read before the transaction. */
+  ministry: string;
+  applicant: ApplicantInput;
+  passwordHash: string;
+  consentVersion: string;
+  openSession: OpenSession;
+  /** Stores the idempotency outcome in the same transaction. */
+  complete: (tx: Db, stored: { status: number; outcome: Registered }) => Promise<void>;
+}): Promise<Registered & SessionTokens> {
+  return args.audit.inTransaction(args.db, args.context, async (tx, record) => {
+    // The account and its session first: the link's row lock and the reference counter are held
+    // until commit, so only what must be counted runs under them.
+    const user = await createApplicantAccount(
+      tx,
+      // Applicants sign in with their case reference; their email is only a contact and need not be unique.
+      { email: applicantLogin(), name: args.applicant.fullNameLatin ?? args.applicant.fullNameAr, ministry: args.ministry, passwordHash: args.passwordHash },
+      record,
+    );
+    const session = await args.openSession(tx, user.id);
+    const [link] = await tx
+      .update(registrationLinks)
+      .set({ registrationsCount: sql`${registrationLinks.registrationsCount} + 1` })
+      .where(
+        and(
+          eq(registrationLinks.id, args.linkId),
+          or(isNull(registrationLinks.maxRegistrations), lt(registrationLinks.registrationsCount, registrationLinks.maxRegistrations)),
+        ),
+      )
+      .returning();
+    // No row: the cap is reached. Otherwise the count includes this registration; the link must have been open before it.
+    if (!link || link.ministry !== args.ministry || linkStatus({ ...link, registrationsCount: link.registrationsCount - 1 }) !== 'open') throw linkGone();
+    const created = await insertCase(tx, {
+      ministry: link.ministry,
+      channel: 'link',
+      applicant: args.applicant,
+      applicantUserId: user.id,
+      consentVersion: args.consentVersion,
+    });
+    await tx.insert(linkRegistrations).values({ applicationId: created.id, linkId: link.id });
+    await record([
+      {
+        action: 'application.registered',
+        entityType: CASE_ENTITY,
+        entityId: created.id,
+        caseId: created.id,
+        ministry: link.ministry,
+        details: {
+          status: 'submitted',
+          channel: 'link',
+          reference: created.reference,
+          linkId: link.id,
+          consentVersion: args.consentVersion,
+          duplicateCandidates: created.duplicateCandidates,
+        },
+      },
+    ]);
+    const outcome = { applicationId: created.id, reference: created.reference };
+    await args.complete(tx, { status: 201, outcome });
+    return { ...outcome, ...session };
+  });
+}
+
+/** A replay of a registration: the same case, with a fresh session (no token is ever stored). */
+export async function replayRegistration(db: Db, openSession: OpenSession, stored: Registered): Promise<Registered & SessionTokens> {
+  const [row] = await db.select({ userId: applications.applicantUserId }).from(applications).where(eq(applications.id, stored.applicationId));
+  if (!row?.userId) throw new Error('a stored registration has no applicant');
+  return { ...stored, ...(await openSession(db, row.userId)) };
+}
+
+/** The version of the consent text a registration must accept now: the most recently published. */
+export async function currentConsentVersion(db: Db): Promise<string | undefined> {
+  const [row] = await db.select({ version: consentTexts.version }).from(consentTexts).orderBy(desc(consentTexts.publishedAt), desc(consentTexts.version)).limit(1);
+  return row?.version;
+}
