@@ -6,6 +6,8 @@ import { queryRows } from '../../src/db/client.js';
 import { applications } from '../../src/modules/applications/applications.table.js';
 import { bearer, createCommittee, createUser, signIn, tokenFor, type TestUser } from '../factories.js';
 import { createTestApp, type TestApp } from '../harness.js';
+import { applicantBody } from '../intake/helpers.js';
+import * as seeds from '../../seeds/reference.js';
 
 /**
  * Generated from the route catalogue: every route that changes something must write an audit entry
@@ -101,7 +103,26 @@ beforeAll(async () => {
     return { method: 'DELETE', url: `/committees/${committeeId}/members/${other.id}`, headers: adminAuth };
   });
   set('POST', '/applications/:id/actions/:action', async () => ({ method: 'POST', url: `/applications/${await newCase()}/actions/screen`, headers: memberAuth, payload: {} }));
+  const staffAuth = bearer(await tokenFor(t, await createUser(t, { role: 'ministry_staff', ministry: 'interior' })));
+  const walkIn = async () =>
+    (await t.app.inject({ method: 'POST', url: '/applications', headers: staffAuth, payload: { applicant: applicantBody() } })).json<{ id: string; version: number }>();
+  const newLink = async () =>
+    (await t.app.inject({ method: 'POST', url: '/registration-links', headers: staffAuth, payload: { label: `Link ${Math.random()}` } })).json<{ id: string; token: string }>();
+  set('POST', '/applications', async () => ({ method: 'POST', url: '/applications', headers: staffAuth, payload: { applicant: applicantBody() } }));
+  set('PATCH', '/applications/:id', async () => {
+    const created = await walkIn();
+    return { method: 'PATCH', url: `/applications/${created.id}`, headers: { ...memberAuth, 'if-match': `"${created.version}"` }, payload: { applicant: { residenceCity: 'Mersin' } } };
+  });
+  set('POST', '/applications/:id/applicant-account', async () => ({ method: 'POST', url: `/applications/${(await walkIn()).id}/applicant-account`, headers: staffAuth }));
+  set('POST', '/registration-links', async () => ({ method: 'POST', url: '/registration-links', headers: staffAuth, payload: { label: 'Gaziantep camp' } }));
+  set('POST', '/registration-links/:id/revoke', async () => ({ method: 'POST', url: `/registration-links/${(await newLink()).id}/revoke`, headers: staffAuth }));
+  set('POST', '/register/:token', async () => ({
+    method: 'POST',
+    url: `/register/${(await newLink()).token}`,
+    payload: { ...applicantBody({ email: `o.${Math.random()}@example.org` }), password: 'olive-tree-harbour-1987', consent: { accepted: true, textVersion: seeds.consentTexts.at(-1)!.version } },
+  }));
   // Personal reads.
+  set('GET', '/applications/:id', async () => ({ method: 'GET', url: `/applications/${(await walkIn()).id}`, headers: staffAuth }));
   set('GET', '/applications/:id/history', async () => ({ method: 'GET', url: `/applications/${await newCase()}/history`, headers: memberAuth }));
   set('GET', '/audit/export', async () => ({ method: 'GET', url: '/audit/export?action=read', headers: auditorAuth }));
 });
