@@ -43,7 +43,12 @@ function zodFieldErrors(issues: z.core.$ZodIssue[], context: string | undefined,
   return issues.flatMap((issue): FieldError[] => {
     const message = localizeZodIssue(issue, locale);
     if (issue.code === 'unrecognized_keys') {
-      return issue.keys.map((key) => ({ path: `${prefix}${pointer([...issue.path, key])}`, message, code: issue.code }));
+      // One error beside each unknown field, naming only that field (a form shows it there).
+      return issue.keys.map((key) => ({
+        path: `${prefix}${pointer([...issue.path, key])}`,
+        message: localizeZodIssue({ ...issue, keys: [key] }, locale),
+        code: issue.code,
+      }));
     }
     return [{ path: `${prefix}${pointer(issue.path)}`, message, code: issue.code }];
   });

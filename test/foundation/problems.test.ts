@@ -102,6 +102,15 @@ describe.each(locales)('problem+json in $locale', ({ locale, header, script }) =
     }
   });
 
+  it('each unknown field gets an error naming that field only, to show beside it', async () => {
+    const body = expectProblem(await post(JSON.stringify({ ...valid, religion: 'x', sect: 'y' })), 400, 'request.validation_failed');
+    const byPath = Object.fromEntries(body.errors!.map((e) => [e.path, e.message]));
+    expect(byPath['/body/religion']).toContain('religion');
+    expect(byPath['/body/religion']).not.toContain('sect');
+    expect(byPath['/body/sect']).toContain('sect');
+    expect(byPath['/body/sect']).not.toContain('religion');
+  });
+
   it('wrong types are reported with their field paths', async () => {
     const res = await post(JSON.stringify({ name: '', age: 'forty', address: { city: 7, zip: '12' }, tags: ['a', 3] }));
     const body = expectProblem(res, 400, 'request.validation_failed');
