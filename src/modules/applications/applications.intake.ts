@@ -30,12 +30,13 @@ export interface NewCase {
  * transaction, so concurrent cases wait on the row and a rolled-back case gives its number back.
  */
 async function nextReference(tx: AuditTx, ministry: string, year: number): Promise<string> {
+  // The prefix first: the counter's row lock is held until commit, so nothing else waits under it.
+  const [prefix] = await tx.select({ prefix: ministries.referencePrefix }).from(ministries).where(eq(ministries.code, ministry));
   const [counter] = await tx
     .insert(caseReferenceCounters)
     .values({ ministry, year, last: 1 })
     .onConflictDoUpdate({ target: [caseReferenceCounters.ministry, caseReferenceCounters.year], set: { last: sql`${caseReferenceCounters.last} + 1` } })
     .returning({ last: caseReferenceCounters.last });
-  const [prefix] = await tx.select({ prefix: ministries.referencePrefix }).from(ministries).where(eq(ministries.code, ministry));
   if (!counter || !prefix) throw new Error(`no reference prefix for ministry ${ministry}`);
   return `${prefix.prefix}-${year}-${String(counter.last).padStart(6, '0')}`;
 }

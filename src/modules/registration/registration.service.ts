@@ -114,6 +114,13 @@ export async function register(args: {
       record,
     );
     const session = await args.openSession(tx, user.id);
+    const created = await insertCase(tx, {
+      ministry: args.ministry,
+      channel: 'link',
+      applicant: args.applicant,
+      applicantUserId: user.id,
+      consentVersion: args.consentVersion,
+    });
     const [link] = await tx
       .update(registrationLinks)
       .set({ registrationsCount: sql`${registrationLinks.registrationsCount} + 1` })
@@ -126,13 +133,6 @@ export async function register(args: {
       .returning();
     // No row: the cap is reached. Otherwise the count includes this registration; the link must have been open before it.
     if (!link || link.ministry !== args.ministry || linkStatus({ ...link, registrationsCount: link.registrationsCount - 1 }) !== 'open') throw linkGone();
-    const created = await insertCase(tx, {
-      ministry: link.ministry,
-      channel: 'link',
-      applicant: args.applicant,
-      applicantUserId: user.id,
-      consentVersion: args.consentVersion,
-    });
     await tx.insert(linkRegistrations).values({ applicationId: created.id, linkId: link.id });
     await record([
       {
