@@ -13,6 +13,7 @@ import { hash } from '@node-rs/argon2';
 import { randomBytes, randomInt } from 'node:crypto';
 import pg from 'pg';
 import { ARGON2_PARAMS } from '../../src/modules/users/password.js';
+import { DatabaseCpu, groupCpuMicros } from '../lib/cpu.js';
 import type { BenchRow, BenchSuite, LoadResult } from '../types.js';
 
 const BODIES = 5_000;
@@ -22,9 +23,12 @@ function positive(name: string, fallback: number): number {
   return Number.isFinite(value) && value > 0 ? value : fallback;
 }
 
+/** Hashes per second, and this process's CPU µs per hash (the argon2 threads included). */
+let rawCpuPerHash: number[] = [];
 async function rawHashRate(password: string, concurrency: number, seconds: number): Promise<number> {
   const deadline = performance.now() + seconds * 1000;
   const started = performance.now();
+  const cpuBefore = process.cpuUsage();
   let done = 0;
   const worker = async () => {
     while (performance.now() < deadline) {
@@ -33,6 +37,8 @@ async function rawHashRate(password: string, concurrency: number, seconds: numbe
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
+  const cpu = process.cpuUsage(cpuBefore);
+  rawCpuPerHash.push((cpu.user + cpu.system) / Math.max(1, done));
   return done / ((performance.now() - started) / 1000);
 }
 
@@ -76,18 +82,29 @@ const suite: BenchSuite = {
         password,
         consent: { accepted: true, textVersion: consent },
       });
-    const requests = Array.from({ length: BODIES }, (_, i) => ({
-      method: 'POST' as const,
-      path: `/register/${token}`,
-      headers: { 'content-type': 'application/json' },
-      body: body(i),
-    }));
+    // Each request sent is the next officer: autocannon replays a `requests` list from the start on
+    // every connection, which would register the same officer on all of them at once — each then a
+    // probable duplicate of the others, which no real registration wave looks like.
+    const bodies = Array.from({ length: BODIES }, (_, i) => body(i));
+    let next = -1;
+    const requests = [
+      {
+        method: 'POST' as const,
+        path: `/register/${token}`,
+        headers: { 'content-type': 'application/json' },
+        setupRequest: (request: { body?: string }) => ({ ...request, body: bodies[(next += 1) % bodies.length] }),
+      },
+    ];
 
     const connections = Math.round(positive('BENCH_REGISTER_CONNECTIONS', 16));
     const seconds = positive('BENCH_SECONDS', 5);
     const rounds = Math.round(positive('BENCH_REGISTER_ROUNDS', 3));
-    const load = (round: number) =>
-      ctx.load({
+    const databaseCpu = await DatabaseCpu.connect(ctx.databaseUrl);
+    const cpu = { serverUs: 0, databaseUs: 0, requests: 0 };
+    const load = async (round: number) => {
+      const serverBefore = groupCpuMicros(ctx.servicePid);
+      const databaseSince = await databaseCpu.start();
+      const result = await ctx.load({
         title: `POST /register/:token (distinct officers), round ${round + 1} of ${rounds}`,
         url: `/register/${token}`,
         method: 'POST',
@@ -96,8 +113,19 @@ const suite: BenchSuite = {
         seconds,
         warmupSeconds: round === 0 ? 3 : 0,
       });
+      // Warm-up requests are counted by neither side: the first round's CPU includes them, so skip it.
+      if (round > 0) {
+        cpu.serverUs += groupCpuMicros(ctx.servicePid) - serverBefore;
+        cpu.databaseUs += await databaseSince();
+        cpu.requests += result.requests;
+      } else {
+        await databaseSince();
+      }
+      return result;
+    };
 
     await rawHashRate(password, connections, 0.5);
+    rawCpuPerHash = [];
     const raw = [await rawHashRate(password, connections, seconds)];
     const service: LoadResult[] = [];
     for (let round = 0; round < rounds; round++) {
@@ -122,7 +150,11 @@ const suite: BenchSuite = {
         `alternating with the service: raw ${raw.map((r) => r.toFixed(0)).join(' / ')}; per-round ratios ${perRound.map((r) => r.toFixed(2)).join(', ')}`,
       referenceValue: serviceRate / mean(perRound),
       goalRatio: 0.7,
+      // Where a registration's CPU goes beside its hash (the raw CPU per hash is in the reference text).
+      ...(cpu.requests > 0 ? { cpu: { serverUs: cpu.serverUs / cpu.requests, databaseUs: cpu.databaseUs / cpu.requests } } : {}),
     };
+    row.reference += `; raw CPU per hash ${mean(rawCpuPerHash).toFixed(0)} µs`;
+    await databaseCpu.close();
     return [row];
   },
 };
