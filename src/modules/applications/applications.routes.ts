@@ -45,7 +45,8 @@ const actionResult = z.object({
   allowedActions: z.array(z.enum(CASE_ACTIONS)),
 });
 
-const createdCase = z.object({
+/** What every view of a case starts with. */
+const caseCore = z.object({
   id: z.uuid(),
   reference: z.string(),
   ministry: z.string(),
@@ -54,26 +55,17 @@ const createdCase = z.object({
   version: z.number().int(),
 });
 
-const fullCase = z.object({
-  id: z.uuid(),
-  reference: z.string(),
-  ministry: z.string(),
+const createdCase = caseCore;
+
+const fullCase = caseCore.extend({
   status: z.enum([...CASE_STATUSES, 'under_review']).describe('The owner sees `on_hold` as `under_review`'),
-  channel: z.enum(CASE_CHANNELS),
-  version: z.number().int(),
   createdAt: z.string(),
   updatedAt: z.string(),
   applicant: applicantOutput,
   allowedActions: z.array(z.enum(CASE_ACTIONS)),
 });
 
-const listItem = z.object({
-  id: z.uuid(),
-  reference: z.string(),
-  ministry: z.string(),
-  status: z.enum(CASE_STATUSES),
-  channel: z.enum(CASE_CHANNELS),
-  version: z.number().int(),
+const listItem = caseCore.extend({
   createdAt: z.string(),
   fullNameAr: z.string(),
   fullNameLatin: z.string().nullable(),
@@ -274,7 +266,7 @@ export const applicationsRoutes: FastifyPluginAsync<ApplicationsRoutesOptions> =
           'does not keep yet answers 409 `transition.guard_unavailable`. A case the caller may not see answers 404.',
         security: [{ bearer: [] }],
         params: z.strictObject({ id: z.uuid(), action: z.enum(CASE_ACTIONS) }),
-        headers: z.object({ 'if-match': z.string().max(100).optional() }),
+        headers: ifMatchHeaders,
         body: actionBody.optional(),
         response: { 200: actionResult },
       },

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { AppError } from '../../http/errors.js';
 import { ROLES } from '../../access/roles.js';
 import { auditContext } from '../audit/audit.context.js';
 import { confirmMfa, enrollMfa, login, logout, me, refresh, type AuthDeps } from './auth.service.js';
@@ -8,8 +9,7 @@ import { schedule } from '../../db/jobs.js';
 import { activateBody } from '../users/users.schemas.js';
 import { redeemActivationCode } from '../users/activation.js';
 import { invalidActivationCode } from '../users/users.errors.js';
-import { accountLocked } from './auth.errors.js';
-import { claimAttempt, pruneThrottle, recordFailure, recordSuccess, releaseAttempt, throttleKeys } from './throttle.js';
+import { guessUnderClaim, pruneThrottle, throttleKeys } from './throttle.js';
 
 /** How often rows of `login_throttle` that no longer count are removed. */
 const THROTTLE_PRUNE_INTERVAL_MS = 10 * 60_000;
@@ -190,22 +190,13 @@ export const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (app, opt
       const db = deps.db;
       const context = auditContext(request, null);
       const keys = throttleKeys(`activation@${context.clientAddress ?? 'unknown'}`, context.clientAddress ?? 'unknown');
-      const claim = await claimAttempt(db, keys, deps.throttle);
-      if (!claim.granted || (claim.accountPastLimit && claim.retryAfterSeconds > 0)) {
-        if (claim.granted) await releaseAttempt(db, keys);
-        throw accountLocked(claim.retryAfterSeconds);
-      }
-      try {
-        await redeemActivationCode({ db, audit: app.audit, context, code: request.body.code, password: request.body.password });
-      } catch (error) {
-        if (error instanceof Error && (error as { code?: string }).code === invalidActivationCode.definition.code) {
-          await recordFailure(db, keys, deps.throttle);
-        } else {
-          await releaseAttempt(db, keys);
-        }
-        throw error;
-      }
-      await recordSuccess(db, keys);
+      await guessUnderClaim(
+        db,
+        keys,
+        deps.throttle,
+        (error) => error instanceof AppError && error.code === invalidActivationCode.definition.code,
+        () => redeemActivationCode({ db, audit: app.audit, context, code: request.body.code, password: request.body.password }),
+      );
       return reply.code(204).send(null);
     },
   );

@@ -14,7 +14,7 @@ import { committeeMembers, committees } from '../committees/committees.table.js'
 import { mfaRecoveryCodes, refreshTokens } from './auth.table.js';
 import { accountLocked, invalidCredentials, invalidEnrolmentCode, invalidMfaCode, invalidRefreshToken, mfaAlreadyEnabled, mfaCodeRequired, mfaNotStarted } from './auth.errors.js';
 import { decryptSecret, encryptSecret, hashRecoveryCode, newRecoveryCodes, newTotpSecret, provisioningUri, verifyTotp } from './mfa.js';
-import { claimAttempt, recordFailure, recordSuccess, releaseAttempt, throttleKeys, type ThrottleSettings } from './throttle.js';
+import { claimAttempt, guessUnderClaim, recordFailure, recordSuccess, releaseAttempt, throttleKeys, type ThrottleSettings } from './throttle.js';
 import { hashRefreshToken, issueRefreshToken, lockFamily, revokeFamily } from './tokens.js';
 
 export interface AuthDeps {
@@ -358,20 +358,13 @@ export async function confirmMfa(args: { deps: AuthDeps; actor: Actor; code: str
   const { deps, actor, context } = args;
   // Enrolment codes are guessed like any code: the same atomic claims as sign-in, per account and address.
   const keys = throttleKeys(`mfa-enrol:${actor.id}`, context.clientAddress ?? 'unknown');
-  const claim = await claimAttempt(deps.db, keys, deps.throttle);
-  if (!claim.granted || (claim.accountPastLimit && claim.retryAfterSeconds > 0)) {
-    if (claim.granted) await releaseAttempt(deps.db, keys);
-    throw accountLocked(claim.retryAfterSeconds);
-  }
-  try {
-    const confirmed = await enrolWithCode(args);
-    await recordSuccess(deps.db, keys);
-    return confirmed;
-  } catch (error) {
-    if (error instanceof AppError && error.code === invalidEnrolmentCode.definition.code) await recordFailure(deps.db, keys, deps.throttle);
-    else await releaseAttempt(deps.db, keys);
-    throw error;
-  }
+  return guessUnderClaim(
+    deps.db,
+    keys,
+    deps.throttle,
+    (error) => error instanceof AppError && error.code === invalidEnrolmentCode.definition.code,
+    () => enrolWithCode(args),
+  );
 }
 
 function enrolWithCode(args: { deps: AuthDeps; actor: Actor; code: string; context: AuditContext }): Promise<{ recoveryCodes: string[] }> {

@@ -1,6 +1,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { queryRows } from '../../db/client.js';
+import { accountLocked } from './auth.errors.js';
 import { loginThrottle } from './auth.table.js';
 
 /**
@@ -123,6 +124,36 @@ async function decide(db: Db, keys: ThrottleKeys, settings: ThrottleSettings, ro
     return { granted: true, accountPastLimit: true, retryAfterSeconds: account.backoffSet ? 0 : Math.max(1, account.lockedFor) };
   }
   return { granted: true, accountPastLimit: false };
+}
+
+/**
+ * Runs one guess of a code (activation, enrolment) under a claim on `keys`: past the limits it is
+ * refused at once (429), without running; an error `isGuessFailure` recognises keeps the claim as
+ * a failure, any other error gives it back; a success gives it back too.
+ */
+export async function guessUnderClaim<T>(
+  db: Db,
+  keys: ThrottleKeys,
+  settings: ThrottleSettings,
+  isGuessFailure: (error: unknown) => boolean,
+  run: () => Promise<T>,
+): Promise<T> {
+  const claim = await claimAttempt(db, keys, settings);
+  if (!claim.granted) throw accountLocked(claim.retryAfterSeconds);
+  if (claim.accountPastLimit && claim.retryAfterSeconds > 0) {
+    await releaseAttempt(db, keys);
+    throw accountLocked(claim.retryAfterSeconds);
+  }
+  let result: T;
+  try {
+    result = await run();
+  } catch (error) {
+    if (isGuessFailure(error)) await recordFailure(db, keys, settings);
+    else await releaseAttempt(db, keys);
+    throw error;
+  }
+  await recordSuccess(db, keys);
+  return result;
 }
 
 /** Gives a claim back: the attempt was refused before evaluation, or succeeded. */

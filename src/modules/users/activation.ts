@@ -51,22 +51,24 @@ export type ResetOutcome =
   | { status: 'done'; resetId: string; code?: IssuedCode }
   | { status: 'pending'; resetId: string };
 
-/**
- * Resets an account: a new activation code (the password stops working, every session ends) or its
- * second factor cleared (sessions end). An auditor's account — the one role that reads case content
- * and the audit trail — is reset only once a second admin confirms, so no single admin can take it
- * over. The holder is told at their next sign-in.
- */
-export async function requestReset(args: {
+/** Who resets which account, and what the users module may undo in others (sessions, recovery codes). */
+interface ResetArgs {
   db: Db;
   audit: Pick<AuditTrail, 'inTransaction'>;
   hooks: Pick<AccountHooks, 'endSessions' | 'dropRecoveryCodes'>;
   context: AuditContext;
   actor: Actor;
   userId: string;
-  kind: ResetKind;
   ttlHours: number;
-}): Promise<ResetOutcome> {
+}
+
+/**
+ * Resets an account: a new activation code (the password stops working, every session ends) or its
+ * second factor cleared (sessions end). An auditor's account — the one role that reads case content
+ * and the audit trail — is reset only once a second admin confirms, so no single admin can take it
+ * over. The holder is told at their next sign-in.
+ */
+export async function requestReset(args: ResetArgs & { kind: ResetKind }): Promise<ResetOutcome> {
   const { actor, userId, kind } = args;
   if (actor.id === userId) throw selfChangeForbidden();
   return args.audit.inTransaction(args.db, args.context, async (tx, record) => {
@@ -88,16 +90,7 @@ export async function requestReset(args: {
 }
 
 /** A second admin confirms a pending reset of an auditor's account; the code (if any) goes to them. */
-export async function confirmReset(args: {
-  db: Db;
-  audit: Pick<AuditTrail, 'inTransaction'>;
-  hooks: Pick<AccountHooks, 'endSessions' | 'dropRecoveryCodes'>;
-  context: AuditContext;
-  actor: Actor;
-  userId: string;
-  resetId: string;
-  ttlHours: number;
-}): Promise<ResetOutcome> {
+export async function confirmReset(args: ResetArgs & { resetId: string }): Promise<ResetOutcome> {
   return args.audit.inTransaction(args.db, args.context, async (tx, record) => {
     const [reset] = await tx
       .select()
