@@ -36,7 +36,7 @@ import { actorLoader } from './modules/auth/actor-loader.js';
 import { dropRecoveryCodes, revokeAllForUser } from './modules/auth/tokens.js';
 import { healthRoutes } from './modules/health/health.routes.js';
 import { usersRoutes } from './modules/users/users.routes.js';
-import { referenceRoutes } from './modules/reference/reference.routes.js';
+import { referenceCacheFor, referenceRoutes } from './modules/reference/reference.routes.js';
 import { registrationLinkRoutes } from './modules/registration/registration.routes.js';
 import { createHashGate } from './modules/registration/registration.service.js';
 import { openSession } from './modules/auth/auth.service.js';
@@ -215,7 +215,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
 
   // Routes.
   await app.register(healthRoutes, { database });
-  await app.register(referenceRoutes, { db: database.db });
+  const reference = referenceCacheFor(app, database.db);
+  await app.register(referenceRoutes, { cache: reference });
   await app.register(authRoutes, {
     applicantByReference,
     mfaKey: secrets.mfaKey,
@@ -244,6 +245,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     throttle: config.registration,
     hashPassword: createHashGate({ concurrency: config.registration.hashConcurrency, queue: config.registration.hashQueue }),
     openSession: (tx, userId) => openSession(sessionDeps, tx, userId),
+    // The current consent version from the reference data in memory, not a query per registration.
+    currentConsentVersion: async () => (await reference.get()).consent[0]?.version,
   });
   app.get('/openapi.json', { config: { permission: 'public' }, schema: { hide: true } }, async () => app.swagger());
 

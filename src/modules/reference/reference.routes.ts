@@ -1,8 +1,8 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Db } from '../../db/client.js';
-import { createReferenceCache } from './reference.cache.js';
+import { createReferenceCache, type ReferenceCache } from './reference.cache.js';
 import { CODE_LISTS } from './reference.codes.js';
 import { consentVersionNotFound } from './reference.errors.js';
 
@@ -39,13 +39,17 @@ const LIST_SUMMARIES: Record<(typeof CODE_LISTS)[number], string> = {
 
 const publicReference = { permission: 'public', cache: 'public-reference' } as const;
 
-export const referenceRoutes: FastifyPluginAsync<{ db: Db; checkEveryMs?: number }> = async (app, { db, checkEveryMs }) => {
-  const r = app.withTypeProvider<ZodTypeProvider>();
-  const cache = createReferenceCache({
+/** The instance's reference data in memory (src/app.ts hands it to the routes that read it). */
+export function referenceCacheFor(app: FastifyInstance, db: Db, checkEveryMs = REFERENCE_CHECK_MS): ReferenceCache {
+  return createReferenceCache({
     db,
-    checkEveryMs: checkEveryMs ?? REFERENCE_CHECK_MS,
+    checkEveryMs,
     onCheckFailed: (err) => app.log.warn({ err }, 'reference version check failed; serving the lists in memory'),
   });
+}
+
+export const referenceRoutes: FastifyPluginAsync<{ cache: ReferenceCache }> = async (app, { cache }) => {
+  const r = app.withTypeProvider<ZodTypeProvider>();
   // Loaded before the first request, so reference data never waits for a connection a busy pool lacks.
   app.addHook('onReady', async () => {
     await cache.get().catch((err: unknown) => app.log.warn({ err }, 'reference data not loaded at start; loading on first use'));

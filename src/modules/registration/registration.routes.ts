@@ -9,7 +9,7 @@ import { passwordProblem } from '../users/password.js';
 import { passwordRejected } from '../users/users.errors.js';
 import { auditContext } from '../audit/audit.context.js';
 import { consentOutdated, linkGone, linkNotFound } from './registration.errors.js';
-import { claimRegistration, currentConsentVersion, register, replayRegistration, type HashGate, type OpenSession, type Registered, type RegistrationSettings } from './registration.service.js';
+import { claimRegistration, register, replayRegistration, type HashGate, type OpenSession, type Registered, type RegistrationSettings } from './registration.service.js';
 import { createLink, LINK_STATUSES, linkStatus, listLinks, revokeLink } from './registration.links.js';
 import { registrationLinks } from './registration.table.js';
 
@@ -55,6 +55,8 @@ export interface RegistrationRoutesOptions {
   /** Bounded password hashing for registrations (createHashGate). */
   hashPassword: HashGate;
   openSession: OpenSession;
+  /** The consent text a registration must accept (the newest published). */
+  currentConsentVersion: () => Promise<string | undefined>;
 }
 
 const registrationBody = z
@@ -179,7 +181,7 @@ export const registrationLinkRoutes: FastifyPluginAsync<RegistrationRoutesOption
       const { password, consent, ...applicant } = request.body;
       const problem = passwordProblem(password);
       if (problem) throw passwordRejected(problem);
-      if (consent.textVersion !== (await currentConsentVersion(db))) throw consentOutdated();
+      if (consent.textVersion !== (await options.currentConsentVersion())) throw consentOutdated();
       const result = await app.idempotency.run<Registered, Registered & { accessToken: string; refreshToken: string }>({
         db,
         key: idempotencyKeyOf(request),

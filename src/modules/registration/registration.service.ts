@@ -1,4 +1,4 @@
-import { and, desc, eq, isNull, lt, or, sql } from 'drizzle-orm';
+import { and, eq, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { retryAfter } from '../../http/errors.js';
 import { serverBusy, throttled } from '../../http/http.errors.js';
@@ -10,7 +10,6 @@ import type { AuditTrail } from '../audit/audit.js';
 import type { AuditContext } from '../audit/audit.writer.js';
 import { claimAttempt, releaseAttempt, type ThrottleSettings } from '../auth/throttle.js';
 import { hashPassword } from '../users/password.js';
-import { consentTexts } from '../reference/reference.table.js';
 import { createApplicantAccount } from '../users/users.service.js';
 import { applicantLogin } from '../applications/applications.intake.js';
 import { linkGone } from './registration.errors.js';
@@ -164,8 +163,3 @@ export async function replayRegistration(db: Db, openSession: OpenSession, store
   return { ...stored, ...(await openSession(db, row.userId)) };
 }
 
-/** The version of the consent text a registration must accept now: the most recently published. */
-export async function currentConsentVersion(db: Db): Promise<string | undefined> {
-  const [row] = await db.select({ version: consentTexts.version }).from(consentTexts).orderBy(desc(consentTexts.publishedAt), desc(consentTexts.version)).limit(1);
-  return row?.version;
-}
