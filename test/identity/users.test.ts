@@ -145,6 +145,20 @@ describe('activation codes and resets', () => {
     expect((await signIn(t, { email: staff.email, password: strongPassword })).notices).toEqual([]);
   });
 
+  it('a reset that is not pending for that account is a 404, and a second confirmation finds nothing', async () => {
+    const auditor = await createUser(t, { role: 'auditor' });
+    const other = await createUser(t, { role: 'auditor' });
+    const { resetId } = (await t.app.inject({ method: 'POST', url: `/users/${auditor.id}/activation`, headers: auth })).json<{ resetId: string }>();
+    const second = bearer(await tokenFor(t, await createUser(t, { role: 'admin' })));
+    const confirm = (userId: string, id: string) => t.app.inject({ method: 'POST', url: `/users/${userId}/resets/${id}/confirm`, headers: second });
+    expect((await confirm(auditor.id, '00000000-0000-4000-8000-000000000001')).json<{ code: string }>().code).toBe('user.reset_not_found');
+    // Another account's id with this reset: not found either, and nothing changes for either account.
+    expect((await confirm(other.id, resetId)).statusCode).toBe(404);
+    expect((await t.app.inject({ method: 'POST', url: '/auth/login', payload: { email: other.email, password: other.password } })).statusCode).toBe(200);
+    expect((await confirm(auditor.id, resetId)).statusCode).toBe(200);
+    expect((await confirm(auditor.id, resetId)).statusCode).toBe(404);
+  });
+
   it('an auditor account is reset only when a second admin confirms; the code goes to the confirming admin', async () => {
     const auditor = await createUser(t, { role: 'auditor' });
     const requested = await t.app.inject({ method: 'POST', url: `/users/${auditor.id}/activation`, headers: auth });
