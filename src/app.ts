@@ -105,7 +105,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   registerProblemHandlers(app, { bodyLimitBytes: config.bodyLimitBytes });
   registerJsonBodyParser(app);
   registerInputGuard(app);
-  answerExpectContinue(app.server, config.bodyLimitBytes);
+  answerExpectContinue(app.server, Math.max(config.bodyLimitBytes, config.importBodyLimitBytes));
 
   // External plugins first.
   await app.register(swagger, {
@@ -234,7 +234,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(usersRoutes, { hooks: { endSessions: revokeAllForUser, dropRecoveryCodes, leaveCommittees }, activationTtlHours: config.auth.activationCodeTtlHours });
   await app.register(committeesRoutes);
   await app.register(auditRoutes, { database, audit, key: signingKey, fullVerifyHours: config.audit.fullVerifyHours });
-  await app.register(applicationsRoutes, { notify: noNotifications, activationTtlHours: config.auth.activationCodeTtlHours });
+  await app.register(applicationsRoutes, { notify: noNotifications, activationTtlHours: config.auth.activationCodeTtlHours, importBodyLimitBytes: config.importBodyLimitBytes });
   const sessionDeps = {
     accessTokenTtlSeconds: config.auth.accessTokenTtlSeconds,
     refreshTokenTtlSeconds: config.auth.refreshTokenTtlSeconds,

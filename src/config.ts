@@ -21,6 +21,7 @@ const envSchema = z.object({
   DB_ACQUIRE_TIMEOUT_MS: positiveInt.default(5_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   BODY_LIMIT_BYTES: positiveInt.default(1_048_576),
+  IMPORT_BODY_LIMIT_BYTES: positiveInt.default(20 * 1_048_576),
   REQUEST_TIMEOUT_MS: positiveInt.default(30_000),
   TRUST_PROXY: z
     .string()
@@ -92,6 +93,8 @@ export interface Config {
   dataDir: string;
   logLevel: Env['LOG_LEVEL'];
   bodyLimitBytes: number;
+  /** The batch import's own body limit (`POST /applications/import`: up to 10,000 rows). */
+  importBodyLimitBytes: number;
   requestTimeoutMs: number;
   /**
    * fastify `trustProxy`: false unless configured, so X-Forwarded-For can't be forged to dodge
@@ -191,6 +194,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: e.DATA_DIR,
     logLevel: e.LOG_LEVEL,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
+    importBodyLimitBytes: e.IMPORT_BODY_LIMIT_BYTES,
     requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
     secrets: {

@@ -11,6 +11,9 @@ export interface FieldError {
   path: string;
   message: string;
   code?: string;
+  /** For a batch: the row's line (CSV line number, or array index + 1) and the field named there. */
+  line?: number;
+  field?: string;
 }
 
 /** A field error as an AppError holds it: without a message, it is rendered with the error's own message. */

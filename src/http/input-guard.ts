@@ -6,6 +6,11 @@ import { invalidCharacters } from './http.errors.js';
 // eslint-disable-next-line no-control-regex -- finding the NUL character is the point
 const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
+/** True when PostgreSQL could not store `value` as text (a NUL, a lone surrogate). */
+export function isUnstorable(value: string): boolean {
+  return UNSTORABLE.test(value);
+}
+
 /** Field errors cap: a hostile body of a million bad strings gets a short answer. */
 const MAX_REPORTED = 20;
 

@@ -33,6 +33,8 @@ export const problemSchema = {
           path: { type: 'string', description: 'JSON-pointer-like path: `/body/address/city`.' },
           message: { type: 'string' },
           code: { type: 'string' },
+          line: { type: 'integer', description: 'Batch import: the CSV line number, or the array index + 1.' },
+          field: { type: 'string', description: 'Batch import: the column or field named on that line.' },
         },
       },
     },
@@ -49,6 +51,7 @@ const PROBLEM_DESCRIPTIONS: Record<number, string> = {
   412: 'If-Match does not name the current version',
   413: 'The body is larger than the configured limit',
   415: 'The body is not application/json',
+  422: 'The Idempotency-Key was already used with another request',
   428: 'If-Match is required',
   429: 'Too many failed sign-ins: retry after Retry-After seconds',
   500: 'Unexpected error (no internals are disclosed)',
@@ -65,6 +68,7 @@ const SPECIFIC_PROBLEMS: Record<string, number[]> = {
   patchUser: [409],
   postCommittees: [409],
   putCommitteeMember: [409],
+  postApplicationsImport: [409, 422],
 };
 
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
@@ -138,10 +142,15 @@ export interface OpenApiOptions {
  * (zod schemas → JSON Schema) with the operation ids, security, problem responses and servers.
  */
 export function openApiTransforms(options: OpenApiOptions): { transform: SwaggerTransform; transformObject: SwaggerTransformObject } {
+  /** Request bodies routes declare themselves (config.openapiRequestBody), by operationId. */
+  const declaredBodies = new Map<string, unknown>();
+
   const transform: SwaggerTransform = (input) => {
     const result = jsonSchemaTransform(input);
     const method = Array.isArray(input.route.method) ? String(input.route.method[0]) : String(input.route.method);
     const isPublic = input.route.config?.permission === 'public';
+    const declaredBody = input.route.config?.openapiRequestBody;
+    if (declaredBody) declaredBodies.set(operationIdFor(method, input.url), declaredBody);
     return {
       url: result.url,
       schema: {
@@ -164,6 +173,8 @@ export function openApiTransforms(options: OpenApiOptions): { transform: Swagger
         const operation = item[method];
         if (!operation) continue;
         const where = `${method.toUpperCase()} ${path}`;
+        const declaredBody = operation.operationId ? declaredBodies.get(operation.operationId) : undefined;
+        if (declaredBody) operation.requestBody = declaredBody;
         if (operation.operationId) {
           const other = seen.get(operation.operationId);
           if (other) throw new Error(`operationId ${operation.operationId} is derived for both ${other} and ${where}`);

@@ -38,7 +38,8 @@ function pointer(path: readonly PropertyKey[]): string {
   return path.length === 0 ? '' : `/${path.map(String).join('/')}`;
 }
 
-function zodFieldErrors(issues: z.core.$ZodIssue[], context: string | undefined, locale: Locale): FieldError[] {
+/** Zod issues as field errors in `locale` (also for rows a service validates itself, e.g. an import). */
+export function zodFieldErrors(issues: z.core.$ZodIssue[], context: string | undefined, locale: Locale): FieldError[] {
   const prefix = context ? `/${context}` : '';
   return issues.flatMap((issue): FieldError[] => {
     const message = localizeZodIssue(issue, locale);
@@ -124,7 +125,8 @@ export function registerProblemHandlers(app: FastifyInstance, options: { bodyLim
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const locale = negotiateLocale(request.headers['accept-language']);
     const appError = toAppError(error, locale);
-    if (appError.code === 'request.body_too_large') appError.params.limit = options.bodyLimitBytes;
+    // A route with a limit of its own (the batch import) names that one.
+    if (appError.code === 'request.body_too_large') appError.params.limit = request.routeOptions.bodyLimit ?? options.bodyLimitBytes;
     if (appError.status >= 500) request.log.error({ err: error }, 'request failed');
     else request.log.info({ code: appError.code, status: appError.status }, 'request refused');
     return sendProblem(reply, appError);

@@ -14,7 +14,8 @@ export function connectionsCheckingInterval(requestTimeoutMs: number): number {
  * for `checkContinue`. A declared Content-Length over the body limit gets no `100 Continue` — the
  * request goes on to fastify, which answers 413 (problem+json) without reading the body, and the
  * connection is closed after the answer since the body the client still holds was never read.
- * (The limit is the global one: no route sets its own `bodyLimit`.)
+ * `bodyLimitBytes` is the largest limit of any route (the batch import has its own): a request to a
+ * route with a smaller one still gets its 413 from fastify before the body is read.
  */
 export function answerExpectContinue(server: Server, bodyLimitBytes: number): void {
   server.on('checkContinue', (request, response) => {

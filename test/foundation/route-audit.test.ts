@@ -113,6 +113,12 @@ beforeAll(async () => {
     const created = await walkIn();
     return { method: 'PATCH', url: `/applications/${created.id}`, headers: { ...memberAuth, 'if-match': `"${created.version}"` }, payload: { applicant: { residenceCity: 'Mersin' } } };
   });
+  set('POST', '/applications/import', async () => ({
+    method: 'POST',
+    url: '/applications/import',
+    headers: { ...staffAuth, 'content-type': 'application/json' },
+    payload: JSON.stringify([applicantBody()]),
+  }));
   set('POST', '/applications/:id/applicant-account', async () => ({ method: 'POST', url: `/applications/${(await walkIn()).id}/applicant-account`, headers: staffAuth }));
   set('POST', '/registration-links', async () => ({ method: 'POST', url: '/registration-links', headers: staffAuth, payload: { label: 'Gaziantep camp' } }));
   set('POST', '/registration-links/:id/revoke', async () => ({ method: 'POST', url: `/registration-links/${(await newLink()).id}/revoke`, headers: staffAuth }));

@@ -57,3 +57,61 @@ export const residenceInconsistent = defineError({
   ar: 'مكان الإقامة داخل سوريا لا يتفق مع بلد الإقامة.',
   errors: [{ path: '/body/applicant/insideSyria', code: 'inconsistent' }],
 });
+
+// Batch import (POST /applications/import).
+
+export const importInvalidRows = defineError({
+  code: 'import.invalid_rows',
+  status: 400,
+  en: '{rows} rows of the batch are not valid; nothing was imported. Each error names its line and field.',
+  ar: 'عدد الصفوف غير الصالحة في الدفعة: {rows}؛ لم يُستورد أي شيء. كل خطأ يذكر رقم السطر والحقل.',
+});
+
+export const importUnknownColumns = defineError({
+  code: 'import.unknown_columns',
+  status: 400,
+  en: 'The file names columns the API does not know, or names one twice: {columns}. Nothing was imported.',
+  ar: 'يحتوي الملف على أعمدة غير معروفة أو مكررة: {columns}. لم يُستورد أي شيء.',
+});
+
+export const importMissingColumns = defineError({
+  code: 'import.missing_columns',
+  status: 400,
+  en: 'The file lacks required columns: {columns} (a national ID or a service number column is needed). Nothing was imported.',
+  ar: 'ينقص الملف أعمدة مطلوبة: {columns} (يلزم عمود للرقم الوطني أو للرقم العسكري). لم يُستورد أي شيء.',
+});
+
+export const importMalformed = defineError({
+  code: 'import.malformed',
+  status: 400,
+  en: 'The file cannot be read: {reason}. Nothing was imported.',
+  ar: 'تعذرت قراءة الملف: {reason}. لم يُستورد أي شيء.',
+});
+
+export const importNotUtf8 = defineError({
+  code: 'import.not_utf8',
+  status: 400,
+  en: 'The file is not UTF-8 text. Save it as UTF-8 (with or without a byte order mark) and send it again.',
+  ar: 'الملف ليس نصاً بترميز يونيكود الموحد. احفظه بهذا الترميز وأرسله مرة أخرى.',
+});
+
+export const importEmpty = defineError({
+  code: 'import.empty',
+  status: 400,
+  en: 'The batch holds no rows.',
+  ar: 'لا تحتوي الدفعة على أي صف.',
+});
+
+export const importTooManyRows = defineError({
+  code: 'import.too_many_rows',
+  status: 413,
+  en: 'The batch holds {rows} rows; at most {limit} are taken at once. Split it and send the parts.',
+  ar: 'تحتوي الدفعة على {rows} صفاً؛ والحد الأقصى في المرة الواحدة {limit}. قسّمها وأرسل الأجزاء.',
+});
+
+export const importUnsupportedType = defineError({
+  code: 'import.unsupported_media_type',
+  status: 415,
+  en: 'Send the batch as text/csv or application/json, in UTF-8.',
+  ar: 'أرسل الدفعة جدولاً نصياً مفصولاً بالفواصل أو مصفوفة JSON، بترميز يونيكود الموحد.',
+});

@@ -108,6 +108,8 @@ export async function insertCase(
     applicant: ApplicantInput;
     applicantUserId?: string | null;
     consentVersion?: string;
+    /** The import batch (`channel: batch_import`). */
+    importBatchId?: string;
   },
 ): Promise<NewCase> {
   // Looked up before the reference counter is taken: its row lock is held until commit, so the work
@@ -117,7 +119,14 @@ export async function insertCase(
   const reference = await nextReference(tx, input.ministry, year);
   const [row] = await tx
     .insert(applications)
-    .values({ reference, ministry: input.ministry, channel: input.channel, status: 'submitted', applicantUserId: input.applicantUserId ?? null })
+    .values({
+      reference,
+      ministry: input.ministry,
+      channel: input.channel,
+      status: 'submitted',
+      applicantUserId: input.applicantUserId ?? null,
+      importBatchId: input.importBatchId ?? null,
+    })
     .returning({ id: applications.id });
   if (!row) throw new Error('case insert returned nothing');
   const columns = applicantColumns(input.applicant);

@@ -16,6 +16,7 @@ import { listCases } from './applications.list.js';
 import { GOVERNORATE_CODES, RANK_CODES, SEX_CODES } from '../reference/reference.codes.js';
 import { CASE_CHANNELS } from './applications.state.js';
 import { createWalkIn, issueApplicantAccount } from './applications.service.js';
+import { importRoutes } from './applications.import.routes.js';
 
 const ownerHistoryItem = z.object({
   seq: z.number().int(),
@@ -106,10 +107,13 @@ export interface ApplicationsRoutesOptions {
   notify: TransitionNotifier;
   /** ACTIVATION_CODE_TTL_HOURS. */
   activationTtlHours: number;
+  /** IMPORT_BODY_LIMIT_BYTES. */
+  importBodyLimitBytes: number;
 }
 
 export const applicationsRoutes: FastifyPluginAsync<ApplicationsRoutesOptions> = async (app, options) => {
   const r = app.withTypeProvider<ZodTypeProvider>();
+  await app.register(importRoutes, { bodyLimitBytes: options.importBodyLimitBytes });
 
   r.post(
     '/applications',
