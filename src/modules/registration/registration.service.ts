@@ -120,19 +120,29 @@ export async function register(args: {
       applicantUserId: user.id,
       consentVersion: args.consentVersion,
     });
-    const [link] = await tx
-      .update(registrationLinks)
-      .set({ registrationsCount: sql`${registrationLinks.registrationsCount} + 1` })
-      .where(
-        and(
-          eq(registrationLinks.id, args.linkId),
-          or(isNull(registrationLinks.maxRegistrations), lt(registrationLinks.registrationsCount, registrationLinks.maxRegistrations)),
-        ),
-      )
-      .returning();
-    // No row: the cap is reached. Otherwise the count includes this registration; the link must have been open before it.
+    // Counted and linked in one statement; the row lock on the link is the last one taken.
+    const counted = tx.$with('counted').as(
+      tx
+        .update(registrationLinks)
+        .set({ registrationsCount: sql`${registrationLinks.registrationsCount} + 1` })
+        .where(
+          and(
+            eq(registrationLinks.id, args.linkId),
+            or(isNull(registrationLinks.maxRegistrations), lt(registrationLinks.registrationsCount, registrationLinks.maxRegistrations)),
+          ),
+        )
+        .returning(),
+    );
+    const linked = tx.$with('linked').as(
+      tx
+        .insert(linkRegistrations)
+        .select(sql`select ${created.id}::uuid, "id", now() from "counted"`)
+        .returning(),
+    );
+    const [link] = await tx.with(counted, linked).select().from(counted);
+    // No row: the cap is reached. Otherwise the count includes this registration; the link must
+    // have been open before it (if not, the transaction is rolled back, the link row with it).
     if (!link || link.ministry !== args.ministry || linkStatus({ ...link, registrationsCount: link.registrationsCount - 1 }) !== 'open') throw linkGone();
-    await tx.insert(linkRegistrations).values({ applicationId: created.id, linkId: link.id });
     await record([
       {
         action: 'application.registered',

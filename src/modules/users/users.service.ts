@@ -164,8 +164,8 @@ export async function createApplicantAccount(
   record: (events: AuditEvent[]) => Promise<void>,
 ): Promise<{ id: string }> {
   const email = normalizeEmail(input.email);
-  const [existing] = await tx.select({ id: users.id }).from(users).where(sql`lower(${users.email}) = ${email}`);
-  if (existing) throw emailTaken();
+  // No look-up first: the unique index on lower(email) refuses a taken one, and the transaction
+  // that tried is rolled back either way (the logins made here are generated and never collide).
   let row: { id: string } | undefined;
   try {
     [row] = await tx
