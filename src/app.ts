@@ -31,6 +31,7 @@ import { auditContext } from './modules/audit/audit.context.js';
 import type { AuditContext } from './modules/audit/audit.writer.js';
 import { authRoutes } from './modules/auth/auth.routes.js';
 import { committeesRoutes } from './modules/committees/committees.routes.js';
+import { documentsRoutes, documentUploadBodyLimit } from './modules/documents/documents.routes.js';
 import { leaveCommittees } from './modules/committees/committees.service.js';
 import { actorLoader } from './modules/auth/actor-loader.js';
 import { dropRecoveryCodes, revokeAllForUser } from './modules/auth/tokens.js';
@@ -105,7 +106,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   registerProblemHandlers(app, { bodyLimitBytes: config.bodyLimitBytes });
   registerJsonBodyParser(app);
   registerInputGuard(app);
-  answerExpectContinue(app.server, config.bodyLimitBytes);
+  // The document upload takes larger bodies than the global limit (its own, checked by its route).
+  answerExpectContinue(app.server, (request) => documentUploadBodyLimit(request.method, request.url) ?? config.bodyLimitBytes);
 
   // External plugins first.
   await app.register(swagger, {
@@ -235,6 +237,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(committeesRoutes);
   await app.register(auditRoutes, { database, audit, key: signingKey, fullVerifyHours: config.audit.fullVerifyHours });
   await app.register(applicationsRoutes, { notify: noNotifications, activationTtlHours: config.auth.activationCodeTtlHours });
+  await app.register(documentsRoutes);
   const sessionDeps = {
     accessTokenTtlSeconds: config.auth.accessTokenTtlSeconds,
     refreshTokenTtlSeconds: config.auth.refreshTokenTtlSeconds,

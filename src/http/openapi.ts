@@ -46,9 +46,10 @@ const PROBLEM_DESCRIPTIONS: Record<number, string> = {
   403: 'The role may not do this, or the second factor must be enrolled first',
   404: 'No such record, or one the caller may not see',
   409: 'Conflicts with the current state (a duplicate, or a state that does not allow it)',
+  410: 'Gone: the record is kept but what was asked for no longer exists',
   412: 'If-Match does not name the current version',
-  413: 'The body is larger than the configured limit',
-  415: 'The body is not application/json',
+  413: 'The body (or an uploaded file) is larger than the limit',
+  415: 'The body is not application/json (for an upload: not multipart/form-data, or the file is not of an accepted type)',
   428: 'If-Match is required',
   429: 'Too many failed sign-ins: retry after Retry-After seconds',
   500: 'Unexpected error (no internals are disclosed)',
@@ -65,6 +66,9 @@ const SPECIFIC_PROBLEMS: Record<string, number[]> = {
   patchUser: [409],
   postCommittees: [409],
   putCommitteeMember: [409],
+  postApplicationDocuments: [409],
+  getApplicationDocument: [410],
+  deleteApplicationDocument: [409, 410],
 };
 
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
