@@ -16,6 +16,7 @@ const MODULE_DEPENDENCIES = {
   auth: ['users', 'committees', 'reference', 'audit'],
   applications: ['users', 'committees', 'reference', 'audit'],
   registration: ['applications', 'auth', 'users', 'reference', 'audit'],
+  documents: ['applications', 'users', 'reference', 'audit'],
   // The engine is pure: code lists (ranks, specializations) only.
   matching: ['reference'],
 };

@@ -23,6 +23,7 @@ import { checkpointKey } from './modules/audit/audit.chain.js';
 import { checkpointHook } from './modules/audit/audit.checkpoints.js';
 import { applicantByReference } from './modules/applications/applications.accounts.js';
 import { applicationsRoutes } from './modules/applications/applications.routes.js';
+import { IMPORT_PATH } from './modules/applications/applications.import.routes.js';
 import { noNotifications } from './modules/applications/applications.workflow.js';
 import { auditRoutes } from './modules/audit/audit.routes.js';
 import { createAuditTrail, type AuditTrail } from './modules/audit/audit.js';
@@ -31,6 +32,7 @@ import { auditContext } from './modules/audit/audit.context.js';
 import type { AuditContext } from './modules/audit/audit.writer.js';
 import { authRoutes } from './modules/auth/auth.routes.js';
 import { committeesRoutes } from './modules/committees/committees.routes.js';
+import { documentsRoutes, documentUploadBodyLimit } from './modules/documents/documents.routes.js';
 import { leaveCommittees } from './modules/committees/committees.service.js';
 import { actorLoader } from './modules/auth/actor-loader.js';
 import { dropRecoveryCodes, revokeAllForUser } from './modules/auth/tokens.js';
@@ -105,7 +107,13 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   registerProblemHandlers(app, { bodyLimitBytes: config.bodyLimitBytes });
   registerJsonBodyParser(app);
   registerInputGuard(app);
-  answerExpectContinue(app.server, Math.max(config.bodyLimitBytes, config.importBodyLimitBytes));
+  // The document upload and the batch import take larger bodies than the global limit (their own, checked by their routes).
+  answerExpectContinue(
+    app.server,
+    (request) =>
+      documentUploadBodyLimit(request.method, request.url) ??
+      (request.method === 'POST' && request.url?.split('?')[0] === IMPORT_PATH ? config.importBodyLimitBytes : config.bodyLimitBytes),
+  );
 
   // External plugins first.
   await app.register(swagger, {
@@ -235,6 +243,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(committeesRoutes);
   await app.register(auditRoutes, { database, audit, key: signingKey, fullVerifyHours: config.audit.fullVerifyHours });
   await app.register(applicationsRoutes, { notify: noNotifications, activationTtlHours: config.auth.activationCodeTtlHours, importBodyLimitBytes: config.importBodyLimitBytes });
+  await app.register(documentsRoutes);
   const sessionDeps = {
     accessTokenTtlSeconds: config.auth.accessTokenTtlSeconds,
     refreshTokenTtlSeconds: config.auth.refreshTokenTtlSeconds,

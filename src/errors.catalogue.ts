@@ -5,6 +5,7 @@ import * as applicationsErrors from './modules/applications/applications.errors.
 import * as auditErrors from './modules/audit/audit.errors.js';
 import * as authErrors from './modules/auth/auth.errors.js';
 import * as committeesErrors from './modules/committees/committees.errors.js';
+import * as documentsErrors from './modules/documents/documents.errors.js';
 import * as referenceErrors from './modules/reference/reference.errors.js';
 import * as registrationErrors from './modules/registration/registration.errors.js';
 import * as usersErrors from './modules/users/users.errors.js';
@@ -21,6 +22,7 @@ export const errorModules = {
   'src/modules/audit/audit.errors.ts': auditErrors,
   'src/modules/auth/auth.errors.ts': authErrors,
   'src/modules/committees/committees.errors.ts': committeesErrors,
+  'src/modules/documents/documents.errors.ts': documentsErrors,
   'src/modules/reference/reference.errors.ts': referenceErrors,
   'src/modules/registration/registration.errors.ts': registrationErrors,
   'src/modules/users/users.errors.ts': usersErrors,

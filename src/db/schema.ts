@@ -8,5 +8,6 @@ export * from '../modules/audit/audit.table.js';
 export * from '../modules/applications/applications.table.js';
 export * from '../modules/applications/applicant.table.js';
 export * from '../modules/registration/registration.table.js';
+export * from '../modules/documents/documents.table.js';
 export * from './jobs.table.js';
 export * from './idempotency.table.js';

@@ -48,9 +48,10 @@ const PROBLEM_DESCRIPTIONS: Record<number, string> = {
   403: 'The role may not do this, or the second factor must be enrolled first',
   404: 'No such record, or one the caller may not see',
   409: 'Conflicts with the current state (a duplicate, or a state that does not allow it)',
+  410: 'Gone: the record is kept but what was asked for no longer exists',
   412: 'If-Match does not name the current version',
-  413: 'The body is larger than the configured limit',
-  415: 'The body is not application/json',
+  413: 'The body (or an uploaded file, or a batch of too many rows) is larger than the limit',
+  415: 'The body is not of a media type the route takes (application/json; an upload: multipart/form-data with a file of an accepted type; an import: text/csv or application/json)',
   422: 'The Idempotency-Key was already used with another request',
   428: 'If-Match is required',
   429: 'Too many failed sign-ins: retry after Retry-After seconds',
@@ -69,6 +70,9 @@ const SPECIFIC_PROBLEMS: Record<string, number[]> = {
   postCommittees: [409],
   putCommitteeMember: [409],
   postApplicationsImport: [409, 422],
+  postApplicationDocuments: [409],
+  getApplicationDocument: [410],
+  deleteApplicationDocument: [409, 410],
 };
 
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;

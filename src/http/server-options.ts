@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 
 /**
  * How often node checks for requests past `requestTimeout` (node's default is 30 s, so a slow body was
@@ -11,16 +11,16 @@ export function connectionsCheckingInterval(requestTimeoutMs: number): number {
 
 /**
  * `Expect: 100-continue`: node answers `100 Continue` to every such request unless the server listens
- * for `checkContinue`. A declared Content-Length over the body limit gets no `100 Continue` — the
- * request goes on to fastify, which answers 413 (problem+json) without reading the body, and the
+ * for `checkContinue`. A declared Content-Length over the request's body limit gets no `100 Continue` —
+ * the request goes on to fastify, which answers 413 (problem+json) without reading the body, and the
  * connection is closed after the answer since the body the client still holds was never read.
- * `bodyLimitBytes` is the largest limit of any route (the batch import has its own): a request to a
- * route with a smaller one still gets its 413 from fastify before the body is read.
+ * `bodyLimitFor` gives the limit of a request (the global one, or a route's own: the composition
+ * root knows which routes take larger bodies; the shell imports no module).
  */
-export function answerExpectContinue(server: Server, bodyLimitBytes: number): void {
-  server.on('checkContinue', (request, response) => {
+export function answerExpectContinue(server: Server, bodyLimitFor: (request: IncomingMessage) => number): void {
+  server.on('checkContinue', (request: IncomingMessage, response: ServerResponse) => {
     const declared = Number(request.headers['content-length']);
-    if (Number.isFinite(declared) && declared > bodyLimitBytes) response.setHeader('connection', 'close');
+    if (Number.isFinite(declared) && declared > bodyLimitFor(request)) response.setHeader('connection', 'close');
     else response.writeContinue();
     server.emit('request', request, response);
   });

@@ -7,6 +7,7 @@ import { applications } from '../../src/modules/applications/applications.table.
 import { bearer, createCommittee, createUser, signIn, tokenFor, type TestUser } from '../factories.js';
 import { createTestApp, type TestApp } from '../harness.js';
 import { applicantBody } from '../intake/helpers.js';
+import { tinyPng, upload } from '../documents/helpers.js';
 import * as seeds from '../../seeds/reference.js';
 
 /**
@@ -127,7 +128,27 @@ beforeAll(async () => {
     url: `/register/${(await newLink()).token}`,
     payload: { ...applicantBody({ email: `o.${Math.random()}@example.org` }), password: 'olive-tree-harbour-1987', consent: { accepted: true, textVersion: seeds.consentTexts.at(-1)!.version } },
   }));
+  const pngUpload = () => upload({ fileName: 'card.png', type: 'image/png', content: tinyPng() });
+  const uploadedDocument = async () => {
+    const caseId = (await walkIn()).id;
+    const body = pngUpload();
+    const res = await t.app.inject({ method: 'POST', url: `/applications/${caseId}/documents`, headers: { ...staffAuth, ...body.headers }, payload: body.payload });
+    return { caseId, docId: res.json<{ id: string }>().id };
+  };
+  set('POST', '/applications/:id/documents', async () => {
+    const body = pngUpload();
+    return { method: 'POST', url: `/applications/${(await walkIn()).id}/documents`, headers: { ...staffAuth, ...body.headers }, payload: body.payload };
+  });
+  set('DELETE', '/applications/:id/documents/:docId', async () => {
+    const { caseId, docId } = await uploadedDocument();
+    return { method: 'DELETE', url: `/applications/${caseId}/documents/${docId}`, headers: staffAuth };
+  });
   // Personal reads.
+  set('GET', '/applications/:id/documents', async () => ({ method: 'GET', url: `/applications/${(await uploadedDocument()).caseId}/documents`, headers: auditorAuth }));
+  set('GET', '/applications/:id/documents/:docId', async () => {
+    const { caseId, docId } = await uploadedDocument();
+    return { method: 'GET', url: `/applications/${caseId}/documents/${docId}`, headers: auditorAuth };
+  });
   set('GET', '/applications/:id', async () => ({ method: 'GET', url: `/applications/${(await walkIn()).id}`, headers: staffAuth }));
   set('GET', '/applications/:id/history', async () => ({ method: 'GET', url: `/applications/${await newCase()}/history`, headers: memberAuth }));
   set('GET', '/audit/export', async () => ({ method: 'GET', url: '/audit/export?action=read', headers: auditorAuth }));

@@ -9,12 +9,9 @@ import { IDENTITY_FIELDS, type ApplicantOutput, type ApplicantPatch } from './ap
 import { applicants, type ApplicantRow } from './applicant.table.js';
 import { caseClosedForEdits, identityLocked, residenceInconsistent } from './applications.errors.js';
 import { applicantColumns } from './applications.intake.js';
-import { CASE_ENTITY, type CaseStatus } from './applications.state.js';
+import { CASE_ENTITY, CLOSED_STATUSES, type CaseStatus } from './applications.state.js';
 import { applications } from './applications.table.js';
 import { allowedActionsFor } from './applications.workflow.js';
-
-/** Past these, nobody corrects the applicant's data (assigned: placed; withdrawn, merged: closed). */
-const NO_EDITS: readonly CaseStatus[] = ['withdrawn', 'merged', 'assigned'];
 
 export function applicantView(row: ApplicantRow): ApplicantOutput {
   return {
@@ -96,7 +93,7 @@ export async function patchCase(args: {
   if (!facts) throw new Error('requireAccess returned no record');
   assertVersion(args.expectedVersion, facts.version);
   const fields = Object.keys(patch).filter((k) => (patch as Record<string, unknown>)[k] !== undefined);
-  if (NO_EDITS.includes(facts.status)) throw caseClosedForEdits();
+  if (CLOSED_STATUSES.includes(facts.status)) throw caseClosedForEdits();
   const identity = fields.filter((f) => (IDENTITY_FIELDS as readonly string[]).includes(f));
   if (identity.length > 0 && facts.status !== 'submitted') throw identityLocked({ extensions: { fields: identity } });
   await args.audit.inTransaction(args.db, args.context, async (tx, record) => {

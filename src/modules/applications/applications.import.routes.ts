@@ -9,6 +9,9 @@ import { importUnsupportedType } from './applications.errors.js';
 import { importBatch, replayImport, type ImportResult } from './applications.batch.js';
 import { IMPORT_COLUMNS, IMPORT_MAX_ROWS, parseBatch, type ImportFormat } from './applications.import.js';
 
+/** The route, also named where the server answers `Expect: 100-continue` by the route's body limit. */
+export const IMPORT_PATH = '/applications/import';
+
 export interface ImportRoutesOptions {
   /** IMPORT_BODY_LIMIT_BYTES: this route's own body limit. */
   bodyLimitBytes: number;
@@ -56,7 +59,7 @@ export const importRoutes: FastifyPluginAsync<ImportRoutesOptions> = async (app,
   r.addContentTypeParser('*', (_request, _payload, done) => done(importUnsupportedType(), undefined));
 
   r.post(
-    '/applications/import',
+    IMPORT_PATH,
     {
       bodyLimit: options.bodyLimitBytes,
       config: {

@@ -61,7 +61,7 @@ export const AUDIT_ACTIONS = {
   'application.assignee_set': { entity: ['application'], clear: ['assigneeId'] },
   'application.applicant_account_issued': { entity: ['application'], clear: ['userId', 'accountCreated'] },
   'import.batch': { entity: ['import_batch'], clear: ['rows', 'created', 'duplicatesFlagged', 'sha256', 'format'] },
-  'document.uploaded': { entity: ['document'], clear: ['kind', 'mediaType', 'size', 'sha256'] },
+  'document.uploaded': { entity: ['document'], clear: ['kind', 'mediaType', 'size', 'sha256', 'declaredTypeMatched'] },
   'document.deleted': { entity: ['document'], clear: ['kind', 'erased'] },
   // Committee work.
   'recusal.set': { entity: ['application'], clear: ['userId'] },
