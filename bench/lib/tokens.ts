@@ -11,7 +11,9 @@ const base64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toStrin
  * putting TOTP enrolment into a figure that is not about sign-in.
  */
 export async function staffToken(ctx: BenchContext, user: { role: 'ministry_staff' | 'committee_member' | 'auditor'; ministry: string | null }): Promise<{ id: string; token: string }> {
-  if (JWT_ALGORITHM !== 'HS256') throw new Error(`bench tokens are HS256; the service uses ${JWT_ALGORITHM}`);
+  // Signed here as HS256 (a change of the service's algorithm shows up as 401s in the bench).
+  const algorithm: string = JWT_ALGORITHM;
+  if (algorithm !== 'HS256') throw new Error(`bench tokens are HS256; the service uses ${algorithm}`);
   const client = new pg.Client({ connectionString: ctx.databaseUrl });
   await client.connect();
   try {
