@@ -258,12 +258,15 @@ describe('flagging at write time', () => {
     expect(entries.map((e) => (JSON.parse(e.canonical) as { details: { duplicateCandidates: number } }).details.duplicateCandidates)).toEqual([0, 1, 2]);
   });
 
-  it('two registrations of the same officer at the same moment find each other', async () => {
+  it('the same officer written at the same moment in both ministries: every case finds the others', async () => {
     const surname = word();
     const born = birth();
-    const [a, b] = await Promise.all([register({ fullNameAr: `خالد عمر ${surname}`, birthDate: born }), register({ fullNameAr: `خالد عمر ${surname}`, birthDate: born })]);
-    expect((await stored(a.applicationId)).map((r) => r.candidateId)).toEqual([b.applicationId]);
-    expect((await stored(b.applicationId)).map((r) => r.candidateId)).toEqual([a.applicationId]);
+    const same = { fullNameAr: `خالد عمر ${surname}`, birthDate: born };
+    const [a, b, c] = await Promise.all([register(same), register(same), walkIn(same, defenseStaff)]);
+    const ids = [a.applicationId, b.applicationId, c.id];
+    for (const id of ids) {
+      expect((await stored(id)).map((r) => r.candidateId).sort()).toEqual(ids.filter((other) => other !== id).sort());
+    }
   });
 
   it('a correction of the name changes the result at once, and the recorded pairs with it', async () => {
@@ -394,6 +397,36 @@ describe('flagging at write time', () => {
 });
 
 describe('GET /applications/:id/duplicates', () => {
+  it('grades on the data as it is at the read: a pair no longer true goes, an ID shared since shows', async () => {
+    const name = `${word()} ${word()}`;
+    const born = birth();
+    const first = await walkIn({ fullNameAr: name, birthDate: born });
+    const second = await walkIn({ fullNameAr: name, birthDate: born });
+    expect((await itemsOf(second.id)).map((i) => i.id)).toEqual([first.id]);
+    // Changed behind the rules' back (no flagging): the recorded pair is regraded and no longer holds.
+    await t.database.db.update(applicants).set({ birthDate: `${Number(born.slice(0, 4)) - 3}-01-01` }).where(eq(applicants.applicationId, first.id));
+    expect(await itemsOf(second.id)).toEqual([]);
+    // An ID shared with a case nobody flagged is found at the read all the same.
+    const [row] = await t.database.db.select().from(applicants).where(eq(applicants.applicationId, second.id));
+    const [bare] = await t.database.db
+      .insert(applications)
+      .values({ reference: `MOI-BARE-${Date.now()}`, ministry: 'interior', channel: 'batch_import' })
+      .returning({ id: applications.id });
+    await t.database.db.insert(applicants).values({
+      applicationId: bare!.id,
+      fullNameAr: 'غير معروف',
+      nameArFolded: 'غير معروف',
+      birthDate: '1970-01-01',
+      sex: 'male',
+      branch: 'army',
+      rank: 'captain',
+      specializations: ['infantry'],
+      separationKind: 'defected',
+      nationalId: row!.nationalId,
+    });
+    expect(await itemsOf(second.id)).toEqual([expect.objectContaining({ id: bare!.id, grade: 'likely', evidence: [{ field: 'nationalId', how: 'equal' }] })]);
+  });
+
   it('shows a candidate in the other ministry by its ministry, grade and matched fields only', async () => {
     const surname = word();
     const born = birth();

@@ -12,7 +12,7 @@ import { CASE_ENTITY, type CaseStatus } from './applications.state.js';
 /**
  * Duplicate detection (DESIGN §7), one SQL definition of the rules used both when cases are written
  * (`flagDuplicates`, set-based, into duplicate_candidates) and when a case's candidates are read
- * (`findDuplicates`, live, so corrections and later cases always show):
+ * (`findDuplicates`, graded on the data as it is at the read, so corrections and later cases show):
  *
  * - likely: the same national ID or service number, or the same folded Arabic name and birth date;
  * - possible: Arabic names of trigram similarity ≥ 0.6, or the same folded Latin name, with birth
@@ -23,6 +23,12 @@ import { CASE_ENTITY, type CaseStatus } from './applications.state.js';
  * Names are compared in their folded forms (applicant.fields.ts foldArabic/foldLatin), stored in
  * indexed columns. Every case is compared with every other, across ministries: a double registration
  * in two ministries matters as much as one in the same. Pairs are flagged for a human, never merged.
+ *
+ * Cost: the similar-name search visits every case born within the year around (a GiST index on
+ * (birth_date, name_ar_folded)), about a millisecond of database time per case at 100,000 cases,
+ * whatever the names. Writes pay it (one case at a registration; a batch spread over parallel
+ * workers); reads take the pairs the writes recorded and regrade them, so a read costs what reading
+ * a case costs.
  */
 
 /** The version of the folds and rules; rows folded and flagged under an older one are redone at start-up. */
@@ -47,27 +53,47 @@ function uuidArray(ids: readonly string[]): SQL {
 const WITHIN_ONE_YEAR = sql`least(a.birth_date, b.birth_date) + interval '1 year' >= greatest(a.birth_date, b.birth_date)`;
 
 /**
- * The graded pairs of the rules for `ids` against every case (each other included): one row per
- * unordered pair (`x` < `y`), with `grade`, `evidence` and the names' similarity. The pairs are looked
- * up by index — IDs by their btrees, similar Arabic names through the GiST index on (birth date, name)
- * that visits only the cases born within the year around, equal Latin names by their btree — then
- * graded on both rows. Needs pg_trgm.similarity_threshold set to SIMILARITY_THRESHOLD (`%`).
+ * Where similar Arabic names come from: `search` looks them up in the GiST index on (birth date,
+ * name), which visits every case born within the year around (about a millisecond at 100,000 cases);
+ * `recorded` takes the pairs flagDuplicates recorded, plus equal names born the same day looked up
+ * now (a few index entries). Writes search; reads use what the writes recorded, so a read costs no
+ * search, and regrade it on the data as it is now.
  */
-function gradedPairs(ids: SQL): SQL {
+type SimilarNames = 'search' | 'recorded';
+
+/**
+ * The graded pairs of the rules for `ids` against every case (each other included): one row per
+ * unordered pair (`x` < `y`), with `grade`, `evidence` and the names' similarity. Candidates are
+ * looked up by index — IDs by their btrees, equal Latin names within the birth window by theirs,
+ * similar Arabic names as `similar` says — then every pair is graded on both rows as they are now.
+ * `search` needs pg_trgm.similarity_threshold set to SIMILARITY_THRESHOLD (`%`).
+ */
+function gradedPairs(ids: SQL, similar: SimilarNames): SQL {
+  // The most similar first when one name floods a birth window. No LIMIT in a lateral subquery: a
+  // join keeps the probes of a big batch parallel.
+  const names =
+    similar === 'search'
+      ? sql`
+        select s.id as a, b.application_id as b,
+          row_number() over (partition by s.id order by similarity(b.name_ar_folded, s.name_ar_folded) desc, b.application_id) as rank
+        from s join applicants b
+          on b.birth_date between s.birth_date - 366 and s.birth_date + 366 and b.name_ar_folded % s.name_ar_folded and b.application_id <> s.id`
+      : sql`
+        select n.a, n.b, row_number() over (partition by n.a order by similarity(b.name_ar_folded, s.name_ar_folded) desc, n.b) as rank
+        from (
+          select s.id as a, b.application_id as b from s join applicants b
+            on b.birth_date = s.birth_date and b.name_ar_folded = s.name_ar_folded and b.application_id <> s.id
+          union
+          select d.application_id, d.candidate_id from duplicate_candidates d where d.application_id = any(${ids})
+        ) n
+        join s on s.id = n.a
+        join applicants b on b.application_id = n.b`;
   return sql`
     with s as not materialized (
       select application_id as id, national_id, service_number, name_ar_folded, name_latin_folded, birth_date
       from applicants where application_id = any(${ids})
     ),
-    -- Similar Arabic names within the birth window, through the GiST index on (birth_date, name); the
-    -- most similar first when a name floods a window. No LIMIT in a lateral subquery: a join keeps the
-    -- probes parallel on a big batch.
-    names as (
-      select s.id as a, b.application_id as b,
-        row_number() over (partition by s.id order by similarity(b.name_ar_folded, s.name_ar_folded) desc, b.application_id) as rank
-      from s join applicants b
-        on b.birth_date between s.birth_date - 366 and s.birth_date + 366 and b.name_ar_folded % s.name_ar_folded and b.application_id <> s.id
-    ),
+    names as (${names}),
     latin as (
       select s.id as a, b.application_id as b,
         row_number() over (partition by s.id order by abs(b.birth_date - s.birth_date), b.application_id) as rank
@@ -119,14 +145,15 @@ interface GradedPair {
 const PARALLEL_FROM = 500;
 
 /**
- * `%` finds names of similarity ≥ the threshold: set for the caller's transaction only. With
- * `genericPlan`, a prepared statement is planned once per connection rather than at every call.
+ * Flaggings take turns (a transaction-scoped advisory lock, held until commit): each one's search
+ * sees every case the others wrote, so two cases written at the same moment — in two ministries, or a
+ * correction beside a registration — never miss each other. `%` finds names of similarity ≥ the
+ * threshold, set for the caller's transaction only.
  */
-async function useThreshold(tx: Db, genericPlan = false): Promise<void> {
+const FLAGGING_LOCK = 5_502_377_101;
+async function takeTurnAndThreshold(tx: Db): Promise<void> {
   await tx.execute(
-    genericPlan
-      ? sql`select set_config('pg_trgm.similarity_threshold', ${String(SIMILARITY_THRESHOLD)}, true), set_config('plan_cache_mode', 'force_generic_plan', true)`
-      : sql`select set_config('pg_trgm.similarity_threshold', ${String(SIMILARITY_THRESHOLD)}, true)`,
+    sql`select pg_advisory_xact_lock(${FLAGGING_LOCK}::bigint), set_config('pg_trgm.similarity_threshold', ${String(SIMILARITY_THRESHOLD)}, true)`,
   );
 }
 
@@ -140,13 +167,13 @@ function pairsOfOneQuery(db: Db) {
       similarity: sql<number>`g.similarity`,
       evidence: sql<DuplicateEvidence[]>`g.evidence`,
     })
-    .from(sql`(${gradedPairs(sql`array[${sql.placeholder('id')}::uuid]`)}) as g`)
+    .from(sql`(${gradedPairs(sql`array[${sql.placeholder('id')}::uuid]`, 'search')}) as g`)
     .prepare('duplicate_pairs_of_one');
 }
 
 async function pairsOf(tx: Db, ids: readonly string[]): Promise<GradedPair[]> {
   if (ids.length === 1) return pairsOfOneQuery(tx).execute({ id: ids[0] });
-  if (ids.length < PARALLEL_FROM) return queryRows<GradedPair>(tx, gradedPairs(uuidArray(ids)));
+  if (ids.length < PARALLEL_FROM) return queryRows<GradedPair>(tx, gradedPairs(uuidArray(ids), 'search'));
   // The planner prices one index probe far below what it costs, so it would run thousands of them in
   // one process; with workers free of start-up and transfer costs it spreads them over the cores.
   const [saved] = await queryRows<{ setup: string; tuple: string }>(
@@ -154,7 +181,7 @@ async function pairsOf(tx: Db, ids: readonly string[]): Promise<GradedPair[]> {
     sql`select current_setting('parallel_setup_cost') as setup, current_setting('parallel_tuple_cost') as tuple`,
   );
   await tx.execute(sql`select set_config('parallel_setup_cost', '0', true), set_config('parallel_tuple_cost', '0', true)`);
-  const pairs = await queryRows<GradedPair>(tx, gradedPairs(uuidArray(ids)));
+  const pairs = await queryRows<GradedPair>(tx, gradedPairs(uuidArray(ids), 'search'));
   await tx.execute(sql`select set_config('parallel_setup_cost', ${saved!.setup}, true), set_config('parallel_tuple_cost', ${saved!.tuple}, true)`);
   return pairs;
 }
@@ -170,7 +197,7 @@ async function pairsOf(tx: Db, ids: readonly string[]): Promise<GradedPair[]> {
 export async function flagDuplicates(tx: Db, applicationIds: readonly string[]): Promise<{ flagged: number; pairs: number }> {
   const ids = [...new Set(applicationIds)];
   if (ids.length === 0) return { flagged: 0, pairs: 0 };
-  await useThreshold(tx);
+  await takeTurnAndThreshold(tx);
   // Read first, written after: a statement that only reads may run on parallel workers.
   const pairs = await pairsOf(tx, ids);
   // The earlier pairs go, locked in key order (as the inserts below), so two corrections of cases that
@@ -214,7 +241,7 @@ export interface Duplicate {
 
 const other = sql`case when g.x = ${sql.placeholder('id')}::uuid then g.y else g.x end`;
 
-/** One statement for every call: prepared, so its plan is made once per connection. */
+/** One statement for every read: prepared, so it is not planned at every call. */
 function duplicatesQuery(db: Db) {
   return db
     .select({
@@ -231,7 +258,7 @@ function duplicatesQuery(db: Db) {
       birthDate: sql<string>`c.birth_date::text`,
     })
     .from(
-      sql`(${gradedPairs(sql`array[${sql.placeholder('id')}::uuid]`)}) as g
+      sql`(${gradedPairs(sql`array[${sql.placeholder('id')}::uuid]`, 'recorded')}) as g
         join applications on applications.id = ${other}
         join applicants c on c.application_id = applications.id`,
     )
@@ -240,14 +267,13 @@ function duplicatesQuery(db: Db) {
 }
 
 /**
- * The probable duplicates of one case, computed now by the same rules (so a correction, or a case
- * registered later, shows at once): likely first, then by name similarity.
+ * The probable duplicates of one case by the same rules, graded on the data as it is now: a
+ * correction shows at once, and a case registered later shows on the earlier one. Likely first, then
+ * by name similarity. Similar names come from the pairs recorded at write time (every write of a
+ * name, birth date or ID flags, serialized, so none is missed); IDs and equal names are looked up now.
  */
 export async function findDuplicates(db: Db, applicationId: string): Promise<Duplicate[]> {
-  return db.transaction(async (tx) => {
-    await useThreshold(tx, true);
-    return duplicatesQuery(tx).execute({ id: applicationId });
-  });
+  return duplicatesQuery(db).execute({ id: applicationId });
 }
 
 /**

@@ -105,9 +105,8 @@ export async function insertCase(
     separationKind: input.applicant.separationKind,
     ...(input.consentVersion ? { consentVersion: input.consentVersion, consentedAt: sql`now()` } : {}),
   });
-  // After the reference counter's row lock: a case of the same ministry written concurrently has
-  // committed by now, so the two always see each other (only cases of two ministries written at the
-  // same instant can miss each other here; the live GET /applications/:id/duplicates never does).
+  // Flaggings take turns until commit (applications.duplicates.ts), so cases written at the same
+  // moment see each other.
   const flags = await flagDuplicates(tx, [row.id]);
   return { id: row.id, reference, duplicateCandidates: flags.pairs };
 }

@@ -328,7 +328,7 @@ export const applicationsRoutes: FastifyPluginAsync<ApplicationsRoutesOptions> =
         tags: ['applications'],
         summary: 'Probable duplicates of a case, with the evidence and the grade (DESIGN §7)',
         description:
-          'Staff and auditors of the case’s ministry; anyone else 404. Computed now against every case of both ministries: ' +
+          'Staff and auditors of the case’s ministry; anyone else 404. Against every case of both ministries, graded on the data as it is now: ' +
           '`likely` (same national ID or service number, or same folded Arabic name and birth date), then `possible` (Arabic names ' +
           'of trigram similarity ≥ 0.6, or the same folded Latin name, with birth dates within one year), by similarity. An equal ' +
           'email is evidence, never a grade by itself. A candidate outside the caller’s scope is shown only by its ministry, grade ' +
