@@ -23,5 +23,6 @@ ALTER TABLE "duplicate_candidates" DROP COLUMN "matched_on";--> statement-breakp
 CREATE INDEX "applicants_birth_name_ar_trgm_idx" ON "applicants" USING gist ("birth_date","name_ar_folded" gist_trgm_ops);--> statement-breakpoint
 CREATE INDEX "applicants_name_latin_birth_idx" ON "applicants" USING btree ("name_latin_folded","birth_date");--> statement-breakpoint
 CREATE INDEX "applicants_name_ar_trgm_idx" ON "applicants" USING gin ("name_ar_folded" gin_trgm_ops);--> statement-breakpoint
+CREATE INDEX "applicants_name_latin_trgm_idx" ON "applicants" USING gin ("name_latin_folded" gin_trgm_ops);--> statement-breakpoint
 ALTER TABLE "duplicate_candidates" ADD CONSTRAINT "duplicate_candidates_grade" CHECK ("duplicate_candidates"."grade" in ('likely', 'possible'));--> statement-breakpoint
 ALTER TABLE "duplicate_candidates" ADD CONSTRAINT "duplicate_candidates_not_self" CHECK ("duplicate_candidates"."application_id" <> "duplicate_candidates"."candidate_id");

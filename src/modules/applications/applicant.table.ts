@@ -65,8 +65,9 @@ export const applicants = pgTable(
     // the window; equal folded Latin names within the window through the btree.
     index('applicants_birth_name_ar_trgm_idx').using('gist', t.birthDate, t.nameArFolded.op('gist_trgm_ops')),
     index('applicants_name_latin_birth_idx').on(t.nameLatinFolded, t.birthDate),
-    // The name search of GET /applications (`q`): similar Arabic names, whatever the birth date.
+    // The name search of GET /applications (`q`): names by word similarity, whatever the birth date.
     index('applicants_name_ar_trgm_idx').using('gin', t.nameArFolded.op('gin_trgm_ops')),
+    index('applicants_name_latin_trgm_idx').using('gin', t.nameLatinFolded.op('gin_trgm_ops')),
   ],
 );
 

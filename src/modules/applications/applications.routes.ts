@@ -101,6 +101,7 @@ const listQuery = z.strictObject({
     .transform((v) => v.toUpperCase())
     .optional(),
   educationField: z.string().min(1).max(100).optional(),
+  q: z.string().min(1).max(200).optional().describe('A name in Arabic or Latin script (part of it, any usual spelling) or a national ID / service number'),
 });
 
 const evidence = z.object({
@@ -179,7 +180,8 @@ export const applicationsRoutes: FastifyPluginAsync<ApplicationsRoutesOptions> =
         summary: 'Cases of the caller’s scope, newest first',
         description:
           'Staff and auditors; filtered by the access rules (src/access/scope.ts). Filters: status, rank, specialization, governorate ' +
-          '(a preferred one), channel, insideSyria, residenceCountry, educationField (case-insensitive, e.g. `law`). Items carry no ' +
+          '(a preferred one), channel, insideSyria, residenceCountry, educationField (case-insensitive, e.g. `law`), q (a name, ' +
+          'Arabic- and transliteration-aware, or an ID; recorded hashed in the audit log). Items carry no ' +
           'national ID, phone or email (GET /applications/:id does).',
         security: [{ bearer: [] }],
         querystring: listQuery,
