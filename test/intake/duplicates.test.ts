@@ -195,6 +195,14 @@ describe('the rules of DESIGN §7', () => {
     expect((await itemsOf(third.id)).map((i) => i.id)).toEqual([second.id]);
   });
 
+  it('names that fold to nothing (an article alone) match nothing', async () => {
+    const born = birth();
+    await walkIn({ fullNameLatin: 'Al', birthDate: born });
+    const second = await walkIn({ fullNameLatin: 'El', birthDate: born });
+    expect(await itemsOf(second.id)).toEqual([]);
+    expect(await stored(second.id)).toEqual([]);
+  });
+
   it('an equal email alone is no candidate; beside a graded match it is evidence', async () => {
     const email = `shared.${randomInt(1e9)}@example.org`;
     const first = await walkIn({ birthDate: birth(), email });

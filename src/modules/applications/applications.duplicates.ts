@@ -82,7 +82,7 @@ function gradedPairs(ids: SQL, similar: SimilarNames): SQL {
         select n.a, n.b, row_number() over (partition by n.a order by similarity(b.name_ar_folded, s.name_ar_folded) desc, n.b) as rank
         from (
           select s.id as a, b.application_id as b from s join applicants b
-            on b.birth_date = s.birth_date and b.name_ar_folded = s.name_ar_folded and b.application_id <> s.id
+            on b.birth_date = s.birth_date and b.name_ar_folded = s.name_ar_folded and s.name_ar_folded <> '' and b.application_id <> s.id
           union
           select d.application_id, d.candidate_id from duplicate_candidates d where d.application_id = any(${ids})
         ) n
@@ -98,7 +98,7 @@ function gradedPairs(ids: SQL, similar: SimilarNames): SQL {
       select s.id as a, b.application_id as b,
         row_number() over (partition by s.id order by abs(b.birth_date - s.birth_date), b.application_id) as rank
       from s join applicants b
-        on b.name_latin_folded = s.name_latin_folded and b.birth_date between s.birth_date - 366 and s.birth_date + 366 and b.application_id <> s.id
+        on b.name_latin_folded = s.name_latin_folded and s.name_latin_folded <> '' and b.birth_date between s.birth_date - 366 and s.birth_date + 366 and b.application_id <> s.id
     ),
     hits as (
       select s.id as a, b.application_id as b from s join applicants b on b.national_id = s.national_id
@@ -114,9 +114,9 @@ function gradedPairs(ids: SQL, similar: SimilarNames): SQL {
       to_jsonb(array_remove(array[
         case when a.national_id = b.national_id then jsonb_build_object('field', 'nationalId', 'how', 'equal') end,
         case when a.service_number = b.service_number then jsonb_build_object('field', 'serviceNumber', 'how', 'equal') end,
-        case when a.name_ar_folded = b.name_ar_folded then jsonb_build_object('field', 'fullNameAr', 'how', 'equal')
+        case when m.ar_equal then jsonb_build_object('field', 'fullNameAr', 'how', 'equal')
              when m.similarity >= ${SIMILARITY_THRESHOLD} then jsonb_build_object('field', 'fullNameAr', 'how', 'similar', 'similarity', round(m.similarity::numeric, 2)) end,
-        case when a.name_latin_folded = b.name_latin_folded then jsonb_build_object('field', 'fullNameLatin', 'how', 'equal') end,
+        case when m.latin_equal then jsonb_build_object('field', 'fullNameLatin', 'how', 'equal') end,
         case when a.birth_date = b.birth_date then jsonb_build_object('field', 'birthDate', 'how', 'equal')
              when m.near then jsonb_build_object('field', 'birthDate', 'how', 'within_one_year') end,
         case when a.email_folded = b.email_folded then jsonb_build_object('field', 'email', 'how', 'equal') end
@@ -124,11 +124,14 @@ function gradedPairs(ids: SQL, similar: SimilarNames): SQL {
     from pairs p
     join applicants a on a.application_id = p.x
     join applicants b on b.application_id = p.y
-    cross join lateral (select similarity(a.name_ar_folded, b.name_ar_folded) as similarity, ${WITHIN_ONE_YEAR} as near) m
+    cross join lateral (select similarity(a.name_ar_folded, b.name_ar_folded) as similarity, ${WITHIN_ONE_YEAR} as near,
+      -- A name that folds to nothing (an article alone) equals nothing.
+      a.name_ar_folded <> '' and a.name_ar_folded = b.name_ar_folded as ar_equal,
+      a.name_latin_folded <> '' and a.name_latin_folded = b.name_latin_folded as latin_equal) m
     cross join lateral (select case
       when a.national_id = b.national_id or a.service_number = b.service_number
-        or (a.name_ar_folded = b.name_ar_folded and a.birth_date = b.birth_date) then 'likely'
-      when m.near and (m.similarity >= ${SIMILARITY_THRESHOLD} or a.name_latin_folded = b.name_latin_folded) then 'possible'
+        or (m.ar_equal and a.birth_date = b.birth_date) then 'likely'
+      when m.near and (m.similarity >= ${SIMILARITY_THRESHOLD} or m.latin_equal) then 'possible'
     end as grade) g
     where g.grade is not null`;
 }
