@@ -195,7 +195,8 @@ async function pairsOf(tx: Db, ids: readonly string[]): Promise<GradedPair[]> {
  * replaced by the pairs the rules find now, stored in both directions (`application_id = X` lists
  * X's candidates). Set-based: a handful of statements whatever the number of ids. Returns how many of
  * the given cases have a candidate (`flagged`), and how many pairs were recorded (`pairs`: for one
- * case, its number of candidates).
+ * case, its number of candidates). It takes the flagging turn until the caller commits: call it once,
+ * after the transaction's cases are written and any reference counter taken, not between.
  */
 export async function flagDuplicates(tx: Db, applicationIds: readonly string[]): Promise<{ flagged: number; pairs: number }> {
   const ids = [...new Set(applicationIds)];
@@ -203,18 +204,11 @@ export async function flagDuplicates(tx: Db, applicationIds: readonly string[]):
   await takeTurnAndThreshold(tx);
   // Read first, written after: a statement that only reads may run on parallel workers.
   const pairs = await pairsOf(tx, ids);
-  // The earlier pairs go, locked in key order (as the inserts below), so two corrections of cases that
-  // are candidates of each other queue rather than deadlock.
-  await tx.execute(sql`
-    delete from duplicate_candidates d using (
-      select application_id, candidate_id from duplicate_candidates
-      where application_id = any(${uuidArray(ids)}) or candidate_id = any(${uuidArray(ids)})
-      order by application_id, candidate_id for update
-    ) old
-    where d.application_id = old.application_id and d.candidate_id = old.candidate_id`);
+  await tx.execute(
+    sql`delete from duplicate_candidates where application_id = any(${uuidArray(ids)}) or candidate_id = any(${uuidArray(ids)})`,
+  );
   if (pairs.length > 0) {
     const rows = pairs.map((p) => ({ x: p.x, y: p.y, grade: p.grade, evidence: p.evidence }));
-    // Both directions, in key order, so concurrent flaggings of overlapping pairs take their locks alike.
     await tx.execute(sql`
       insert into duplicate_candidates (application_id, candidate_id, grade, evidence)
       select d.application_id, d.candidate_id, d.grade, d.evidence
