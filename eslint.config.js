@@ -67,7 +67,7 @@ const layers = {
 };
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'data/', 'dist/', 'migrations/', 'coverage/'] },
+  { ignores: ['node_modules/', 'data/', 'dist/', 'migrations/', 'coverage/', '.scratch/'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -4,6 +4,7 @@ import { buildApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createDatabase } from './db/client.js';
 import { migrate } from './db/migrate.js';
+import { refreshStaleDuplicates } from './modules/applications/applications.duplicates.js';
 import { seedReference } from './modules/reference/reference.seed.js';
 import { ensureFirstAdmin } from './modules/users/bootstrap.js';
 import { resolveSecrets } from './secrets.js';
@@ -26,6 +27,8 @@ const secrets = resolveSecrets(config);
 const database = createDatabase(config.database, pino({ level: config.logLevel }).child({ component: 'database' }));
 await migrate(database);
 await seedReference(database.db);
+// Cases folded and flagged under older duplicate rules are redone before the first request.
+await refreshStaleDuplicates(database.db);
 
 const app = await buildApp({ config, database, secrets });
 app.addHook('onClose', async () => {

@@ -18,6 +18,33 @@ import type { BenchRow, BenchSuite, LoadResult } from '../types.js';
 
 const BODIES = 5_000;
 
+// Distinct officers have distinct names and birth dates: duplicate detection compares every
+// registration with every case, and one name and birth date for all would make each a probable
+// duplicate of all the others (DESIGN §7).
+const FIRST: [string, string][] = [
+  ['محمد', 'Mohammad'], ['أحمد', 'Ahmad'], ['علي', 'Ali'], ['خالد', 'Khaled'], ['عمر', 'Omar'], ['حسن', 'Hasan'], ['يوسف', 'Youssef'],
+  ['سامر', 'Samer'], ['فادي', 'Fadi'], ['باسل', 'Basel'], ['وائل', 'Wael'], ['ماهر', 'Maher'], ['زياد', 'Ziad'], ['طارق', 'Tarek'],
+  ['نبيل', 'Nabil'], ['جمال', 'Jamal'], ['عادل', 'Adel'], ['هشام', 'Hisham'], ['وليد', 'Walid'], ['ياسر', 'Yaser'],
+];
+const FAMILY: [string, string][] = [
+  ['الحموي', 'Al-Hamwi'], ['الحلبي', 'Al-Halabi'], ['الشامي', 'Al-Shami'], ['الخطيب', 'Al-Khatib'], ['النجار', 'Al-Najjar'],
+  ['الحداد', 'Al-Haddad'], ['العطار', 'Al-Attar'], ['الزعبي', 'Al-Zoubi'], ['الرفاعي', 'Al-Rifai'], ['قباني', 'Qabbani'],
+  ['دياب', 'Diab'], ['سلوم', 'Salloum'], ['خوري', 'Khoury'], ['زيدان', 'Zeidan'], ['عبود', 'Abboud'],
+];
+
+/** The i-th officer's names and birth date (unique for i below 6,000). */
+function person(i: number) {
+  const first = FIRST[i % FIRST.length]!;
+  const father = FIRST[Math.floor(i / FIRST.length) % FIRST.length]!;
+  const family = FAMILY[Math.floor(i / FIRST.length ** 2) % FAMILY.length]!;
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return {
+    fullNameAr: `${first[0]} ${father[0]} ${family[0]}`,
+    fullNameLatin: `${first[1]} ${father[1]} ${family[1]}`,
+    birthDate: `${1960 + (i % 37)}-${pad(1 + (i % 12))}-${pad(1 + (i % 28))}`,
+  };
+}
+
 function positive(name: string, fallback: number): number {
   const value = Number(process.env[name] ?? fallback);
   return Number.isFinite(value) && value > 0 ? value : fallback;
@@ -63,9 +90,7 @@ const suite: BenchSuite = {
     const password = `bench registration ${randomBytes(6).toString('base64url')}`;
     const body = (i: number) =>
       JSON.stringify({
-        fullNameAr: 'محمد أحمد الحموي',
-        fullNameLatin: 'Mohammad Ahmad Al-Hamwi',
-        birthDate: '1980-05-14',
+        ...person(i),
         sex: 'male',
         nationalId: String(10_000_000_000 + i * 7919 + randomInt(7919)),
         serviceNumber: `B${100000 + i}`,

@@ -1,4 +1,5 @@
 import { PGlite } from '@electric-sql/pglite';
+import { btree_gist } from '@electric-sql/pglite/contrib/btree_gist';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import type { SQL } from 'drizzle-orm';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
@@ -35,9 +36,9 @@ export function createDatabase(options: DatabaseOptions, log?: Pick<Logger, 'err
   let client: PGlite;
   if (options.kind === 'pglite') {
     mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
-    client = new PGlite(options.dataDir, { extensions: { pg_trgm } });
+    client = new PGlite(options.dataDir, { extensions: { pg_trgm, btree_gist } });
   } else {
-    client = new PGlite({ extensions: { pg_trgm } });
+    client = new PGlite({ extensions: { pg_trgm, btree_gist } });
   }
   const db = drizzlePglite({ client, schema, casing: 'snake_case' }) as unknown as Db;
   return {

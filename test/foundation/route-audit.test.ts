@@ -19,7 +19,7 @@ import * as seeds from '../../seeds/reference.js';
 
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 /** Permissions that read a person's record: every route declaring one must leave a read entry. */
-const PERSONAL_READS = new Set(['applications:read', 'applications:history', 'documents:read', 'audit:export']);
+const PERSONAL_READS = new Set(['applications:read', 'applications:history', 'applications:duplicates', 'documents:read', 'audit:export']);
 
 interface Fixture {
   /** A request that succeeds (2xx) and so must be audited. */
@@ -150,6 +150,7 @@ beforeAll(async () => {
     return { method: 'GET', url: `/applications/${caseId}/documents/${docId}`, headers: auditorAuth };
   });
   set('GET', '/applications/:id', async () => ({ method: 'GET', url: `/applications/${(await walkIn()).id}`, headers: staffAuth }));
+  set('GET', '/applications/:id/duplicates', async () => ({ method: 'GET', url: `/applications/${(await walkIn()).id}/duplicates`, headers: staffAuth }));
   set('GET', '/applications/:id/history', async () => ({ method: 'GET', url: `/applications/${await newCase()}/history`, headers: memberAuth }));
   set('GET', '/audit/export', async () => ({ method: 'GET', url: '/audit/export?action=read', headers: auditorAuth }));
 });

@@ -5,7 +5,7 @@ import { applications } from '../../src/modules/applications/applications.table.
 import { auditLog } from '../../src/modules/audit/audit.table.js';
 import { bearer, createUser, tokenFor } from '../factories.js';
 import { createTestApp, type TestApp } from '../harness.js';
-import { applicantBody, yearsAgo } from './helpers.js';
+import { applicantBody, distinctNames, yearsAgo } from './helpers.js';
 
 /** Item 4 of issue 11: the applicant fields, checked through walk-in entry (POST /applications) into PostgreSQL. */
 
@@ -170,14 +170,23 @@ describe('applicant fields', () => {
     expect(res.json<{ title: string }>().title).toMatch(/\p{Script=Arabic}/u);
   });
 
-  it('records an earlier case sharing a national ID, service number or email, and answers as for any case', async () => {
-    const first = (await post(applicantBody({ email: 'Same.Person@example.org' }))).json<{ id: string }>();
+  it('flags an earlier case sharing a national ID (an equal email as evidence), and answers as for any case', async () => {
+    const first = (await post(applicantBody({ ...distinctNames(), birthDate: '1962-02-02', email: 'Same.Person@example.org' }))).json<{ id: string }>();
     const firstRow = await stored(first.id);
-    const res = await post(applicantBody({ nationalId: firstRow.nationalId, email: 'same.person@EXAMPLE.org' }));
+    const res = await post(applicantBody({ ...distinctNames(), birthDate: '1977-07-07', nationalId: firstRow.nationalId, email: 'same.person@EXAMPLE.org' }));
     expect(res.statusCode).toBe(201);
     const second = res.json<{ id: string }>();
     const flagged = await t.database.db.select().from(duplicateCandidates).where(eq(duplicateCandidates.applicationId, second.id));
-    expect(flagged).toEqual([expect.objectContaining({ candidateId: first.id, matchedOn: ['national_id', 'email'] })]);
+    expect(flagged).toEqual([
+      expect.objectContaining({
+        candidateId: first.id,
+        grade: 'likely',
+        evidence: [
+          { field: 'nationalId', how: 'equal' },
+          { field: 'email', how: 'equal' },
+        ],
+      }),
+    ]);
     const cases = await t.database.db.select().from(applications).where(eq(applications.id, second.id));
     expect(cases).toHaveLength(1);
   });

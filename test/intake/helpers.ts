@@ -36,3 +36,26 @@ export function yearsAgo(years: number, days = 0): string {
   d.setUTCDate(d.getUTCDate() + days);
   return d.toISOString().slice(0, 10);
 }
+
+const ARABIC_LETTERS = 'بتثجحخدذرزسشصضطظعغفقكلمنهوي';
+const LATIN_LETTERS = 'bcdfghjklmnpqrstvwxz';
+
+function randomWord(letters: string, length: number): string {
+  return Array.from({ length }, () => letters[randomInt(letters.length)]).join('');
+}
+
+/**
+ * Names no other case shares (random letters: no trigram in common with another name to speak of),
+ * so a test's case is nobody's probable duplicate unless the test makes it one. The birth date is the
+ * caller's: birth dates decide `possible` too.
+ */
+export function distinctNames(): { fullNameAr: string; fullNameLatin: string } {
+  const latin = () => {
+    const word = randomWord(LATIN_LETTERS, 6);
+    return word[0]!.toUpperCase() + word.slice(1);
+  };
+  return {
+    fullNameAr: Array.from({ length: 3 }, () => randomWord(ARABIC_LETTERS, 5)).join(' '),
+    fullNameLatin: `${latin()} ${latin()} ${latin()}`,
+  };
+}

@@ -8,7 +8,7 @@ import { createHashGate } from '../../src/modules/registration/registration.serv
 import { linkRegistrations, registrationLinks } from '../../src/modules/registration/registration.table.js';
 import { bearer, createUser, tokenFor } from '../factories.js';
 import { createTestApp, type TestApp } from '../harness.js';
-import { applicantBody } from './helpers.js';
+import { applicantBody, distinctNames } from './helpers.js';
 
 /** Items 2 and 3 of issue 11: public registration through a link, and no enumeration. */
 
@@ -140,10 +140,10 @@ describe('public registration', () => {
 
   it('answers a repeated national ID and email exactly like a fresh registration, and flags it', async () => {
     const link = await newLink();
-    const original = registration();
+    const original = registration({ ...distinctNames(), birthDate: '1961-01-01' });
     const first = await register(link.token, original);
-    const repeat = await register(link.token, registration({ nationalId: original.nationalId, email: original.email }));
-    const fresh = await register(link.token, registration({ email: 'someone.new@example.org' }));
+    const repeat = await register(link.token, registration({ ...distinctNames(), birthDate: '1975-06-06', nationalId: original.nationalId, email: original.email }));
+    const fresh = await register(link.token, registration({ ...distinctNames(), birthDate: '1969-03-03', email: 'someone.new@example.org' }));
     for (const res of [first, repeat, fresh]) expect(res.statusCode).toBe(201);
     const shape = (res: typeof first) => ({
       status: res.statusCode,
@@ -153,7 +153,16 @@ describe('public registration', () => {
     expect(shape(repeat)).toEqual(shape(fresh));
     const repeated = repeat.json<Registered>();
     const flagged = await t.database.db.select().from(duplicateCandidates).where(eq(duplicateCandidates.applicationId, repeated.applicationId));
-    expect(flagged).toEqual([expect.objectContaining({ candidateId: first.json<Registered>().applicationId, matchedOn: ['national_id', 'email'] })]);
+    expect(flagged).toEqual([
+      expect.objectContaining({
+        candidateId: first.json<Registered>().applicationId,
+        grade: 'likely',
+        evidence: [
+          { field: 'nationalId', how: 'equal' },
+          { field: 'email', how: 'equal' },
+        ],
+      }),
+    ]);
     const none = await t.database.db.select().from(duplicateCandidates).where(eq(duplicateCandidates.applicationId, fresh.json<Registered>().applicationId));
     expect(none).toHaveLength(0);
   });

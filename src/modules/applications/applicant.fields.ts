@@ -38,8 +38,8 @@ const text = (max: number) => z.string().max(max * 4).transform(cleanText).pipe(
 
 const LATIN = /\p{Script=Latin}/u;
 const ARABIC = /\p{Script=Arabic}/u;
-/** Arabic letters and marks, spaces and the punctuation names carry; no Latin, no digits. */
-const ARABIC_NAME = /^[\p{Script=Arabic}\p{M} .'\-()]+$/u;
+/** Arabic letters and marks, tatweel (Common script, typed for display), spaces and the punctuation names carry; no Latin, no digits. */
+const ARABIC_NAME = /^[\p{Script=Arabic}\p{M}\u0640 .'\-()]+$/u;
 const LATIN_NAME = /^[\p{Script=Latin}\p{M} .'\-()]+$/u;
 
 const arabicName = (max: number) =>
@@ -250,34 +250,68 @@ export const applicantOutput = z.object({
 });
 export type ApplicantOutput = z.infer<typeof applicantOutput>;
 
-/** Arabic folded for comparison (DESIGN §7): alef forms, ta marbuta, alef maqsura, hamza seats, Persian letters, diacritics, tatweel, the article. */
+/** Harakat, shadda, sukun, superscript alef, Quranic annotation marks. */
+const ARABIC_MARKS = /[\u0610-\u061A\u064B-\u065F\u0670\u06D6-\u06ED]/g;
+const TATWEEL = /\u0640/g;
+/** Punctuation a name may carry (API.md): a word break for comparison. */
+const NAME_PUNCTUATION = /[-.'()\u060C]/g;
+
+/**
+ * An Arabic name folded for comparison (DESIGN §7): alef forms أ إ آ ٱ → ا; ة → ه; ى → ي; ؤ → و and
+ * ئ → ي; Persian ی ک → ي ك; diacritics and tatweel removed; spaces collapsed; the article ال ignored
+ * (a leading ال of a word that keeps at least two letters without it, and a lone ال).
+ */
 export function foldArabic(value: string): string {
   return value
     .normalize('NFC')
-    .replace(/[\u064B-\u065F\u0670\u0640]/g, '')
+    .replace(INVISIBLE, '')
+    .replace(ARABIC_MARKS, '')
+    .replace(TATWEEL, '')
     .replace(/[أإآٱ]/g, 'ا')
     .replace(/ة/g, 'ه')
     .replace(/[ىی]/g, 'ي')
     .replace(/ؤ/g, 'و')
     .replace(/ئ/g, 'ي')
     .replace(/ک/g, 'ك')
+    .replace(NAME_PUNCTUATION, ' ')
     .split(/\s+/)
-    .filter(Boolean)
+    .filter((w) => w !== '' && w !== 'ال')
     .map((w) => (w.startsWith('ال') && w.length > 3 ? w.slice(2) : w))
     .join(' ');
 }
 
-/** Latin folded for comparison (DESIGN §7): case, hyphens, the article, common transliteration variants. */
+/** The article before a hyphen, in its written and its assimilated forms: al-, el-, ad-, ar-, ash- … */
+const LATIN_ARTICLE_HYPHEN = /(^|[^\p{L}])(?:[ae](?:l|d|dh|n|r|s|sh|t|th|z))-(?=\p{L})/gu;
+/** The article as a word of its own: "Muhammad al Hasan". */
+const LATIN_ARTICLE_WORDS = new Set(['al', 'el']);
+/** Every spelling of Muhammad that survives the other folds: Mohammad, Muhammad, Mohamed, Mohammed, Mouhamad … */
+const MUHAMMAD = /^m[ou]h[ae]m[ae]d$/;
+
+function foldLatinWord(word: string): string {
+  const folded = word
+    .replace(/ou/g, 'u')
+    .replace(/oo/g, 'u')
+    .replace(/ee/g, 'i')
+    .replace(/(\p{L})\1+/gu, '$1');
+  return MUHAMMAD.test(folded) ? 'muhamad' : folded;
+}
+
+/**
+ * A Latin name folded for comparison (DESIGN §7): accents and case; the article (al-, el- and their
+ * assimilated forms ad-, ash- …; a lone al or el) dropped; hyphens and other punctuation are word
+ * breaks, apostrophes (ayn, hamza) vanish; transliteration variants folded: ou → u, oo → u, ee → i,
+ * doubled letters single, and every spelling of Muhammad one.
+ */
 export function foldLatin(value: string): string {
   return value
     .normalize('NFD')
     .replace(/\p{M}/gu, '')
+    .replace(INVISIBLE, '')
     .toLowerCase()
-    .replace(/[-'.]/g, ' ')
-    .split(/\s+/)
-    .filter((w) => w && w !== 'al' && w !== 'el')
-    .map((w) => w.replace(/^(al|el)(?=[a-z]{3})/, ''))
-    .map((w) => (/^m[ou]h[a]?m+[ae]d$/.test(w) ? 'muhammad' : w))
-    .map((w) => w.replace(/ou/g, 'u').replace(/ee/g, 'i').replace(/(.)\1+/g, '$1'))
+    .replace(/['\u2019\u02BC\u02BE\u02BF`]/g, '')
+    .replace(LATIN_ARTICLE_HYPHEN, '$1')
+    .split(/[^\p{L}]+/u)
+    .filter((w) => w !== '' && !LATIN_ARTICLE_WORDS.has(w))
+    .map(foldLatinWord)
     .join(' ');
 }

@@ -1,4 +1,5 @@
-import { boolean, date, index, integer, pgTable, primaryKey, smallint, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { boolean, check, date, index, integer, jsonb, pgTable, primaryKey, smallint, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
 import { ministries } from '../reference/reference.table.js';
 import { applications } from './applications.table.js';
 
@@ -42,6 +43,12 @@ export const applicants = pgTable(
     nameLatinFolded: text(),
     /** Lower-cased, for exact comparison (emails need not be unique). */
     emailFolded: text(),
+    /**
+     * The version of the folds and duplicate rules this row's folded forms and duplicate pairs were
+     * computed under (DEDUP_VERSION in applications.duplicates.ts); older rows are folded and flagged
+     * again at start-up.
+     */
+    dedupVersion: smallint().notNull().default(1),
     /** Lower-cased education field, what the `educationField` filter compares. */
     educationFieldFolded: text(),
     /** Consent to the consent text of this version, and when (link registrations). */
@@ -53,13 +60,33 @@ export const applicants = pgTable(
     index('applicants_national_id_idx').on(t.nationalId),
     index('applicants_service_number_idx').on(t.serviceNumber),
     index('applicants_email_idx').on(t.emailFolded),
-    index('applicants_name_ar_idx').on(t.nameArFolded),
+    // Duplicate detection (applications.duplicates.ts): similar Arabic names within a birth window are
+    // found through one GiST index on both (btree_gist + pg_trgm), which visits only the cases born in
+    // the window; equal folded Latin names within the window through the btree.
+    index('applicants_birth_name_ar_trgm_idx').using('gist', t.birthDate, t.nameArFolded.op('gist_trgm_ops')),
+    index('applicants_name_latin_birth_idx').on(t.nameLatinFolded, t.birthDate),
+    // The name search of GET /applications (`q`): names by word similarity, whatever the birth date.
+    index('applicants_name_ar_trgm_idx').using('gin', t.nameArFolded.op('gin_trgm_ops')),
+    index('applicants_name_latin_trgm_idx').using('gin', t.nameLatinFolded.op('gin_trgm_ops')),
   ],
 );
 
+/** The grades of DESIGN §7. */
+export const DUPLICATE_GRADES = ['likely', 'possible'] as const;
+export type DuplicateGrade = (typeof DUPLICATE_GRADES)[number];
+
+/** One field that matched and how (names are always compared in their folded forms). */
+export interface DuplicateEvidence {
+  field: 'nationalId' | 'serviceNumber' | 'fullNameAr' | 'fullNameLatin' | 'birthDate' | 'email';
+  how: 'equal' | 'similar' | 'within_one_year';
+  /** Trigram similarity of the folded Arabic names (`how: similar`). */
+  similarity?: number;
+}
+
 /**
- * Probable duplicates recorded when a case comes in: the earlier cases sharing a key with it and which
- * keys matched. Kept for the committee (Intake II grades and shows them); never merged automatically.
+ * Probable duplicates (DESIGN §7), flagged when a case comes in or its identity is corrected
+ * (applications.duplicates.ts): one row per direction, so `application_id = X` lists X's candidates,
+ * with the grade and the evidence. Kept for the committee; never merged automatically.
  */
 export const duplicateCandidates = pgTable(
   'duplicate_candidates',
@@ -70,11 +97,17 @@ export const duplicateCandidates = pgTable(
     candidateId: uuid()
       .notNull()
       .references(() => applications.id, { onDelete: 'cascade' }),
-    /** Which keys matched: `national_id`, `service_number`, `email`. */
-    matchedOn: text().array().notNull(),
+    grade: text({ enum: DUPLICATE_GRADES }).notNull(),
+    /** Which fields matched and how: DuplicateEvidence[]. */
+    evidence: jsonb().$type<DuplicateEvidence[]>().notNull(),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [primaryKey({ columns: [t.applicationId, t.candidateId] }), index('duplicate_candidates_candidate_idx').on(t.candidateId)],
+  (t) => [
+    primaryKey({ columns: [t.applicationId, t.candidateId] }),
+    index('duplicate_candidates_candidate_idx').on(t.candidateId),
+    check('duplicate_candidates_grade', sql`${t.grade} in ('likely', 'possible')`),
+    check('duplicate_candidates_not_self', sql`${t.applicationId} <> ${t.candidateId}`),
+  ],
 );
 
 /**

@@ -8,6 +8,7 @@ import type { AuditContext } from '../audit/audit.writer.js';
 import { IDENTITY_FIELDS, type ApplicantOutput, type ApplicantPatch } from './applicant.fields.js';
 import { applicants, type ApplicantRow } from './applicant.table.js';
 import { caseClosedForEdits, identityLocked, residenceInconsistent } from './applications.errors.js';
+import { DUPLICATE_RULE_FIELDS, flagDuplicates } from './applications.duplicates.js';
 import { applicantColumns } from './applications.intake.js';
 import { CASE_ENTITY, CLOSED_STATUSES, type CaseStatus } from './applications.state.js';
 import { applications } from './applications.table.js';
@@ -110,6 +111,8 @@ export async function patchCase(args: {
       .returning({ version: applications.version });
     if (!updated) assertVersion(args.expectedVersion, -1);
     if (fields.length > 0) await tx.update(applicants).set({ ...applicantColumns(patch), updatedAt: sql`now()` }).where(eq(applicants.applicationId, id));
+    // The case's probable duplicates follow its identity: its pairs are recomputed with the correction.
+    if (fields.some((f) => (DUPLICATE_RULE_FIELDS as readonly string[]).includes(f))) await flagDuplicates(tx, [id]);
     const before = current as unknown as Record<string, unknown>;
     await record([
       {

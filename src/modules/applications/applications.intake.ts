@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { eq, or, sql, type SQL } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { AuditTx } from '../audit/audit.writer.js';
 import { ministries } from '../reference/reference.table.js';
 import { foldArabic, foldLatin, type ApplicantInput } from './applicant.fields.js';
-import { applicants, caseReferenceCounters, duplicateCandidates } from './applicant.table.js';
+import { applicants, caseReferenceCounters } from './applicant.table.js';
+import { flagDuplicates } from './applications.duplicates.js';
 import type { CaseChannel } from './applications.state.js';
 import { applications } from './applications.table.js';
 
@@ -15,13 +16,10 @@ export function applicantLogin(): string {
   return `applicant-${randomUUID()}@applicants.invalid`;
 }
 
-/** Which keys a new case shares with an earlier one. */
-export type DuplicateKey = 'national_id' | 'service_number' | 'email';
-
 export interface NewCase {
   id: string;
   reference: string;
-  /** How many earlier cases share a key with this one (recorded in duplicate_candidates). */
+  /** How many cases are probable duplicates of this one (recorded in duplicate_candidates). */
   duplicateCandidates: number;
 }
 
@@ -72,33 +70,9 @@ export function applicantColumns(a: Partial<ApplicantInput>) {
 }
 
 /**
- * Earlier cases sharing a national ID, service number or email with a new case, recorded for the
- * committee. Only recorded: the caller's answer never depends on it (no enumeration).
- */
-async function findDuplicateCandidates(tx: AuditTx, a: ApplicantInput) {
-  const keys: { key: DuplicateKey; match: SQL }[] = [];
-  if (a.nationalId) keys.push({ key: 'national_id', match: eq(applicants.nationalId, a.nationalId) });
-  if (a.serviceNumber) keys.push({ key: 'service_number', match: eq(applicants.serviceNumber, a.serviceNumber) });
-  if (a.email) keys.push({ key: 'email', match: eq(applicants.emailFolded, a.email.toLowerCase()) });
-  if (keys.length === 0) return [];
-  const rows = await tx
-    .select({ id: applicants.applicationId, nationalId: applicants.nationalId, serviceNumber: applicants.serviceNumber, emailFolded: applicants.emailFolded })
-    .from(applicants)
-    .where(or(...keys.map((k) => k.match)))
-    .limit(100);
-  return rows.map((row) => ({
-    candidateId: row.id,
-    matchedOn: [
-      ...(a.nationalId && row.nationalId === a.nationalId ? ['national_id'] : []),
-      ...(a.serviceNumber && row.serviceNumber === a.serviceNumber ? ['service_number'] : []),
-      ...(a.email && row.emailFolded === a.email.toLowerCase() ? ['email'] : []),
-    ],
-  }));
-}
-
-/**
  * Creates a case with its applicant inside the caller's (audited) transaction: the reference, the
- * case row, the applicant row and the duplicate candidates. The caller records the audit entry.
+ * case row, the applicant row and its probable duplicates flagged (applications.duplicates.ts). The
+ * caller records the audit entry; its answer never depends on the duplicates (no enumeration).
  */
 export async function insertCase(
   tx: AuditTx,
@@ -112,9 +86,6 @@ export async function insertCase(
     importBatchId?: string;
   },
 ): Promise<NewCase> {
-  // Looked up before the reference counter is taken: its row lock is held until commit, so the work
-  // done under it is kept short (concurrent cases of the ministry queue on it).
-  const candidates = await findDuplicateCandidates(tx, input.applicant);
   const year = new Date().getUTCFullYear();
   const reference = await nextReference(tx, input.ministry, year);
   const [row] = await tx
@@ -143,6 +114,8 @@ export async function insertCase(
     separationKind: input.applicant.separationKind,
     ...(input.consentVersion ? { consentVersion: input.consentVersion, consentedAt: sql`now()` } : {}),
   });
-  if (candidates.length > 0) await tx.insert(duplicateCandidates).values(candidates.map((c) => ({ ...c, applicationId: row.id })));
-  return { id: row.id, reference, duplicateCandidates: candidates.length };
+  // Flaggings take turns until commit (applications.duplicates.ts), so cases written at the same
+  // moment see each other.
+  const flags = await flagDuplicates(tx, [row.id]);
+  return { id: row.id, reference, duplicateCandidates: flags.pairs };
 }

@@ -17,6 +17,8 @@ import { GOVERNORATE_CODES, RANK_CODES, SEX_CODES } from '../reference/reference
 import { CASE_CHANNELS } from './applications.state.js';
 import { createWalkIn, issueApplicantAccount } from './applications.service.js';
 import { importRoutes } from './applications.import.routes.js';
+import { caseDuplicates } from './applications.duplicates.js';
+import { DUPLICATE_GRADES } from './applicant.table.js';
 
 const ownerHistoryItem = z.object({
   seq: z.number().int(),
@@ -100,7 +102,37 @@ const listQuery = z.strictObject({
     .transform((v) => v.toUpperCase())
     .optional(),
   educationField: z.string().min(1).max(100).optional(),
+  q: z.string().min(1).max(200).optional().describe('A name in Arabic or Latin script (part of it, any usual spelling) or a national ID / service number'),
 });
+
+const evidence = z.object({
+  field: z.enum(['nationalId', 'serviceNumber', 'fullNameAr', 'fullNameLatin', 'birthDate', 'email']),
+  how: z.enum(['equal', 'similar', 'within_one_year']).describe('Names are compared in their folded forms (DESIGN §7)'),
+  similarity: z.number().optional().describe('Trigram similarity of the folded Arabic names, for `how: similar`'),
+});
+
+const duplicateItem = z.discriminatedUnion('visible', [
+  z.object({
+    visible: z.literal(true),
+    id: z.uuid(),
+    reference: z.string(),
+    ministry: z.string(),
+    status: z.enum(CASE_STATUSES),
+    grade: z.enum(DUPLICATE_GRADES),
+    evidence: z.array(evidence),
+    fullNameAr: z.string(),
+    fullNameLatin: z.string().nullable(),
+    birthDate: z.string(),
+  }),
+  z
+    .object({
+      visible: z.literal(false),
+      ministry: z.string(),
+      grade: z.enum(DUPLICATE_GRADES),
+      evidence: z.array(evidence.omit({ similarity: true })),
+    })
+    .describe('A candidate outside the caller’s scope: only its ministry, grade and which fields matched'),
+]);
 
 export interface ApplicationsRoutesOptions {
   /** Told of every status change inside its transaction (the notifications module); none yet. */
@@ -125,7 +157,7 @@ export const applicationsRoutes: FastifyPluginAsync<ApplicationsRoutesOptions> =
         description:
           'The applicant fields of API.md (contacts optional, no password); the case is `submitted`, `channel: walk_in`, in the ' +
           'ministry of the staff member. Unknown fields (religion, sect, ethnicity or any other) are refused and nothing is stored. ' +
-          'A case sharing a national ID, service number or email with an earlier one is created all the same and flagged for the committee.',
+          'A probable duplicate of another case (DESIGN §7) is created all the same and flagged for the committee.',
         security: [{ bearer: [] }],
         body: z.strictObject({ applicant: applicantInput }),
         response: { 201: createdCase },
@@ -152,7 +184,8 @@ export const applicationsRoutes: FastifyPluginAsync<ApplicationsRoutesOptions> =
         summary: 'Cases of the caller’s scope, newest first',
         description:
           'Staff and auditors; filtered by the access rules (src/access/scope.ts). Filters: status, rank, specialization, governorate ' +
-          '(a preferred one), channel, insideSyria, residenceCountry, educationField (case-insensitive, e.g. `law`). Items carry no ' +
+          '(a preferred one), channel, insideSyria, residenceCountry, educationField (case-insensitive, e.g. `law`), q (a name, ' +
+          'Arabic- and transliteration-aware, or an ID; recorded hashed in the audit log). Items carry no ' +
           'national ID, phone or email (GET /applications/:id does).',
         security: [{ bearer: [] }],
         querystring: listQuery,
@@ -291,6 +324,28 @@ export const applicationsRoutes: FastifyPluginAsync<ApplicationsRoutesOptions> =
       });
       return reply.header('etag', `"${result.version}"`).send(result);
     },
+  );
+
+  r.get(
+    '/applications/:id/duplicates',
+    {
+      config: { permission: 'applications:duplicates' },
+      schema: {
+        tags: ['applications'],
+        summary: 'Probable duplicates of a case, with the evidence and the grade (DESIGN §7)',
+        description:
+          'Staff and auditors of the case’s ministry; anyone else 404. Against every case of both ministries, graded on the data as it is now: ' +
+          '`likely` (same national ID or service number, or same folded Arabic name and birth date), then `possible` (Arabic names ' +
+          'of trigram similarity ≥ 0.6, or the same folded Latin name, with birth dates within one year), by similarity. An equal ' +
+          'email is evidence, never a grade by itself. A candidate outside the caller’s scope is shown only by its ministry, grade ' +
+          'and the fields that matched. Flagged for a human, never merged.',
+        security: [{ bearer: [] }],
+        params: z.strictObject({ id: z.uuid() }),
+        response: { 200: z.object({ items: z.array(duplicateItem) }) },
+      },
+    },
+    async (request) =>
+      caseDuplicates({ db: app.database.db, audit: app.audit, access: app.access, actor: request.actor!, context: auditContext(request), id: request.params.id }),
   );
 
   r.get(

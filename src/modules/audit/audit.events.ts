@@ -20,7 +20,7 @@ function caseTransitions<const A extends readonly string[]>(actions: A): { [K in
  */
 export const AUDIT_ACTIONS = {
   // Reads of a person's record, and refusals.
-  read: { entity: ['application', 'audit_log', 'document', 'user'], clear: ['view', 'export', 'filters', 'part'] },
+  read: { entity: ['application', 'audit_log', 'document', 'user'], clear: ['view', 'export', 'filters', 'part', 'candidates'] },
   'access.denied': { entity: ['route'], clear: ['route', 'method', 'status', 'reason'] },
   'access.refused': { entity: ['application', 'document', 'interview', 'flag', 'proposal', 'user', 'committee'], clear: ['reason', 'permission', 'ids'] },
   'access.denied_anonymous': { entity: ['client_address'], clear: ['minute', 'count', 'reasons', 'routes'] },

@@ -1,0 +1,193 @@
+/**
+ * Duplicate detection at scale (DESIGN §7): BENCH_DUP_CASES cases (default 100,000) with names drawn
+ * from common Syrian first and family names — few distinct trigrams, so the similar-name search has
+ * no rare trigram to lean on — and birth dates over fifty years; then
+ * - GET /applications/:id/duplicates at BENCH_CONNECTIONS, each request the next case (goal p99 ≤ 25 ms);
+ * - flagDuplicates for BENCH_DUP_BATCH new cases at once (default 10,000), as an import flags them,
+ *   rolled back afterwards (budget 3.5 s of an import's 10 s).
+ * The goal rows' ratios are goal / measured, so ≥ 1 is met; GET /applications/:id of the same cases
+ * is measured beside as the reference (a read of a person's record). BENCH_DUP_SKIP_FLAG=1 skips the
+ * flagging.
+ */
+import { randomBytes } from 'node:crypto';
+import { sql } from 'drizzle-orm';
+import pg from 'pg';
+import { createDatabase, queryRows } from '../../src/db/client.js';
+import { foldArabic, foldLatin } from '../../src/modules/applications/applicant.fields.js';
+import { flagDuplicates } from '../../src/modules/applications/applications.duplicates.js';
+import { hashPassword } from '../../src/modules/users/password.js';
+import type { BenchContext, BenchRow, BenchSuite } from '../types.js';
+
+const P99_GOAL_MS = 25;
+const FLAG_BUDGET_MS = 3_500;
+
+function positive(name: string, fallback: number): number {
+  const value = Number(process.env[name] ?? fallback);
+  return Number.isFinite(value) && value > 0 ? value : fallback;
+}
+
+const FIRST: [string, string][] = [
+  ['محمد', 'Mohammad'], ['أحمد', 'Ahmad'], ['علي', 'Ali'], ['محمود', 'Mahmoud'], ['خالد', 'Khaled'], ['عمر', 'Omar'], ['حسن', 'Hasan'],
+  ['حسين', 'Hussein'], ['مصطفى', 'Mustafa'], ['إبراهيم', 'Ibrahim'], ['يوسف', 'Youssef'], ['عبد الله', 'Abdullah'], ['سامر', 'Samer'],
+  ['فادي', 'Fadi'], ['رامي', 'Rami'], ['باسل', 'Basel'], ['وائل', 'Wael'], ['ماهر', 'Maher'], ['زياد', 'Ziad'], ['طارق', 'Tarek'],
+  ['نبيل', 'Nabil'], ['جمال', 'Jamal'], ['كمال', 'Kamal'], ['سليمان', 'Suleiman'], ['عادل', 'Adel'], ['هشام', 'Hisham'], ['وليد', 'Walid'],
+  ['ياسر', 'Yaser'], ['أنس', 'Anas'], ['بلال', 'Bilal'], ['حمزة', 'Hamza'], ['عمار', 'Ammar'], ['أيمن', 'Ayman'], ['أسامة', 'Osama'],
+  ['مازن', 'Mazen'], ['غسان', 'Ghassan'], ['فراس', 'Firas'], ['لؤي', 'Louay'], ['عماد', 'Imad'], ['صلاح', 'Salah'], ['سعيد', 'Saeed'],
+  ['ناصر', 'Nasser'], ['إياد', 'Iyad'], ['حازم', 'Hazem'], ['هيثم', 'Haitham'], ['عدنان', 'Adnan'], ['مروان', 'Marwan'], ['سمير', 'Samir'],
+];
+const FAMILY: [string, string][] = [
+  ['الحموي', 'Al-Hamwi'], ['الحلبي', 'Al-Halabi'], ['الشامي', 'Al-Shami'], ['الحمصي', 'Al-Homsi'], ['الإدلبي', 'Al-Idlibi'], ['الخطيب', 'Al-Khatib'],
+  ['العلي', 'Al-Ali'], ['الأحمد', 'Al-Ahmad'], ['الحسن', 'Al-Hasan'], ['العمر', 'Al-Omar'], ['الخليل', 'Al-Khalil'], ['السيد', 'Al-Sayed'],
+  ['النجار', 'Al-Najjar'], ['الحداد', 'Al-Haddad'], ['العطار', 'Al-Attar'], ['الخياط', 'Al-Khayyat'], ['الزعبي', 'Al-Zoubi'], ['المقداد', 'Al-Miqdad'],
+  ['الحريري', 'Al-Hariri'], ['الرفاعي', 'Al-Rifai'], ['القاسم', 'Al-Qasem'], ['الصالح', 'Al-Saleh'], ['الموسى', 'Al-Mousa'], ['العيسى', 'Al-Issa'],
+  ['اليوسف', 'Al-Youssef'], ['السليمان', 'Al-Suleiman'], ['الحمود', 'Al-Hamoud'], ['الجاسم', 'Al-Jasem'], ['العثمان', 'Al-Othman'], ['الدباغ', 'Al-Dabbagh'],
+  ['الطحان', 'Al-Tahhan'], ['الكردي', 'Al-Kurdi'], ['البدوي', 'Al-Badawi'], ['الحوراني', 'Al-Hourani'], ['قباني', 'Qabbani'], ['العظمة', 'Al-Azmeh'],
+  ['الأتاسي', 'Al-Atassi'], ['الجابري', 'Al-Jabiri'], ['الشهابي', 'Al-Shihabi'], ['الأيوبي', 'Al-Ayoubi'], ['دياب', 'Diab'], ['حداد', 'Haddad'],
+  ['نصر', 'Nasr'], ['شحادة', 'Shehadeh'], ['سلوم', 'Salloum'], ['خوري', 'Khoury'], ['معلوف', 'Maalouf'], ['زيدان', 'Zeidan'], ['عبود', 'Abboud'],
+  ['حمدان', 'Hamdan'], ['رمضان', 'Ramadan'], ['سلطان', 'Sultan'], ['مراد', 'Murad'], ['البيطار', 'Al-Bitar'], ['الصباغ', 'Al-Sabbagh'],
+  ['النحاس', 'Al-Nahhas'], ['السمان', 'Al-Samman'], ['المصري', 'Al-Masri'], ['الشمري', 'Al-Shammari'], ['الجبوري', 'Al-Jubouri'], ['العبيدي', 'Al-Obaidi'],
+  ['الحمدان', 'Al-Hamdan'], ['العساف', 'Al-Assaf'], ['الفارس', 'Al-Fares'], ['الخلف', 'Al-Khalaf'], ['الهلال', 'Al-Hilal'], ['الجمعة', 'Al-Jumaa'],
+  ['الرحال', 'Al-Rahhal'], ['أبو زيد', 'Abu Zeid'], ['أبو صالح', 'Abu Saleh'], ['النابلسي', 'Al-Nabulsi'], ['الصفدي', 'Al-Safadi'], ['السقا', 'Al-Saqqa'],
+  ['الملا', 'Al-Mulla'], ['الحافظ', 'Al-Hafez'], ['الحكيم', 'Al-Hakim'], ['القاضي', 'Al-Qadi'], ['الأمين', 'Al-Amin'], ['الرشيد', 'Al-Rashid'],
+];
+
+const array = (values: string[]) => `array[${values.map((v) => `'${v.replace(/'/g, "''")}'`).join(',')}]::text[]`;
+
+/**
+ * Inserts `count` cases (applications and applicants, no flags) in one statement each, names from
+ * the lists (first, father, sometimes grandfather, family; skewed towards the first entries, as
+ * real names are), birth dates over fifty years. Returns the ids.
+ */
+async function insertCases(query: (text: string) => Promise<{ id: string }[]>, count: number, tag: string): Promise<string[]> {
+  const arabic = (list: [string, string][]) => array(list.map(([ar]) => ar));
+  const arabicFolded = (list: [string, string][]) => array(list.map(([ar]) => foldArabic(ar)));
+  const latin = (list: [string, string][]) => array(list.map(([, la]) => la));
+  const latinFolded = (list: [string, string][]) => array(list.map(([, la]) => foldLatin(la)));
+  const pick = (n: number, skew: number) => `1 + floor(${n} * random() ^ ${skew})::int`;
+  await query(`create temp table bench_people on commit drop as
+    select i, gen_random_uuid() as id, ${pick(FIRST.length, 2)} as a, ${pick(FIRST.length, 2)} as b,
+      case when random() < 0.3 then ${pick(FIRST.length, 2)} end as g, ${pick(FAMILY.length, 1.5)} as f,
+      date '1955-01-01' + floor(random() * 18250)::int as born
+    from generate_series(1, ${count}) as i`);
+  await query(`insert into applications (id, reference, ministry, channel)
+    select id, '${tag}-' || i, case when i % 2 = 0 then 'interior' else 'defense' end, 'walk_in' from bench_people`);
+  const name = (first: string, family: string) => `concat_ws(' ', (${first})[a], (${first})[b], (${first})[g], (${family})[f])`;
+  await query(`insert into applicants (application_id, full_name_ar, name_ar_folded, full_name_latin, name_latin_folded, birth_date, sex,
+      national_id, service_number, branch, rank, specializations, separation_kind)
+    select id, ${name(arabic(FIRST), arabic(FAMILY))}, ${name(arabicFolded(FIRST), arabicFolded(FAMILY))},
+      ${name(latin(FIRST), latin(FAMILY))}, ${name(latinFolded(FIRST), latinFolded(FAMILY))}, born, 'male',
+      lpad(floor(random() * 1e11)::bigint::text, 11, '0'), '${tag}' || i, 'army', 'captain', array['infantry'], 'defected'
+    from bench_people`);
+  return (await query('select id from bench_people order by i')).map((r) => r.id);
+}
+
+async function memberToken(ctx: BenchContext, client: pg.ClientBase): Promise<string> {
+  const password = `bench-dups-${randomBytes(9).toString('base64url')}`;
+  const email = `dups.${randomBytes(4).toString('hex')}@bench.example`;
+  await client.query(`insert into users (email, name, role, ministry, password_hash) values ($1, 'Bench member', 'committee_member', 'interior', $2)`, [
+    email,
+    await hashPassword(password),
+  ]);
+  const res = await fetch(`${ctx.baseUrl}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) });
+  if (res.status !== 200) throw new Error(`bench sign-in failed: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { accessToken: string }).accessToken;
+}
+
+const suite: BenchSuite = {
+  name: 'duplicates',
+  async run(ctx) {
+    const cases = Math.round(positive('BENCH_DUP_CASES', 100_000));
+    const batch = Math.round(positive('BENCH_DUP_BATCH', 10_000));
+    const client = new pg.Client({ connectionString: ctx.databaseUrl });
+    await client.connect();
+    let existing: string[];
+    let token: string;
+    try {
+      await client.query('begin');
+      existing = await insertCases(async (text) => (await client.query<{ id: string }>(text)).rows, cases, 'BENCH');
+      await client.query('commit');
+      await client.query('analyze applications; analyze applicants');
+      token = await memberToken(ctx, client);
+    } finally {
+      await client.end();
+    }
+
+    // Interior cases (the member's ministry), each request the next one; their pairs recorded first,
+    // as their writes would have, so the reads regrade real pairs.
+    const interior = existing.filter((_, i) => i % 2 === 1).slice(0, 2_000);
+    const flagging = createDatabase({ kind: 'pg', url: ctx.databaseUrl, poolMax: 1, statementTimeoutMs: 600_000 });
+    try {
+      await flagging.db.transaction((tx) => flagDuplicates(tx, interior));
+    } finally {
+      await flagging.close();
+    }
+    const get = await ctx.load({
+      title: `GET /applications/:id/duplicates at ${cases.toLocaleString('en-US')} cases`,
+      url: `/applications/${interior[0]}/duplicates`,
+      requests: interior.map((id) => ({ method: 'GET', path: `/applications/${id}/duplicates`, headers: { authorization: `Bearer ${token}` } })),
+    });
+
+    // The same cases read whole: what a read of a person's record costs anyway (authentication, access, audit).
+    const read = await ctx.load({
+      title: 'GET /applications/:id (reference)',
+      url: `/applications/${interior[0]}`,
+      requests: interior.map((id) => ({ method: 'GET', path: `/applications/${id}`, headers: { authorization: `Bearer ${token}` } })),
+    });
+    const getRows: BenchRow[] = [
+      {
+        scenario: `GET /applications/:id/duplicates, ${cases.toLocaleString('en-US')} cases`,
+        unit: 'req/s',
+        value: get.requestsPerSecond,
+        p50Ms: get.p50Ms,
+        p99Ms: get.p99Ms,
+        reference: `req/s × p99 / ${P99_GOAL_MS} ms (ratio = ${P99_GOAL_MS} ms / p99)`,
+        referenceValue: (get.requestsPerSecond * get.p99Ms) / P99_GOAL_MS,
+        goalRatio: 1,
+      },
+      {
+        scenario: `GET /applications/:id/duplicates, ${cases.toLocaleString('en-US')} cases`,
+        unit: 'req/s',
+        value: get.requestsPerSecond,
+        p50Ms: get.p50Ms,
+        p99Ms: get.p99Ms,
+        reference: `GET /applications/:id req/s (p99 ${read.p99Ms} ms)`,
+        referenceValue: read.requestsPerSecond,
+      },
+    ];
+    if (process.env.BENCH_DUP_SKIP_FLAG) return getRows;
+    // An import's flagging: the new cases written in one transaction, then flagged at once; rolled back.
+    const database = createDatabase({ kind: 'pg', url: ctx.databaseUrl, poolMax: 1, statementTimeoutMs: 600_000 });
+    let flagMs = 0;
+    let result = { flagged: 0, pairs: 0 };
+    try {
+      await database.withSession(async (db) => {
+        await db.execute(sql`begin`);
+        try {
+          const ids = await insertCases((text) => queryRows<{ id: string }>(db, sql.raw(text)), batch, 'BENCHNEW');
+          const started = performance.now();
+          result = await flagDuplicates(db, ids);
+          flagMs = performance.now() - started;
+        } finally {
+          await db.execute(sql`rollback`);
+        }
+      });
+    } finally {
+      await database.close();
+    }
+    console.log(`  flagDuplicates: ${batch} new cases against ${cases}: ${Math.round(flagMs)} ms (${result.flagged} flagged, ${result.pairs} pairs)`);
+
+    return [
+      ...getRows,
+      {
+        scenario: `flagDuplicates, ${batch.toLocaleString('en-US')} new cases against ${cases.toLocaleString('en-US')} (${result.flagged} flagged)`,
+        unit: 'ms budget',
+        value: FLAG_BUDGET_MS,
+        reference: 'measured ms (ratio = budget / time)',
+        referenceValue: flagMs,
+        goalRatio: 1,
+      },
+    ];
+  },
+};
+
+export default suite;

@@ -1,0 +1,348 @@
+import { asc, lt, sql, type SQL } from 'drizzle-orm';
+import type { Access } from '../../access/access.js';
+import type { Actor } from '../../access/actor.js';
+import { canSeeCase } from '../../access/scope.js';
+import { queryRows, type Db } from '../../db/client.js';
+import type { AuditTrail } from '../audit/audit.js';
+import type { AuditContext } from '../audit/audit.writer.js';
+import { foldArabic, foldLatin } from './applicant.fields.js';
+import { applicants, type DuplicateEvidence, type DuplicateGrade } from './applicant.table.js';
+import { CASE_ENTITY, type CaseStatus } from './applications.state.js';
+
+/**
+ * Duplicate detection (DESIGN §7), one SQL definition of the rules used both when cases are written
+ * (`flagDuplicates`, set-based, into duplicate_candidates) and when a case's candidates are read
+ * (`findDuplicates`, graded on the data as it is at the read, so corrections and later cases show):
+ *
+ * - likely: the same national ID or service number, or the same folded Arabic name and birth date;
+ * - possible: Arabic names of trigram similarity ≥ 0.6, or the same folded Latin name, with birth
+ *   dates within one year;
+ * - an equal email is evidence beside a graded match, never a grade by itself: families and agents
+ *   share addresses, and an applicant's email is a contact, not an identity (DESIGN §2).
+ *
+ * Names are compared in their folded forms (applicant.fields.ts foldArabic/foldLatin), stored in
+ * indexed columns. Every case is compared with every other, across ministries: a double registration
+ * in two ministries matters as much as one in the same. Pairs are flagged for a human, never merged.
+ *
+ * Cost: the similar-name search visits every case born within the year around (a GiST index on
+ * (birth_date, name_ar_folded)), about a millisecond of database time per case at 100,000 cases,
+ * whatever the names. Writes pay it (one case at a registration; a batch spread over parallel
+ * workers); reads take the pairs the writes recorded and regrade them, so a read costs what reading
+ * a case costs.
+ */
+
+/** The version of the folds and rules; rows folded and flagged under an older one are redone at start-up. */
+export const DEDUP_VERSION = 1;
+export const SIMILARITY_THRESHOLD = 0.6;
+/**
+ * At most this many cases with a similar name (or the same Latin name) are examined per case and per
+ * rule: a safety valve against a flood of one name in one birth window, never reached by real names.
+ * Cases sharing an ID are not capped.
+ */
+export const NAME_CANDIDATES_PER_CASE = 100;
+
+/** The applicant fields the rules read: a change to one of them refreshes the case's pairs. */
+export const DUPLICATE_RULE_FIELDS = ['fullNameAr', 'fullNameLatin', 'birthDate', 'nationalId', 'serviceNumber', 'email'] as const;
+
+/** A PostgreSQL uuid[] of `ids`, as one parameter whatever the count. */
+function uuidArray(ids: readonly string[]): SQL {
+  return sql`${`{${ids.join(',')}}`}::uuid[]`;
+}
+
+/** Within one year, the same whichever date comes first (29 February included). */
+const WITHIN_ONE_YEAR = sql`least(a.birth_date, b.birth_date) + interval '1 year' >= greatest(a.birth_date, b.birth_date)`;
+
+/**
+ * Where similar Arabic names come from: `search` looks them up in the GiST index on (birth date,
+ * name), which visits every case born within the year around (about a millisecond at 100,000 cases);
+ * `recorded` takes the pairs flagDuplicates recorded, plus equal names born the same day looked up
+ * now (a few index entries). Writes search; reads use what the writes recorded, so a read costs no
+ * search, and regrade it on the data as it is now.
+ */
+type SimilarNames = 'search' | 'recorded';
+
+/**
+ * The graded pairs of the rules for `ids` against every case (each other included): one row per
+ * unordered pair (`x` < `y`), with `grade`, `evidence` and the names' similarity. Candidates are
+ * looked up by index — IDs by their btrees, equal Latin names within the birth window by theirs,
+ * similar Arabic names as `similar` says — then every pair is graded on both rows as they are now.
+ * `search` needs pg_trgm.similarity_threshold set to SIMILARITY_THRESHOLD (`%`).
+ */
+function gradedPairs(ids: SQL, similar: SimilarNames): SQL {
+  // The most similar first when one name floods a birth window. No LIMIT in a lateral subquery: a
+  // join keeps the probes of a big batch parallel.
+  const names =
+    similar === 'search'
+      ? sql`
+        select s.id as a, b.application_id as b,
+          row_number() over (partition by s.id order by similarity(b.name_ar_folded, s.name_ar_folded) desc, b.application_id) as rank
+        from s join applicants b
+          on b.birth_date between s.birth_date - 366 and s.birth_date + 366 and b.name_ar_folded % s.name_ar_folded and b.application_id <> s.id`
+      : sql`
+        select n.a, n.b, row_number() over (partition by n.a order by similarity(b.name_ar_folded, s.name_ar_folded) desc, n.b) as rank
+        from (
+          select s.id as a, b.application_id as b from s join applicants b
+            on b.birth_date = s.birth_date and b.name_ar_folded = s.name_ar_folded and s.name_ar_folded <> '' and b.application_id <> s.id
+          union
+          select d.application_id, d.candidate_id from duplicate_candidates d where d.application_id = any(${ids})
+        ) n
+        join s on s.id = n.a
+        join applicants b on b.application_id = n.b`;
+  return sql`
+    with s as not materialized (
+      select application_id as id, national_id, service_number, name_ar_folded, name_latin_folded, birth_date
+      from applicants where application_id = any(${ids})
+    ),
+    names as (${names}),
+    latin as (
+      select s.id as a, b.application_id as b,
+        row_number() over (partition by s.id order by abs(b.birth_date - s.birth_date), b.application_id) as rank
+      from s join applicants b
+        on b.name_latin_folded = s.name_latin_folded and s.name_latin_folded <> '' and b.birth_date between s.birth_date - 366 and s.birth_date + 366 and b.application_id <> s.id
+    ),
+    hits as (
+      select s.id as a, b.application_id as b from s join applicants b on b.national_id = s.national_id
+      union all
+      select s.id, b.application_id from s join applicants b on b.service_number = s.service_number
+      union all
+      select a, b from names where rank <= ${NAME_CANDIDATES_PER_CASE}
+      union all
+      select a, b from latin where rank <= ${NAME_CANDIDATES_PER_CASE}
+    ),
+    pairs as (select distinct least(a, b) as x, greatest(a, b) as y from hits where a <> b)
+    select p.x, p.y, g.grade, m.similarity,
+      to_jsonb(array_remove(array[
+        case when a.national_id = b.national_id then jsonb_build_object('field', 'nationalId', 'how', 'equal') end,
+        case when a.service_number = b.service_number then jsonb_build_object('field', 'serviceNumber', 'how', 'equal') end,
+        case when m.ar_equal then jsonb_build_object('field', 'fullNameAr', 'how', 'equal')
+             when m.similarity >= ${SIMILARITY_THRESHOLD} then jsonb_build_object('field', 'fullNameAr', 'how', 'similar', 'similarity', round(m.similarity::numeric, 2)) end,
+        case when m.latin_equal then jsonb_build_object('field', 'fullNameLatin', 'how', 'equal') end,
+        case when a.birth_date = b.birth_date then jsonb_build_object('field', 'birthDate', 'how', 'equal')
+             when m.near then jsonb_build_object('field', 'birthDate', 'how', 'within_one_year') end,
+        case when a.email_folded = b.email_folded then jsonb_build_object('field', 'email', 'how', 'equal') end
+      ], null)) as evidence
+    from pairs p
+    join applicants a on a.application_id = p.x
+    join applicants b on b.application_id = p.y
+    cross join lateral (select similarity(a.name_ar_folded, b.name_ar_folded) as similarity, ${WITHIN_ONE_YEAR} as near,
+      -- A name that folds to nothing (an article alone) equals nothing.
+      a.name_ar_folded <> '' and a.name_ar_folded = b.name_ar_folded as ar_equal,
+      a.name_latin_folded <> '' and a.name_latin_folded = b.name_latin_folded as latin_equal) m
+    cross join lateral (select case
+      when a.national_id = b.national_id or a.service_number = b.service_number
+        or (m.ar_equal and a.birth_date = b.birth_date) then 'likely'
+      when m.near and (m.similarity >= ${SIMILARITY_THRESHOLD} or m.latin_equal) then 'possible'
+    end as grade) g
+    where g.grade is not null`;
+}
+
+interface GradedPair {
+  x: string;
+  y: string;
+  grade: DuplicateGrade;
+  similarity: number;
+  evidence: DuplicateEvidence[];
+}
+
+/** From this many cases at once, the pairs are looked up on parallel workers (PostgreSQL server). */
+const PARALLEL_FROM = 500;
+
+/**
+ * Flaggings take turns (a transaction-scoped advisory lock, held until commit): each one's search
+ * sees every case the others wrote, so two cases written at the same moment — in two ministries, or a
+ * correction beside a registration — never miss each other. `%` finds names of similarity ≥ the
+ * threshold, set for the caller's transaction only.
+ */
+const FLAGGING_LOCK = 5_502_377_101;
+async function takeTurnAndThreshold(tx: Db): Promise<void> {
+  await tx.execute(
+    sql`select pg_advisory_xact_lock(${FLAGGING_LOCK}::bigint), set_config('pg_trgm.similarity_threshold', ${String(SIMILARITY_THRESHOLD)}, true)`,
+  );
+}
+
+/** The pairs of one case: prepared, so a registration does not plan the statement every time. */
+function pairsOfOneQuery(db: Db) {
+  return db
+    .select({
+      x: sql<string>`g.x`,
+      y: sql<string>`g.y`,
+      grade: sql<DuplicateGrade>`g.grade`,
+      similarity: sql<number>`g.similarity`,
+      evidence: sql<DuplicateEvidence[]>`g.evidence`,
+    })
+    .from(sql`(${gradedPairs(sql`array[${sql.placeholder('id')}::uuid]`, 'search')}) as g`)
+    .prepare('duplicate_pairs_of_one');
+}
+
+async function pairsOf(tx: Db, ids: readonly string[]): Promise<GradedPair[]> {
+  if (ids.length === 1) return pairsOfOneQuery(tx).execute({ id: ids[0] });
+  if (ids.length < PARALLEL_FROM) return queryRows<GradedPair>(tx, gradedPairs(uuidArray(ids), 'search'));
+  // The planner prices one index probe far below what it costs, so it would run thousands of them in
+  // one process; with workers free of start-up and transfer costs it spreads them over the cores.
+  const [saved] = await queryRows<{ setup: string; tuple: string }>(
+    tx,
+    sql`select current_setting('parallel_setup_cost') as setup, current_setting('parallel_tuple_cost') as tuple`,
+  );
+  await tx.execute(sql`select set_config('parallel_setup_cost', '0', true), set_config('parallel_tuple_cost', '0', true)`);
+  const pairs = await queryRows<GradedPair>(tx, gradedPairs(uuidArray(ids), 'search'));
+  await tx.execute(sql`select set_config('parallel_setup_cost', ${saved!.setup}, true), set_config('parallel_tuple_cost', ${saved!.tuple}, true)`);
+  return pairs;
+}
+
+/**
+ * Flags the probable duplicates of `applicationIds` (new cases, or cases whose identity changed)
+ * among all cases, each other included, in the caller's transaction: their earlier pairs are
+ * replaced by the pairs the rules find now, stored in both directions (`application_id = X` lists
+ * X's candidates). Set-based: a handful of statements whatever the number of ids. Returns how many of
+ * the given cases have a candidate (`flagged`), and how many pairs were recorded (`pairs`: for one
+ * case, its number of candidates). It takes the flagging turn until the caller commits: call it once,
+ * after the transaction's cases are written and any reference counter taken, not between.
+ */
+export async function flagDuplicates(tx: Db, applicationIds: readonly string[]): Promise<{ flagged: number; pairs: number }> {
+  const ids = [...new Set(applicationIds)];
+  if (ids.length === 0) return { flagged: 0, pairs: 0 };
+  await takeTurnAndThreshold(tx);
+  // Read first, written after: a statement that only reads may run on parallel workers.
+  const pairs = await pairsOf(tx, ids);
+  await tx.execute(
+    sql`delete from duplicate_candidates where application_id = any(${uuidArray(ids)}) or candidate_id = any(${uuidArray(ids)})`,
+  );
+  if (pairs.length > 0) {
+    const rows = pairs.map((p) => ({ x: p.x, y: p.y, grade: p.grade, evidence: p.evidence }));
+    await tx.execute(sql`
+      insert into duplicate_candidates (application_id, candidate_id, grade, evidence)
+      select d.application_id, d.candidate_id, d.grade, d.evidence
+      from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as p(x uuid, y uuid, grade text, evidence jsonb)
+      cross join lateral (values (p.x, p.y, p.grade, p.evidence), (p.y, p.x, p.grade, p.evidence)) as d(application_id, candidate_id, grade, evidence)
+      order by d.application_id, d.candidate_id
+      on conflict (application_id, candidate_id) do update set grade = excluded.grade, evidence = excluded.evidence`);
+  }
+  const given = new Set(ids);
+  const flagged = new Set(pairs.flatMap((p) => [p.x, p.y]).filter((id) => given.has(id)));
+  return { flagged: flagged.size, pairs: pairs.length };
+}
+
+export interface Duplicate {
+  candidateId: string;
+  grade: DuplicateGrade;
+  similarity: number;
+  evidence: DuplicateEvidence[];
+  reference: string;
+  ministry: string;
+  status: CaseStatus;
+  applicantUserId: string | null;
+  fullNameAr: string;
+  fullNameLatin: string | null;
+  birthDate: string;
+}
+
+const other = sql`case when g.x = ${sql.placeholder('id')}::uuid then g.y else g.x end`;
+
+/** One statement for every read: prepared, so it is not planned at every call. */
+function duplicatesQuery(db: Db) {
+  return db
+    .select({
+      candidateId: sql<string>`applications.id`,
+      grade: sql<DuplicateGrade>`g.grade`,
+      similarity: sql<number>`g.similarity`,
+      evidence: sql<DuplicateEvidence[]>`g.evidence`,
+      reference: sql<string>`applications.reference`,
+      ministry: sql<string>`applications.ministry`,
+      status: sql<CaseStatus>`applications.status`,
+      applicantUserId: sql<string | null>`applications.applicant_user_id`,
+      fullNameAr: sql<string>`c.full_name_ar`,
+      fullNameLatin: sql<string | null>`c.full_name_latin`,
+      birthDate: sql<string>`c.birth_date::text`,
+    })
+    .from(
+      sql`(${gradedPairs(sql`array[${sql.placeholder('id')}::uuid]`, 'recorded')}) as g
+        join applications on applications.id = ${other}
+        join applicants c on c.application_id = applications.id`,
+    )
+    .orderBy(sql`g.grade = 'likely' desc`, sql`g.similarity desc`, sql`applications.reference`)
+    .prepare('find_duplicates');
+}
+
+/**
+ * The probable duplicates of one case by the same rules, graded on the data as it is now: a
+ * correction shows at once, and a case registered later shows on the earlier one. Likely first, then
+ * by name similarity. Similar names come from the pairs recorded at write time (every write of a
+ * name, birth date or ID flags, serialized, so none is missed); IDs and equal names are looked up now.
+ */
+export async function findDuplicates(db: Db, applicationId: string): Promise<Duplicate[]> {
+  return duplicatesQuery(db).execute({ id: applicationId });
+}
+
+/**
+ * GET /applications/:id/duplicates: staff and auditors of the case's ministry (anyone else the one
+ * 404). Candidates the caller may see come with their details; a candidate in a scope the caller may
+ * not see (the other ministry; the same rule as lists, canSeeCase) is named only by its ministry, grade
+ * and which fields matched — no id,
+ * reference or personal data — so a double registration is never hidden and nothing leaks. The read
+ * is recorded with the candidates shown.
+ */
+export async function caseDuplicates(args: { db: Db; audit: Pick<AuditTrail, 'read'>; access: Access<AuditContext>; actor: Actor; context: AuditContext; id: string }) {
+  const { actor, id } = args;
+  const facts = (await args.access.requireAccess({ actor, permission: 'applications:duplicates', ids: [id], context: args.context })).get(id);
+  if (!facts) throw new Error('requireAccess returned no record');
+  const found = (await findDuplicates(args.db, id)).map((d) => ({ ...d, visible: canSeeCase(actor, d) }));
+  const shown = found.filter((d) => d.visible).map((d) => d.candidateId);
+  await args.audit.read(args.context, { entityType: CASE_ENTITY, entityId: id, caseId: id, ministry: facts.ministry, details: { view: 'duplicates', candidates: shown } });
+  return {
+    items: found.map((d) =>
+      d.visible
+        ? {
+            visible: true as const,
+            id: d.candidateId,
+            reference: d.reference,
+            ministry: d.ministry,
+            status: d.status,
+            grade: d.grade,
+            evidence: d.evidence,
+            fullNameAr: d.fullNameAr,
+            fullNameLatin: d.fullNameLatin,
+            birthDate: d.birthDate,
+          }
+        : { visible: false as const, ministry: d.ministry, grade: d.grade, evidence: d.evidence.map(({ field, how }) => ({ field, how })) },
+    ),
+  };
+}
+
+/**
+ * Folds and flags again the cases written under older folds or rules (DEDUP_VERSION), in chunks of
+ * `chunk` cases, each chunk one transaction: run at start-up after the migrations, a no-op once done.
+ * A chunk's pairs with cases not yet redone are redone with those cases' own chunk.
+ */
+export async function refreshStaleDuplicates(db: Db, chunk = 5_000): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const done = await db.transaction(async (tx) => {
+      const rows = await tx
+        .select({ id: applicants.applicationId, fullNameAr: applicants.fullNameAr, fullNameLatin: applicants.fullNameLatin, email: applicants.email })
+        .from(applicants)
+        .where(lt(applicants.dedupVersion, DEDUP_VERSION))
+        .orderBy(asc(applicants.applicationId))
+        .limit(chunk)
+        .for('update', { skipLocked: true });
+      if (rows.length === 0) return 0;
+      const folded = rows.map((r) => ({
+        id: r.id,
+        ar: foldArabic(r.fullNameAr),
+        latin: r.fullNameLatin === null ? null : foldLatin(r.fullNameLatin),
+        email: r.email?.toLowerCase() ?? null,
+      }));
+      await tx.execute(sql`
+        update applicants a set name_ar_folded = v.ar, name_latin_folded = v.latin, email_folded = v.email, dedup_version = ${DEDUP_VERSION}
+        from jsonb_to_recordset(${JSON.stringify(folded)}::jsonb) as v(id uuid, ar text, latin text, email text)
+        where a.application_id = v.id`);
+      await flagDuplicates(
+        tx,
+        rows.map((r) => r.id),
+      );
+      return rows.length;
+    });
+    if (done === 0) return total;
+    total += done;
+  }
+}
+
