@@ -77,8 +77,8 @@ const STORED: Record<keyof ApplicantColumns, true> = {
 const STORED_KEYS = Object.keys(STORED) as (keyof ApplicantColumns)[];
 const STORED_COLUMNS = STORED_KEYS.map(columnName);
 
-/** Rows per statement: one JSON parameter each, so no parameter limit; this bounds the statement's memory. */
-const ROWS_PER_STATEMENT = 5_000;
+/** Rows per statement: one JSON parameter each, so no parameter limit; small enough to overlap serializing and writing. */
+const ROWS_PER_STATEMENT = 1_000;
 
 function sameLength(name: string, values: readonly unknown[] | undefined, expected: number): void {
   if (values !== undefined && values.length !== expected) throw new Error(`insertCasesBulk: ${name} has ${values.length} entries for ${expected} cases`);
@@ -100,14 +100,30 @@ export async function insertCasesBulk(tx: Db, input: BulkCases): Promise<BulkCas
   sameLength('createdAt', input.createdAt, count);
   if (count === 0) return [];
 
+  // Everything that needs no reference is computed before the counter is taken: its row lock is held
+  // until commit, and concurrent registrations of the ministry queue on it.
   const now = new Date();
   const createdAt = input.createdAt ?? Array.from({ length: count }, () => now);
   const years = createdAt.map((at) => at.getUTCFullYear());
+  const caseRows: Record<string, unknown>[] = new Array<Record<string, unknown>>(count);
+  const applicantRows: Record<string, unknown>[] = new Array<Record<string, unknown>>(count);
+  for (let i = 0; i < count; i++) {
+    const id = randomUUID();
+    const at = createdAt[i]!.toISOString();
+    caseRows[i] = { id, reference: '', committee_id: input.committeeIds?.[i] ?? null, applicant_user_id: input.applicantUserIds?.[i] ?? null, created_at: at };
+    const columns = applicantColumns(input.cases[i]!);
+    const row: Record<string, unknown> = { application_id: id, updated_at: at };
+    for (let k = 0; k < STORED_KEYS.length; k++) {
+      const value = columns[STORED_KEYS[k]!];
+      if (value !== undefined) row[STORED_COLUMNS[k]!] = value;
+    }
+    applicantRows[i] = row;
+  }
+
   const perYear = new Map<number, number>();
   for (const year of years) perYear.set(year, (perYear.get(year) ?? 0) + 1);
   // Years in order, so two bulk calls spanning the same years lock the counter rows in the same order.
   const blocks = [...perYear].sort(([a], [b]) => a - b).map(([year, n]) => ({ year, n }));
-
   const reserved = await queryRows<{ year: number; last: number; prefix: string | null }>(
     tx,
     sql`with reserved as (
@@ -128,48 +144,39 @@ export async function insertCasesBulk(tx: Db, input: BulkCases): Promise<BulkCas
   if (!prefix || reserved.length !== blocks.length) throw new Error(`no reference prefix for ministry ${input.ministry}`);
 
   const result: BulkCase[] = new Array<BulkCase>(count);
-  const caseRows: Record<string, unknown>[] = new Array<Record<string, unknown>>(count);
-  const applicantRows: Record<string, unknown>[] = new Array<Record<string, unknown>>(count);
-  for (let i = 0; i < count; i++) {
-    const year = years[i]!;
-    const number = next.get(year)!;
-    next.set(year, number + 1);
-    const id = randomUUID();
-    const reference = `${prefix}-${year}-${String(number).padStart(6, '0')}`;
-    const at = createdAt[i]!.toISOString();
-    result[i] = { id, reference };
-    caseRows[i] = {
-      id,
-      reference,
-      committee_id: input.committeeIds?.[i] ?? null,
-      applicant_user_id: input.applicantUserIds?.[i] ?? null,
-      created_at: at,
-    };
-    const columns = applicantColumns(input.cases[i]!);
-    const row: Record<string, unknown> = { application_id: id, updated_at: at };
-    for (let k = 0; k < STORED_KEYS.length; k++) {
-      const value = columns[STORED_KEYS[k]!];
-      if (value !== undefined) row[STORED_COLUMNS[k]!] = value;
-    }
-    applicantRows[i] = row;
-  }
-
   const consent = input.consentVersion ?? null;
   const stored = sql.raw(STORED_COLUMNS.join(', '));
   const selected = sql.raw(STORED_COLUMNS.map((c) => (c === 'preferred_governorates' ? `coalesce(r.${c}, '{}')` : `r.${c}`)).join(', '));
+  // The statements are sent one after the other without waiting (the connection queues them), so the
+  // next chunk is serialized while the database writes the previous one.
+  const statements: Promise<unknown>[] = [];
   for (let from = 0; from < count; from += ROWS_PER_STATEMENT) {
     const to = Math.min(count, from + ROWS_PER_STATEMENT);
+    for (let i = from; i < to; i++) {
+      const year = years[i]!;
+      const number = next.get(year)!;
+      next.set(year, number + 1);
+      const reference = `${prefix}-${year}-${String(number).padStart(6, '0')}`;
+      caseRows[i]!.reference = reference;
+      result[i] = { id: caseRows[i]!.id as string, reference };
+    }
     // Case rows first (the applicants' foreign key), then their applicants, in one statement.
-    await tx.execute(sql`
-      with cases as (
-        insert into applications (id, reference, ministry, status, channel, applicant_user_id, committee_id, import_batch_id, created_at, updated_at)
-        select r.id, r.reference, ${input.ministry}, 'submitted', ${input.channel}::case_channel, r.applicant_user_id, r.committee_id,
-               ${input.importBatchId ?? null}::uuid, r.created_at, r.created_at
-        from json_populate_recordset(null::applications, ${JSON.stringify(caseRows.slice(from, to))}::json) as r
-        returning id)
-      insert into applicants (application_id, ${stored}, consent_version, consented_at, updated_at)
-      select r.application_id, ${selected}, ${consent}::text, case when ${consent}::text is null then null else r.updated_at end, r.updated_at
-      from json_populate_recordset(null::applicants, ${JSON.stringify(applicantRows.slice(from, to))}::json) as r`);
+    statements.push(
+      tx.execute(sql`
+        with cases as (
+          insert into applications (id, reference, ministry, status, channel, applicant_user_id, committee_id, import_batch_id, created_at, updated_at)
+          select r.id, r.reference, ${input.ministry}, 'submitted', ${input.channel}::case_channel, r.applicant_user_id, r.committee_id,
+                 ${input.importBatchId ?? null}::uuid, r.created_at, r.created_at
+          from json_populate_recordset(null::applications, ${JSON.stringify(caseRows.slice(from, to))}::json) as r
+          returning id)
+        insert into applicants (application_id, ${stored}, consent_version, consented_at, updated_at)
+        select r.application_id, ${selected}, ${consent}::text, case when ${consent}::text is null then null else r.updated_at end, r.updated_at
+        from json_populate_recordset(null::applicants, ${JSON.stringify(applicantRows.slice(from, to))}::json) as r`),
+    );
   }
+  // Every statement settles before this returns (a failed one fails those queued after it).
+  const settled = await Promise.allSettled(statements);
+  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed) throw failed.reason;
   return result;
 }
