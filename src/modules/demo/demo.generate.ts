@@ -17,6 +17,7 @@ import { DemoRandom, Weighted } from './demo.random.js';
  */
 
 const DAY_MS = 86_400_000;
+const UNIT_SPAN_MS = 14 * DAY_MS;
 
 export const MINISTRY_SHARE = { defense: 60, interior: 40 } as const satisfies Record<MinistryCode, number>;
 /** Channel shares of all cases (DESIGN §2: most register through the published link). */
@@ -318,8 +319,8 @@ export class DemoGenerator {
 
   /**
    * Which cases come in when: individual registrations and walk-ins spread over the year (created in
-   * units of at most `unitSize` of one ministry, in time order), and import batches of 40 to 2,000 rows
-   * at their own moments, each its own unit as the import route takes it.
+   * units of one ministry, of at most `unitSize` cases and two weeks, in time order), and import batches
+   * of 40 to 2,000 rows at their own moments, each its own unit as the import route takes it.
    */
   plan(total: number, unitSize: number): DemoPlan {
     const r = this.random;
@@ -358,6 +359,9 @@ export class DemoGenerator {
         flush(batch.ministry);
         units.push({ kind: 'batch', ministry: batch.ministry, batch });
       }
+      // A unit covers two weeks at most: within it, references are handed out channel by channel.
+      const first = current[slot.ministry][0];
+      if (first && slot.at - first.at > UNIT_SPAN_MS) flush(slot.ministry);
       current[slot.ministry].push(slot);
       if (current[slot.ministry].length >= unitSize) flush(slot.ministry);
     }

@@ -240,8 +240,8 @@ async function writeUnit(tx: Db, args: WriteUnitArgs): Promise<{ flagged: number
     if (list) list.push(i);
     else groups.set(key, [i]);
   });
-  // References follow the order of insertion: the unit's times (a few days at most) are handed out
-  // again in that order, so a later reference never came in earlier.
+  // References follow the order of insertion (channel by channel): the unit's times (two weeks at most)
+  // are handed out again in that order, so a later reference never came in earlier.
   const times = prepared.cases.map((c) => c.createdAt).sort((a, b) => a.getTime() - b.getTime());
   let nextTime = 0;
   for (const indexes of groups.values()) {
