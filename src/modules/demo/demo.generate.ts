@@ -285,6 +285,11 @@ export interface GeneratorOptions {
   links: Record<MinistryCode, readonly { weight: number }[]>;
 }
 
+/** When the demo's year of registrations starts: 365 days before `today` (YYYY-MM-DD). */
+export function demoWindowStart(today: string): Date {
+  return new Date((dayOf(today) - 365) * DAY_MS);
+}
+
 export class DemoGenerator {
   readonly random: DemoRandom;
   private readonly todayDay: number;

@@ -1,7 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { desc, sql } from 'drizzle-orm';
 import { queryRows, type Db } from '../../db/client.js';
-import { applicantInput, type ApplicantInput } from '../applications/applicant.fields.js';
 import { insertCasesBulk } from '../applications/applications.bulk.js';
 import { applicantLogin } from '../applications/applications.intake.js';
 import { CASE_ENTITY, type CaseChannel } from '../applications/applications.state.js';
@@ -11,8 +10,9 @@ import type { AuditContext, ContextualEvent } from '../audit/audit.writer.js';
 import type { MinistryCode } from '../reference/reference.codes.js';
 import { consentTexts } from '../reference/reference.table.js';
 import { hashPassword } from '../users/password.js';
-import { createDemoStaff, DEMO_COMMITTEES, DEMO_LINKS, DEMO_PASSWORD, type DemoStaff } from './demo.accounts.js';
-import { DemoGenerator, type DemoCase, type DemoUnit } from './demo.generate.js';
+import { createDemoStaff, DEMO_PASSWORD, type DemoStaff } from './demo.accounts.js';
+import { demoWindowStart } from './demo.generate.js';
+import { prepareHere, type PreparedUnit } from './demo.prepare.js';
 import { DemoRandom } from './demo.random.js';
 
 /**
@@ -61,41 +61,6 @@ export class DemoRefused extends Error {
 }
 
 const DEFAULT_UNIT = 2_000;
-/** The event loop is given back this often while a unit is generated, so the previous unit's statements go on meanwhile. */
-const YIELD_EVERY = 50;
-
-interface PreparedUnit {
-  unit: DemoUnit;
-  cases: DemoCase[];
-  applicants: ApplicantInput[];
-}
-
-function validated(raw: Record<string, unknown>): ApplicantInput {
-  const parsed = applicantInput.safeParse(raw);
-  if (!parsed.success) {
-    // The generator must only produce what a careful client sends: anything else is its bug.
-    throw new Error(`the demo generator produced an invalid applicant: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}\n${JSON.stringify(raw)}`);
-  }
-  return parsed.data;
-}
-
-/** Generates and validates unit after unit, giving the event loop back regularly. */
-async function* prepare(generator: DemoGenerator, units: readonly DemoUnit[]): AsyncGenerator<PreparedUnit> {
-  let sinceYield = 0;
-  for (const unit of units) {
-    const cases: DemoCase[] = [];
-    const applicants: ApplicantInput[] = [];
-    for (const demoCase of generator.casesOf(unit)) {
-      cases.push(demoCase);
-      applicants.push(validated(demoCase.raw));
-      if (++sinceYield >= YIELD_EVERY) {
-        sinceYield = 0;
-        await new Promise<void>((resolve) => setImmediate(resolve));
-      }
-    }
-    yield { unit, cases, applicants };
-  }
-}
 
 /**
  * Fills an empty database with demo data: the named accounts, staff and committees (demo.accounts.ts),
@@ -119,12 +84,10 @@ export async function seedDemo(db: Db, options: SeedDemoOptions): Promise<SeedDe
 
   const seed = options.seed ?? 1;
   const today = options.today ?? new Date().toISOString().slice(0, 10);
-  const generator = new DemoGenerator({ seed, today, committees: DEMO_COMMITTEES, links: DEMO_LINKS });
-  const plan = generator.plan(options.cases, options.unitSize ?? DEFAULT_UNIT);
   const started = performance.now();
 
   const { staff } = await db.transaction(async (tx) => {
-    const created = await createDemoStaff(tx, { random: new DemoRandom(seed + 7_919), mfaKey: options.mfaKey, linksOpenAt: plan.start });
+    const created = await createDemoStaff(tx, { random: new DemoRandom(seed + 7_919), mfaKey: options.mfaKey, linksOpenAt: demoWindowStart(today) });
     await options.audit.appendEach(tx, created.events);
     return created;
   });
@@ -153,7 +116,8 @@ export async function seedDemo(db: Db, options: SeedDemoOptions): Promise<SeedDe
   const lanes: Record<MinistryCode, Promise<void>> = { interior: Promise.resolve(), defense: Promise.resolve() };
   const failed: { error?: Error } = {};
   try {
-    for await (const prepared of prepare(generator, plan.units)) {
+    const preparing = { seed, today, cases: options.cases, unitSize: options.unitSize ?? DEFAULT_UNIT };
+    for await (const prepared of prepareHere(preparing)) {
       const { ministry } = prepared.unit;
       await (options.parallel ? lanes[ministry] : Promise.all([lanes.interior, lanes.defense]));
       if (failed.error) break;
