@@ -14,6 +14,7 @@ import { DEMO_PASSWORD, demoTotpSecret, NAMED_ACCOUNTS } from '../../src/modules
 import { DemoRefused, seedDemo, type SeedDemoResult } from '../../src/modules/demo/demo.seed.js';
 import { main as totpMain } from '../../src/modules/demo/demo-totp.cli.js';
 import { main as seedMain } from '../../src/modules/demo/seed-demo.cli.js';
+import { readAhead } from '../../src/modules/demo/demo.prepare.js';
 import * as names from '../../seeds/demo/names.js';
 import { bearer } from '../factories.js';
 import { createTestApp, createTestDatabase, type TestApp, type TestDatabase } from '../harness.js';
@@ -338,6 +339,50 @@ describe('seed:demo', () => {
     const key = checkpointKey(t.secrets.auditSigningKey);
     const report = await verifyChain({ database: t.database, publicKey: key.publicKey, keyId: key.keyId, full: true });
     expect(report.ok).toBe(true);
+  });
+
+  it('stops at the first unit that fails, rolled back, with nothing left writing', async () => {
+    const other = await createTestDatabase();
+    others.push(other);
+    let calls = 0;
+    const failing = seedDemo(other.database.db, {
+      cases: 200,
+      seed: 9,
+      mfaKey: t.secrets.mfaKey,
+      audit: t.app.audit,
+      unitSize: 50,
+      parallel: other.url !== undefined,
+      afterInsert: async () => {
+        calls += 1;
+        if (calls === 3) throw new Error('flagging failed');
+      },
+    });
+    await expect(failing).rejects.toThrow('flagging failed');
+    const [row] = await queryRows<{ cases: number; entries: number }>(
+      other.database.db,
+      sql`select (select count(*)::int from applications) as cases, (select count(*)::int from audit_log where action in ('application.registered', 'application.created')) as entries`,
+    );
+    // Whole units only: every case kept has its entry, the failed unit left nothing.
+    expect(row!.cases).toBe(row!.entries);
+    expect(row!.cases).toBeLessThan(200);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const [after] = await queryRows<{ cases: number }>(other.database.db, sql`select count(*)::int as cases from applications`);
+    expect(after!.cases).toBe(row!.cases);
+  });
+
+  it('reads ahead in order and passes a failure on to the consumer', async () => {
+    async function* source() {
+      yield 1;
+      yield 2;
+      throw new Error('generator bug');
+    }
+    const seen: number[] = [];
+    await expect(
+      (async () => {
+        for await (const value of readAhead(source(), 2)) seen.push(value);
+      })(),
+    ).rejects.toThrow('generator bug');
+    expect(seen).toEqual([1, 2]);
   });
 
   it('refuses a database that already has cases, and changes nothing', async () => {

@@ -61,3 +61,29 @@ export async function* prepareHere(options: PrepareOptions): AsyncGenerator<Prep
     else yield item;
   }
 }
+
+/**
+ * Keeps `depth` items of `source` in preparation ahead of the consumer, so preparing goes on while the
+ * consumer waits for something else (a ministry's previous unit to be written).
+ */
+export async function* readAhead<T>(source: AsyncGenerator<T>, depth: number): AsyncGenerator<T> {
+  const pending: Promise<IteratorResult<T>>[] = [];
+  const pull = () => {
+    const next = source.next();
+    // Awaited in turn below; this only keeps a failure from counting as unhandled meanwhile.
+    next.catch(() => undefined);
+    pending.push(next);
+  };
+  try {
+    for (let i = 0; i < depth; i++) pull();
+    for (;;) {
+      const result = await pending.shift()!;
+      if (result.done) return;
+      pull();
+      yield result.value;
+    }
+  } finally {
+    await source.return(undefined);
+  }
+}
+

@@ -12,7 +12,7 @@ import { consentTexts } from '../reference/reference.table.js';
 import { hashPassword } from '../users/password.js';
 import { createDemoStaff, DEMO_PASSWORD, type DemoStaff } from './demo.accounts.js';
 import { demoWindowStart } from './demo.generate.js';
-import { prepareHere, type PreparedUnit } from './demo.prepare.js';
+import { prepareHere, readAhead, type PreparedUnit } from './demo.prepare.js';
 import { DemoRandom } from './demo.random.js';
 
 /**
@@ -109,15 +109,15 @@ export async function seedDemo(db: Db, options: SeedDemoOptions): Promise<SeedDe
   const turn = { interior: 0, defense: 0 };
   const enteredBy = (ministry: MinistryCode) => staff.staff[ministry][turn[ministry]++ % staff.staff[ministry].length]!;
 
-  // Units are generated and validated in plan order (so the data does not depend on timing) while
-  // earlier ones are written. Each ministry's units are written one after the other, so its references
+  // Units are generated and validated in plan order (so the data does not depend on timing), two
+  // ahead, while earlier ones are written. Each ministry's units are written one after the other, so its references
   // follow the plan; with `parallel`, the two ministries' units are written at the same time, on two
   // connections (they meet only at the audit chain head, taken last).
   const lanes: Record<MinistryCode, Promise<void>> = { interior: Promise.resolve(), defense: Promise.resolve() };
   const failed: { error?: Error } = {};
   try {
     const preparing = { seed, today, cases: options.cases, unitSize: options.unitSize ?? DEFAULT_UNIT };
-    for await (const prepared of prepareHere(preparing)) {
+    for await (const prepared of readAhead(prepareHere(preparing), 2)) {
       const { ministry } = prepared.unit;
       await (options.parallel ? lanes[ministry] : Promise.all([lanes.interior, lanes.defense]));
       if (failed.error) break;
