@@ -19,6 +19,8 @@ const MODULE_DEPENDENCIES = {
   documents: ['applications', 'users', 'reference', 'audit'],
   // The engine is pure: code lists (ranks, specializations) only.
   matching: ['reference'],
+  // Demo data (npm run seed:demo): staff, committees, links and cases through the modules' own code.
+  demo: ['applications', 'registration', 'auth', 'committees', 'users', 'reference', 'audit'],
 };
 
 /**

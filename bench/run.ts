@@ -18,6 +18,7 @@ import { basename, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { startChild, type ChildServer } from './lib/children.js';
 import { createBenchDatabase } from './lib/database.js';
+import { dropDemoTemplates } from './lib/demo.js';
 import { runLoad, stopLoads, type LoadDefaults, type RecordedLoad } from './lib/load.js';
 import { formatTable, ratioOf } from './lib/report.js';
 import type { BenchContext, BenchRow, BenchSuite } from './types.js';
@@ -112,6 +113,8 @@ async function main(): Promise<number> {
 
   const database = await createBenchDatabase(serverUrl);
   cleanups.push(() => database.drop());
+  // Demo databases the suites asked for (bench/lib/demo.ts), seeded once and copied per suite.
+  cleanups.push(() => dropDemoTemplates());
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-'));
   cleanups.push(async () => rmSync(dataDir, { recursive: true, force: true }));
 

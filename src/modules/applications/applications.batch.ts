@@ -1,11 +1,12 @@
-import { asc, eq, sql } from 'drizzle-orm';
+import { asc, count, eq, sql } from 'drizzle-orm';
 import type { Actor } from '../../access/actor.js';
-import { queryRows, type Db } from '../../db/client.js';
+import type { Db } from '../../db/client.js';
 import { forbidden } from '../../http/http.errors.js';
 import type { AuditTrail } from '../audit/audit.js';
 import type { AuditContext } from '../audit/audit.writer.js';
 import { duplicateCandidates } from './applicant.table.js';
-import { insertCase } from './applications.intake.js';
+import { insertCasesBulk } from './applications.bulk.js';
+import { flagDuplicates, uuidArray } from './applications.duplicates.js';
 import type { ParsedBatch } from './applications.import.js';
 import { CASE_ENTITY } from './applications.state.js';
 import { applications, importBatches } from './applications.table.js';
@@ -20,17 +21,14 @@ export interface ImportResult {
   cases: { id: string; reference: string; duplicateCandidates: number }[];
 }
 
-/** Per case of the batch, how many other cases are recorded as its probable duplicates (a pair counts whichever way it was recorded). */
+/** Per case of the batch, how many probable duplicates are recorded for it (pairs are stored both ways). */
 async function candidateCounts(db: Db, ids: readonly string[]): Promise<Map<string, number>> {
   if (ids.length === 0) return new Map();
-  const rows = await queryRows<{ id: string; n: number }>(
-    db,
-    sql`select id, count(distinct other)::int as n from (
-          select application_id as id, candidate_id as other from ${duplicateCandidates} where application_id = any(${sql.param([...ids])}::uuid[])
-          union all
-          select candidate_id, application_id from ${duplicateCandidates} where candidate_id = any(${sql.param([...ids])}::uuid[])
-        ) pairs group by id`,
-  );
+  const rows = await db
+    .select({ id: duplicateCandidates.applicationId, n: count() })
+    .from(duplicateCandidates)
+    .where(sql`${duplicateCandidates.applicationId} = any(${uuidArray(ids)})`)
+    .groupBy(duplicateCandidates.applicationId);
   return new Map(rows.map((row) => [row.id, row.n]));
 }
 
@@ -60,12 +58,10 @@ export async function importBatch(args: {
       .returning({ id: importBatches.id });
     if (!row) throw new Error('batch insert returned nothing');
     const batchId = row.id;
-    const created: { id: string; reference: string }[] = [];
-    for (const { applicant } of batch.rows) {
-      created.push(await insertCase(tx, { ministry, channel: 'batch_import', applicant, importBatchId: batchId }));
-    }
+    const created = await insertCasesBulk(tx, { ministry, channel: 'batch_import', cases: batch.rows.map((row) => row.applicant), importBatchId: batchId });
+    // Once, after every case and its reference exist: the flagging turn is held until commit.
+    const { flagged: duplicatesFlagged } = await flagDuplicates(tx, created.map((c) => c.id));
     const counts = await candidateCounts(tx, created.map((c) => c.id));
-    const duplicatesFlagged = counts.size;
     await tx.update(importBatches).set({ duplicatesFlagged }).where(eq(importBatches.id, batchId));
     await record([
       {

@@ -45,7 +45,8 @@ export const NAME_CANDIDATES_PER_CASE = 100;
 export const DUPLICATE_RULE_FIELDS = ['fullNameAr', 'fullNameLatin', 'birthDate', 'nationalId', 'serviceNumber', 'email'] as const;
 
 /** A PostgreSQL uuid[] of `ids`, as one parameter whatever the count. */
-function uuidArray(ids: readonly string[]): SQL {
+/** `ids` as one uuid[] parameter (not one parameter each). */
+export function uuidArray(ids: readonly string[]): SQL {
   return sql`${`{${ids.join(',')}}`}::uuid[]`;
 }
 

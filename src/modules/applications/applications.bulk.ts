@@ -1,0 +1,182 @@
+import { getTableColumns, sql } from 'drizzle-orm';
+import { toSnakeCase } from 'drizzle-orm/casing';
+import { randomUUID } from 'node:crypto';
+import { queryRows, type Db } from '../../db/client.js';
+import type { ApplicantInput } from './applicant.fields.js';
+import { applicants } from './applicant.table.js';
+import { applicantColumns, type ApplicantColumns } from './applications.intake.js';
+import type { CaseChannel } from './applications.state.js';
+
+/** Many cases of one ministry and channel, created together (a batch import, demo data). */
+export interface BulkCases {
+  ministry: string;
+  channel: CaseChannel;
+  /** Validated applicants (`applicantInput`), stored exactly as `insertCase` stores one. */
+  cases: readonly ApplicantInput[];
+  /** The import batch (`channel: batch_import`, and only then: the table's check enforces it). */
+  importBatchId?: string;
+  /** Per case, the committee it is routed to (null: none yet). */
+  committeeIds?: readonly (string | null)[];
+  /** Per case, the applicant's own account (link registrations). */
+  applicantUserIds?: readonly (string | null)[];
+  /** Per case, when it came in (default: now); the reference's year is this date's UTC year. */
+  createdAt?: readonly Date[];
+  /** The consent version every case of the call accepted (link registrations), consented at its `createdAt`. */
+  consentVersion?: string;
+}
+
+export interface BulkCase {
+  id: string;
+  reference: string;
+}
+
+/** The database name of every applicants column, from the table definition (the client maps names to snake_case). */
+const APPLICANT_COLUMN_NAMES: Readonly<Record<string, string>> = Object.fromEntries(
+  Object.entries(getTableColumns(applicants)).map(([key, column]) => [key, column.keyAsName ? toSnakeCase(column.name) : column.name]),
+);
+
+function columnName(key: string): string {
+  const name = APPLICANT_COLUMN_NAMES[key];
+  if (!name) throw new Error(`applicants has no column ${key}`);
+  return name;
+}
+
+/**
+ * The columns `applicantColumns` can produce (a missing or extra key does not compile): the applicants
+ * insert lists exactly these (plus the case id, consent and `updated_at`), reading absent values as NULL.
+ */
+const STORED: Record<keyof ApplicantColumns, true> = {
+  fullNameAr: true,
+  nameArFolded: true,
+  fullNameLatin: true,
+  nameLatinFolded: true,
+  motherNameAr: true,
+  birthDate: true,
+  birthPlace: true,
+  sex: true,
+  nationalId: true,
+  serviceNumber: true,
+  phone: true,
+  email: true,
+  emailFolded: true,
+  residenceCountry: true,
+  residenceCity: true,
+  insideSyria: true,
+  branch: true,
+  rank: true,
+  specializations: true,
+  educationDegree: true,
+  educationField: true,
+  educationFieldFolded: true,
+  separationKind: true,
+  separationDate: true,
+  lastUnit: true,
+  yearsOfService: true,
+  preferredGovernorates: true,
+};
+const STORED_KEYS = Object.keys(STORED) as (keyof ApplicantColumns)[];
+const STORED_COLUMNS = STORED_KEYS.map(columnName);
+
+/** Rows per statement: one JSON parameter each, so no parameter limit; small enough to overlap serializing and writing. */
+const ROWS_PER_STATEMENT = 1_000;
+
+function sameLength(name: string, values: readonly unknown[] | undefined, expected: number): void {
+  if (values !== undefined && values.length !== expected) throw new Error(`insertCasesBulk: ${name} has ${values.length} entries for ${expected} cases`);
+}
+
+/**
+ * Creates many cases of one ministry in the caller's transaction, in a handful of statements whatever
+ * their number: the references are reserved as one block per year (the counter row incremented by the
+ * block's size in one statement, under the same row lock single registrations take, held until
+ * commit: numbers never repeat, and a rollback gives the whole block back), then the case rows and the
+ * applicant rows are inserted set-based from one JSON document per statement. Applicant columns come
+ * from `applicantColumns`, as for a single case. Duplicates are not looked for here: the caller flags
+ * them once the rows exist (`flagDuplicates`). Returns the cases in input order.
+ */
+export async function insertCasesBulk(tx: Db, input: BulkCases): Promise<BulkCase[]> {
+  const count = input.cases.length;
+  sameLength('committeeIds', input.committeeIds, count);
+  sameLength('applicantUserIds', input.applicantUserIds, count);
+  sameLength('createdAt', input.createdAt, count);
+  if (count === 0) return [];
+
+  // Everything that needs no reference is computed before the counter is taken: its row lock is held
+  // until commit, and concurrent registrations of the ministry queue on it.
+  const now = new Date();
+  const createdAt = input.createdAt ?? Array.from({ length: count }, () => now);
+  const years = createdAt.map((at) => at.getUTCFullYear());
+  const caseRows: Record<string, unknown>[] = new Array<Record<string, unknown>>(count);
+  const applicantRows: Record<string, unknown>[] = new Array<Record<string, unknown>>(count);
+  for (let i = 0; i < count; i++) {
+    const id = randomUUID();
+    const at = createdAt[i]!.toISOString();
+    caseRows[i] = { id, reference: '', committee_id: input.committeeIds?.[i] ?? null, applicant_user_id: input.applicantUserIds?.[i] ?? null, created_at: at };
+    const columns = applicantColumns(input.cases[i]!);
+    const row: Record<string, unknown> = { application_id: id, updated_at: at };
+    for (let k = 0; k < STORED_KEYS.length; k++) {
+      const value = columns[STORED_KEYS[k]!];
+      if (value !== undefined) row[STORED_COLUMNS[k]!] = value;
+    }
+    applicantRows[i] = row;
+  }
+
+  const perYear = new Map<number, number>();
+  for (const year of years) perYear.set(year, (perYear.get(year) ?? 0) + 1);
+  // Years in order, so two bulk calls spanning the same years lock the counter rows in the same order.
+  const blocks = [...perYear].sort(([a], [b]) => a - b).map(([year, n]) => ({ year, n }));
+  const reserved = await queryRows<{ year: number; last: number; prefix: string | null }>(
+    tx,
+    sql`with reserved as (
+          insert into case_reference_counters (ministry, year, last)
+          select ${input.ministry}, b.year, b.n from json_to_recordset(${JSON.stringify(blocks)}::json) as b(year integer, n integer)
+          order by b.year
+          on conflict (ministry, year) do update set last = case_reference_counters.last + excluded.last
+          returning year, last)
+        select r.year, r.last, m.reference_prefix as prefix
+        from reserved r left join ministries m on m.code = ${input.ministry}`,
+  );
+  const next = new Map<number, number>();
+  let prefix: string | null = null;
+  for (const row of reserved) {
+    prefix = row.prefix;
+    next.set(Number(row.year), Number(row.last) - (perYear.get(Number(row.year)) ?? 0) + 1);
+  }
+  if (!prefix || reserved.length !== blocks.length) throw new Error(`no reference prefix for ministry ${input.ministry}`);
+
+  const result: BulkCase[] = new Array<BulkCase>(count);
+  const consent = input.consentVersion ?? null;
+  const stored = sql.raw(STORED_COLUMNS.join(', '));
+  const selected = sql.raw(STORED_COLUMNS.map((c) => (c === 'preferred_governorates' ? `coalesce(r.${c}, '{}')` : `r.${c}`)).join(', '));
+  // The statements are sent one after the other without waiting (the connection queues them), so the
+  // next chunk is serialized while the database writes the previous one.
+  const statements: Promise<unknown>[] = [];
+  for (let from = 0; from < count; from += ROWS_PER_STATEMENT) {
+    const to = Math.min(count, from + ROWS_PER_STATEMENT);
+    for (let i = from; i < to; i++) {
+      const year = years[i]!;
+      const number = next.get(year)!;
+      next.set(year, number + 1);
+      const reference = `${prefix}-${year}-${String(number).padStart(6, '0')}`;
+      caseRows[i]!.reference = reference;
+      result[i] = { id: caseRows[i]!.id as string, reference };
+    }
+    // Case rows first (the applicants' foreign key), then their applicants, in one statement.
+    statements.push(
+      tx.execute(sql`
+        with cases as (
+          insert into applications (id, reference, ministry, status, channel, applicant_user_id, committee_id, import_batch_id, created_at, updated_at)
+          select r.id, r.reference, ${input.ministry}, 'submitted', ${input.channel}::case_channel, r.applicant_user_id, r.committee_id,
+                 ${input.importBatchId ?? null}::uuid, r.created_at, r.created_at
+          from json_populate_recordset(null::applications, ${JSON.stringify(caseRows.slice(from, to))}::json) as r
+          returning id)
+        insert into applicants (application_id, ${stored}, consent_version, consented_at, updated_at)
+        select r.application_id, ${selected}, ${consent}::text, case when ${consent}::text is null then null else r.updated_at end, r.updated_at
+        from json_populate_recordset(null::applicants, ${JSON.stringify(applicantRows.slice(from, to))}::json) as r`),
+    );
+  }
+  // Every statement settles before this returns (a failed one fails those queued after it).
+  const settled = await Promise.allSettled(statements);
+  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed) throw failed.reason;
+  return result;
+}

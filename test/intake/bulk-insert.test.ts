@@ -1,0 +1,217 @@
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDatabase, queryRows, type Db } from '../../src/db/client.js';
+import { migrate } from '../../src/db/migrate.js';
+import { applicantInput, type ApplicantInput } from '../../src/modules/applications/applicant.fields.js';
+import { applicants, caseReferenceCounters } from '../../src/modules/applications/applicant.table.js';
+import { insertCasesBulk } from '../../src/modules/applications/applications.bulk.js';
+import { insertCase } from '../../src/modules/applications/applications.intake.js';
+import { applications, importBatches } from '../../src/modules/applications/applications.table.js';
+import type { AuditTx } from '../../src/modules/audit/audit.writer.js';
+import { committees } from '../../src/modules/committees/committees.table.js';
+import { seedReference } from '../../src/modules/reference/reference.seed.js';
+import { bearer, createCommittee, createUser, tokenFor } from '../factories.js';
+import { createTestApp, type TestApp } from '../harness.js';
+import { applicantBody } from './helpers.js';
+
+/**
+ * insertCasesBulk (src/modules/applications/applications.bulk.ts): many cases in a few statements,
+ * references reserved as one block per year under the counter's row lock, columns exactly as a single
+ * case stores them.
+ */
+
+let t: TestApp;
+let db: Db;
+const year = new Date().getUTCFullYear();
+
+beforeAll(async () => {
+  t = await createTestApp();
+  db = t.database.db;
+});
+afterAll(() => t.close());
+
+function officers(n: number, overrides: Record<string, unknown> = {}): ApplicantInput[] {
+  return Array.from({ length: n }, () => applicantInput.parse(applicantBody(overrides)));
+}
+
+async function numbersOf(ministry: string, y = year): Promise<number[]> {
+  const rows = await db.select({ reference: applications.reference }).from(applications).where(eq(applications.ministry, ministry));
+  const prefix = `${ministry === 'interior' ? 'MOI' : 'MOD'}-${y}-`;
+  return rows
+    .map((r) => r.reference)
+    .filter((r) => r.startsWith(prefix))
+    .map((r) => Number(r.slice(prefix.length)))
+    .sort((a, b) => a - b);
+}
+
+async function counter(ministry: string, y = year): Promise<number | undefined> {
+  const [row] = await db.select({ last: caseReferenceCounters.last }).from(caseReferenceCounters).where(and(eq(caseReferenceCounters.ministry, ministry), eq(caseReferenceCounters.year, y)));
+  return row?.last;
+}
+
+const consecutive = (from: number, count: number) => Array.from({ length: count }, (_, i) => from + i);
+
+describe('insertCasesBulk', () => {
+  it('stores every column exactly as insertCase does for the same applicant', async () => {
+    const body = applicantBody({ email: 'Some.One@Example.ORG', education: { degree: 'bachelor', field: 'Law' } });
+    const applicant = applicantInput.parse(body);
+    const bare = applicantInput.parse(applicantBody({ fullNameLatin: undefined, motherNameAr: undefined, email: undefined, education: undefined, preferredGovernorates: undefined, phone: undefined }));
+    const single = await db.transaction(async (tx) => [
+      await insertCase(tx as unknown as AuditTx, { ministry: 'defense', channel: 'walk_in', applicant }),
+      await insertCase(tx as unknown as AuditTx, { ministry: 'defense', channel: 'walk_in', applicant: bare }),
+    ]);
+    const bulk = await db.transaction((tx) => insertCasesBulk(tx, { ministry: 'defense', channel: 'walk_in', cases: [applicant, bare] }));
+    const rowsOf = async (ids: string[]) => {
+      const rows = await db.select().from(applicants).where(inArray(applicants.applicationId, ids));
+      // Everything but the case id and the time of writing.
+      return ids.map((id) => ({ ...rows.find((r) => r.applicationId === id)!, applicationId: undefined, updatedAt: undefined }));
+    };
+    const [fromSingle, fromBulk] = [await rowsOf(single.map((c) => c.id)), await rowsOf(bulk.map((c) => c.id))];
+    expect(fromBulk).toEqual(fromSingle);
+    expect(fromBulk[0]).toMatchObject({ emailFolded: 'some.one@example.org', educationFieldFolded: 'law', nameLatinFolded: 'muhamad ahmad hamwi' });
+    expect(fromBulk[1]).toMatchObject({ preferredGovernorates: [], fullNameLatin: null, educationDegree: null });
+    const cases = await db.select().from(applications).where(inArray(applications.id, bulk.map((c) => c.id)));
+    expect(cases.map((c) => ({ channel: c.channel, status: c.status, version: c.version, committeeId: c.committeeId, applicantUserId: c.applicantUserId }))).toEqual([
+      { channel: 'walk_in', status: 'submitted', version: 1, committeeId: null, applicantUserId: null },
+      { channel: 'walk_in', status: 'submitted', version: 1, committeeId: null, applicantUserId: null },
+    ]);
+  });
+
+  it('answers in input order with consecutive references of one block, and stores committee, account, consent and time per case', async () => {
+    const before = (await counter('interior')) ?? 0;
+    const committee = await createCommittee(t, { ministry: 'interior' });
+    const user = await createUser(t, { role: 'applicant', ministry: 'interior' });
+    const cases = officers(5);
+    const at = new Date(Date.UTC(year, 0, 15, 10, 30));
+    const created = await db.transaction((tx) =>
+      insertCasesBulk(tx, {
+        ministry: 'interior',
+        channel: 'link',
+        cases,
+        committeeIds: [committee.id, null, committee.id, null, null],
+        applicantUserIds: [user.id, null, null, null, null],
+        createdAt: cases.map(() => at),
+        consentVersion: '2025-01',
+      }),
+    );
+    expect(created.map((c) => c.reference)).toEqual(consecutive(before + 1, 5).map((n) => `MOI-${year}-${String(n).padStart(6, '0')}`));
+    expect(await counter('interior')).toBe(before + 5);
+    const rows = await db
+      .select({ id: applications.id, committeeId: applications.committeeId, userId: applications.applicantUserId, createdAt: applications.createdAt, nationalId: applicants.nationalId, consent: applicants.consentVersion, consentedAt: applicants.consentedAt })
+      .from(applications)
+      .innerJoin(applicants, eq(applicants.applicationId, applications.id))
+      .where(inArray(applications.id, created.map((c) => c.id)));
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    created.forEach((c, i) => {
+      const row = byId.get(c.id)!;
+      expect(row.nationalId).toBe(cases[i]!.nationalId);
+      expect(row.committeeId).toBe(i === 0 || i === 2 ? committee.id : null);
+      expect(row.userId).toBe(i === 0 ? user.id : null);
+      expect(row.createdAt.toISOString()).toBe(at.toISOString());
+      expect(row).toMatchObject({ consent: '2025-01', consentedAt: at });
+    });
+  });
+
+  it('reserves one block per year of the cases, each without gaps', async () => {
+    const last = year - 3;
+    const cases = officers(6);
+    const createdAt = [last, year - 3, last + 1, year - 3, last + 1, last].map((y) => new Date(Date.UTC(y, 5, 1)));
+    const created = await db.transaction((tx) => insertCasesBulk(tx, { ministry: 'defense', channel: 'walk_in', cases, createdAt }));
+    expect(created.map((c) => c.reference)).toEqual([
+      `MOD-${last}-000001`,
+      `MOD-${last}-000002`,
+      `MOD-${last + 1}-000001`,
+      `MOD-${last}-000003`,
+      `MOD-${last + 1}-000002`,
+      `MOD-${last}-000004`,
+    ]);
+    expect(await counter('defense', last)).toBe(4);
+    expect(await counter('defense', last + 1)).toBe(2);
+  });
+
+  it('gives the whole block back when the transaction rolls back', async () => {
+    const before = (await counter('interior')) ?? 0;
+    await expect(
+      db.transaction(async (tx) => {
+        await insertCasesBulk(tx, { ministry: 'interior', channel: 'walk_in', cases: officers(20) });
+        throw new Error('the import failed after its rows');
+      }),
+    ).rejects.toThrow('the import failed');
+    expect(await counter('interior')).toBe(before);
+    const [next] = await db.transaction((tx) => insertCasesBulk(tx, { ministry: 'interior', channel: 'walk_in', cases: officers(1) }));
+    expect(next!.reference).toBe(`MOI-${year}-${String(before + 1).padStart(6, '0')}`);
+  });
+
+  it('links imported cases to their batch, and the table refuses an import without one', async () => {
+    const staff = await createUser(t, { role: 'ministry_staff', ministry: 'defense' });
+    const [batch] = await db
+      .insert(importBatches)
+      .values({ ministry: 'defense', importedBy: staff.id, format: 'csv', rows: 3, duplicatesFlagged: 0, sha256: 'a'.repeat(64) })
+      .returning({ id: importBatches.id });
+    const created = await db.transaction((tx) => insertCasesBulk(tx, { ministry: 'defense', channel: 'batch_import', importBatchId: batch!.id, cases: officers(3) }));
+    const rows = await db.select({ batch: applications.importBatchId, channel: applications.channel }).from(applications).where(inArray(applications.id, created.map((c) => c.id)));
+    expect(rows).toEqual(Array.from({ length: 3 }, () => ({ batch: batch!.id, channel: 'batch_import' })));
+    const before = await counter('defense');
+    await expect(db.transaction((tx) => insertCasesBulk(tx, { ministry: 'defense', channel: 'batch_import', cases: officers(2) }))).rejects.toThrow();
+    expect(await counter('defense')).toBe(before);
+  });
+
+  it('refuses lists of another length than the cases before touching the database, and does nothing for no cases', async () => {
+    const before = await counter('interior');
+    await expect(db.transaction((tx) => insertCasesBulk(tx, { ministry: 'interior', channel: 'walk_in', cases: officers(2), committeeIds: [null] }))).rejects.toThrow(
+      'committeeIds has 1 entries for 2 cases',
+    );
+    expect(await db.transaction((tx) => insertCasesBulk(tx, { ministry: 'interior', channel: 'walk_in', cases: [] }))).toEqual([]);
+    expect(await counter('interior')).toBe(before);
+    await expect(db.transaction((tx) => insertCasesBulk(tx, { ministry: 'nowhere', channel: 'walk_in', cases: officers(1) }))).rejects.toThrow();
+  });
+
+  it('keeps references unique and gap-free while walk-ins are registered one by one at the same time', async () => {
+    const ministry = 'defense';
+    const before = (await counter(ministry)) ?? 0;
+    const existing = await numbersOf(ministry);
+    const staff = await tokenFor(t, await createUser(t, { role: 'ministry_staff', ministry }));
+    const walkIns = Array.from({ length: 30 }, async () => {
+      const res = await t.app.inject({ method: 'POST', url: '/applications', headers: bearer(staff), payload: { applicant: applicantBody() } });
+      expect(res.statusCode).toBe(201);
+      return res.json<{ reference: string }>().reference;
+    });
+    const bulks = [150, 1, 80, 250].map((n) => db.transaction((tx) => insertCasesBulk(tx, { ministry, channel: 'walk_in', cases: officers(n) })));
+    const [singles, blocks] = await Promise.all([Promise.all(walkIns), Promise.all(bulks)]);
+    const total = 30 + 150 + 1 + 80 + 250;
+    expect(await counter(ministry)).toBe(before + total);
+    const references = [...singles, ...blocks.flat().map((c) => c.reference)];
+    expect(new Set(references).size).toBe(total);
+    expect(await numbersOf(ministry)).toEqual([...existing, ...consecutive(before + 1, total)]);
+    // Each call's block is consecutive: nothing else took a number inside it.
+    for (const block of blocks) {
+      const numbers = block.map((c) => Number(c.reference.slice(-6)));
+      expect(numbers).toEqual(consecutive(numbers[0]!, numbers.length));
+    }
+  });
+
+  it('runs on the embedded database too', async () => {
+    const embedded = createDatabase({ kind: 'pglite-memory' });
+    try {
+      await migrate(embedded);
+      await seedReference(embedded.db);
+      const [committee] = await embedded.db.insert(committees).values({ ministry: 'interior', name: 'embedded' }).returning({ id: committees.id });
+      const cases = officers(300, { preferredGovernorates: ['hama'] });
+      const created = await embedded.db.transaction((tx) =>
+        insertCasesBulk(tx, { ministry: 'interior', channel: 'walk_in', cases, committeeIds: cases.map(() => committee!.id), createdAt: cases.map((_, i) => new Date(Date.UTC(year - (i % 2), 2, 1))) }),
+      );
+      expect(created).toHaveLength(300);
+      const rows = await queryRows<{ year: string; n: string; first: string; last: string; governorates: string[] }>(
+        embedded.db,
+        sql`select split_part(a.reference, '-', 2) as year, count(*) as n, min(a.reference) as first, max(a.reference) as last, max(p.preferred_governorates) as governorates
+            from applications a join applicants p on p.application_id = a.id group by 1 order by 1`,
+      );
+      expect(rows.map((r) => ({ ...r, n: Number(r.n) }))).toEqual([
+        { year: String(year - 1), n: 150, first: `MOI-${year - 1}-000001`, last: `MOI-${year - 1}-000150`, governorates: ['hama'] },
+        { year: String(year), n: 150, first: `MOI-${year}-000001`, last: `MOI-${year}-000150`, governorates: ['hama'] },
+      ]);
+    } finally {
+      await embedded.close();
+    }
+  });
+});
