@@ -27,8 +27,6 @@ const secrets = resolveSecrets(config);
 const database = createDatabase(config.database, pino({ level: config.logLevel }).child({ component: 'database' }));
 await migrate(database);
 await seedReference(database.db);
-// Cases folded and flagged under older duplicate rules are redone before the first request.
-await refreshStaleDuplicates(database.db);
 
 const app = await buildApp({ config, database, secrets });
 app.addHook('onClose', async () => {
@@ -37,14 +35,37 @@ app.addHook('onClose', async () => {
 
 const admin = await ensureFirstAdmin(database.db, app.audit, config.bootstrapAdmin);
 
+/**
+ * Cases folded and flagged under older duplicate rules, or written to be flagged later (bulk demo
+ * data), are flagged in the background in small chunks once the service listens: a read meanwhile
+ * still finds shared IDs and equal names (it looks them up), and similar names appear as the chunks
+ * commit. Several instances share the work (each chunk's rows are locked, SKIP LOCKED).
+ */
+let closing = false;
+let catchUp: Promise<unknown> = Promise.resolve();
+function startDuplicateCatchUp(): void {
+  catchUp = refreshStaleDuplicates(database.db, {
+    // The embedded database has one connection: short turns, so requests are not held up long.
+    chunk: database.kind === 'pg' ? 2_000 : 200,
+    stop: () => closing,
+    onProgress: (done) => app.log.info({ cases: done }, 'duplicate flags catching up'),
+  })
+    .then((done) => done > 0 && app.log.info({ cases: done }, 'duplicate flags caught up'))
+    .catch((err: unknown) => app.log.error({ err }, 'duplicate catch-up failed; it resumes at the next start'));
+}
+
 closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
   if (err) app.log.error({ err }, 'shutting down after an error');
   else app.log.info({ signal }, 'shutting down');
+  // The catch-up stops after its current chunk (committed or rolled back whole).
+  closing = true;
+  await catchUp;
   // Stops accepting, finishes in-flight requests, closes idle keep-alive sockets, then the database.
   await app.close();
 });
 
 await app.listen({ host: config.host, port: config.port });
+startDuplicateCatchUp();
 // The bound port, not the configured one: PORT=0 picks a free port.
 const address = app.server.address();
 const port = typeof address === 'object' && address ? address.port : config.port;

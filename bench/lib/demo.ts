@@ -15,6 +15,7 @@ import { randomBytes } from 'node:crypto';
 import { createDatabase, type Database } from '../../src/db/client.js';
 import { migrate } from '../../src/db/migrate.js';
 import { runOnServer, withDatabaseName } from '../../src/db/server-admin.js';
+import { refreshStaleDuplicates } from '../../src/modules/applications/applications.duplicates.js';
 import { createAuditWriter } from '../../src/modules/audit/audit.writer.js';
 import { seedDemo, type AfterInsert, type SeedDemoResult } from '../../src/modules/demo/demo.seed.js';
 import { seedReference } from '../../src/modules/reference/reference.seed.js';
@@ -77,6 +78,8 @@ interface Template {
   name: string;
   result: SeedDemoResult;
   keys: DemoKeys;
+  /** How long flagging the duplicates of every seeded case took (the service's catch-up). */
+  flagSeconds: number;
 }
 const templates = new Map<string, Promise<Template>>();
 let serverOfTemplates: string | undefined;
@@ -87,6 +90,8 @@ export interface DemoCopy {
   /** What the seed reported (cases per ministry and channel, the named accounts, the demo applicant). */
   result: SeedDemoResult;
   keys: DemoKeys;
+  /** How long flagging the duplicates of every seeded case took, after the seed (the service's catch-up). */
+  flagSeconds: number;
   drop(): Promise<void>;
 }
 
@@ -100,16 +105,21 @@ export async function demoDatabase(serverUrl: string, options: { cases?: number;
   if (!template) {
     template = (async () => {
       const seeded = await seedDemoDatabase(serverUrl, { cases, seed, name: `bench_demo_template_${process.pid}_${cases}_${seed}` });
+      // What the service's start-up catch-up would do: the duplicates of the demo cases flagged.
+      const started = performance.now();
+      const flagged = await refreshStaleDuplicates(seeded.database.db);
+      const flagSeconds = (performance.now() - started) / 1000;
+      if (flagged !== seeded.result.cases) throw new Error(`the catch-up flagged ${flagged} of ${seeded.result.cases} demo cases`);
       // A template cannot be copied while anyone is connected to it.
       await seeded.database.close();
-      return { name: seeded.name, result: seeded.result, keys: seeded.keys };
+      return { name: seeded.name, result: seeded.result, keys: seeded.keys, flagSeconds };
     })();
     templates.set(key, template);
   }
-  const { name: templateName, result, keys } = await template;
+  const { name: templateName, result, keys, flagSeconds } = await template;
   const name = `bench_demo_${process.pid}_${randomBytes(3).toString('hex')}`;
   await runOnServer(serverUrl, `CREATE DATABASE ${name} TEMPLATE ${templateName}`);
-  return { name, url: withDatabaseName(serverUrl, name), result, keys, drop: () => runOnServer(serverUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+  return { name, url: withDatabaseName(serverUrl, name), result, keys, flagSeconds, drop: () => runOnServer(serverUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
 }
 
 /** Drops the templates `demoDatabase` made (the runner calls it at the end). */

@@ -29,7 +29,7 @@ export async function staffToken(ctx: BenchContext, user: { role: 'ministry_staf
       randomBytes(32).toString('hex'),
     ]);
     const now = Math.floor(Date.now() / 1000);
-    const unsigned = `${base64url({ alg: 'HS256', typ: 'JWT' })}.${base64url({ sub: id, typ: 'access', mfa: true, sid: familyId, iat: now, exp: now + 3_600, iss: JWT_ISSUER, aud: JWT_AUDIENCE })}`;
+    const unsigned = `${base64url({ alg: 'HS256', typ: 'JWT' })}.${base64url({ sub: id, typ: 'access', mfa: true, sid: familyId, iat: now, exp: now + 300, iss: JWT_ISSUER, aud: JWT_AUDIENCE })}`;
     const signature = createHmac('sha256', ctx.env.JWT_SECRET!).update(unsigned).digest('base64url');
     return { id, token: `${unsigned}.${signature}` };
   } finally {

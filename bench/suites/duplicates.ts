@@ -6,7 +6,8 @@
  * - flagDuplicates for BENCH_DUP_BATCH new cases at once (default 10,000), as an import flags them,
  *   rolled back afterwards (budget 3.5 s of an import's 10 s).
  * The goal rows' ratios are goal / measured, so ≥ 1 is met; GET /applications/:id of the same cases
- * is measured beside as the reference (a read of a person's record). BENCH_DUP_SKIP_FLAG=1 skips the
+ * is measured beside as a reference (a read of a person's record), and the bare fastify route as the
+ * other (the ceiling of the machine). BENCH_DUP_SKIP_FLAG=1 skips the
  * flagging.
  */
 import { randomBytes } from 'node:crypto';
@@ -133,6 +134,8 @@ const suite: BenchSuite = {
       url: `/applications/${interior[0]}`,
       requests: interior.map((id) => ({ method: 'GET', path: `/applications/${id}`, headers: { authorization: `Bearer ${token}` } })),
     });
+    // The bare route: a fastify `GET /` in its own process, at the same connections, right after.
+    const bare = await ctx.load({ title: 'bare fastify GET / (reference)', url: `${ctx.ceiling.baseUrl}/` });
     const getRows: BenchRow[] = [
       {
         scenario: `GET /applications/:id/duplicates, ${cases.toLocaleString('en-US')} cases`,
@@ -152,6 +155,15 @@ const suite: BenchSuite = {
         p99Ms: get.p99Ms,
         reference: `GET /applications/:id req/s (p99 ${read.p99Ms} ms)`,
         referenceValue: read.requestsPerSecond,
+      },
+      {
+        scenario: `GET /applications/:id/duplicates, ${cases.toLocaleString('en-US')} cases`,
+        unit: 'req/s',
+        value: get.requestsPerSecond,
+        p50Ms: get.p50Ms,
+        p99Ms: get.p99Ms,
+        reference: `bare fastify GET / req/s (p99 ${bare.p99Ms} ms)`,
+        referenceValue: bare.requestsPerSecond,
       },
     ];
     if (process.env.BENCH_DUP_SKIP_FLAG) return getRows;

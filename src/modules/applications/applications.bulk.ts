@@ -5,6 +5,7 @@ import { queryRows, type Db } from '../../db/client.js';
 import type { ApplicantInput } from './applicant.fields.js';
 import { applicants } from './applicant.table.js';
 import { applicantColumns, type ApplicantColumns } from './applications.intake.js';
+import { DEDUP_VERSION, STALE_DEDUP_VERSION } from './applications.duplicates.js';
 import type { CaseChannel } from './applications.state.js';
 
 /** Many cases of one ministry and channel, created together (a batch import, demo data). */
@@ -23,6 +24,12 @@ export interface BulkCases {
   createdAt?: readonly Date[];
   /** The consent version every case of the call accepted (link registrations), consented at its `createdAt`. */
   consentVersion?: string;
+  /**
+   * The cases are not flagged by the caller: they are written as awaiting the duplicate rules, and the
+   * service's catch-up (`refreshStaleDuplicates`) flags them (demo data, where the flagging would be
+   * most of the time spent).
+   */
+  flagLater?: boolean;
 }
 
 export interface BulkCase {
@@ -169,8 +176,9 @@ export async function insertCasesBulk(tx: Db, input: BulkCases): Promise<BulkCas
                  ${input.importBatchId ?? null}::uuid, r.created_at, r.created_at
           from json_populate_recordset(null::applications, ${JSON.stringify(caseRows.slice(from, to))}::json) as r
           returning id)
-        insert into applicants (application_id, ${stored}, consent_version, consented_at, updated_at)
-        select r.application_id, ${selected}, ${consent}::text, case when ${consent}::text is null then null else r.updated_at end, r.updated_at
+        insert into applicants (application_id, ${stored}, consent_version, consented_at, updated_at, dedup_version)
+        select r.application_id, ${selected}, ${consent}::text, case when ${consent}::text is null then null else r.updated_at end, r.updated_at,
+               ${input.flagLater ? STALE_DEDUP_VERSION : DEDUP_VERSION}::smallint
         from json_populate_recordset(null::applicants, ${JSON.stringify(applicantRows.slice(from, to))}::json) as r`),
     );
   }

@@ -33,6 +33,8 @@ import { CASE_ENTITY, type CaseStatus } from './applications.state.js';
 
 /** The version of the folds and rules; rows folded and flagged under an older one are redone at start-up. */
 export const DEDUP_VERSION = 1;
+/** Rows written to be flagged by the catch-up, not by their writer (bulk demo data). */
+export const STALE_DEDUP_VERSION = 0;
 export const SIMILARITY_THRESHOLD = 0.6;
 /**
  * At most this many cases with a similar name (or the same Latin name) are examined per case and per
@@ -314,9 +316,11 @@ export async function caseDuplicates(args: { db: Db; audit: Pick<AuditTrail, 're
  * `chunk` cases, each chunk one transaction: run at start-up after the migrations, a no-op once done.
  * A chunk's pairs with cases not yet redone are redone with those cases' own chunk.
  */
-export async function refreshStaleDuplicates(db: Db, chunk = 5_000): Promise<number> {
+export async function refreshStaleDuplicates(db: Db, options: { chunk?: number; stop?: () => boolean; onProgress?: (done: number) => void } = {}): Promise<number> {
+  const chunk = options.chunk ?? 5_000;
   let total = 0;
   for (;;) {
+    if (options.stop?.()) return total;
     const done = await db.transaction(async (tx) => {
       const rows = await tx
         .select({ id: applicants.applicationId, fullNameAr: applicants.fullNameAr, fullNameLatin: applicants.fullNameLatin, email: applicants.email })
@@ -344,6 +348,7 @@ export async function refreshStaleDuplicates(db: Db, chunk = 5_000): Promise<num
     });
     if (done === 0) return total;
     total += done;
+    options.onProgress?.(total);
   }
 }
 

@@ -1,4 +1,3 @@
-import { flagDuplicates } from '../applications/applications.duplicates.js';
 import { createHash, randomUUID } from 'node:crypto';
 import { desc, sql } from 'drizzle-orm';
 import { queryRows, type Db } from '../../db/client.js';
@@ -22,9 +21,6 @@ import { DemoRandom } from './demo.random.js';
  */
 export type AfterInsert = (tx: Db, applicationIds: readonly string[]) => Promise<number | void>;
 
-/** The default: the probable duplicates of a unit's cases flagged as the routes flag them (DESIGN §7). */
-const flagAll: AfterInsert = async (tx, ids) => (await flagDuplicates(tx, ids)).flagged;
-
 export interface SeedDemoOptions {
   /** How many cases to create. */
   cases: number;
@@ -39,7 +35,10 @@ export interface SeedDemoOptions {
   unitSize?: number;
   /** Write the two ministries' units at the same time (needs two connections: not on the embedded database). */
   parallel?: boolean;
-  /** Default: `flagDuplicates`, as every route that creates cases does. */
+  /**
+   * Without it, the cases are written as awaiting the duplicate rules: the service flags them in the
+   * background after it starts (`refreshStaleDuplicates`), as it does rows written under older rules.
+   */
   afterInsert?: AfterInsert;
   onProgress?: (created: number, total: number) => void;
 }
@@ -127,7 +126,7 @@ export async function seedDemo(db: Db, options: SeedDemoOptions): Promise<SeedDe
       await (options.parallel ? lanes[ministry] : Promise.all([lanes.interior, lanes.defense]));
       if (failed.error) break;
       const written = db.transaction((tx) =>
-        writeUnit(tx, { prepared, staff, enteredBy, consentVersion: consent.version, applicantPasswordHash, audit: options.audit, afterInsert: options.afterInsert ?? flagAll }),
+        writeUnit(tx, { prepared, staff, enteredBy, consentVersion: consent.version, applicantPasswordHash, audit: options.audit, afterInsert: options.afterInsert }),
       );
       lanes[ministry] = written.then(
         (outcome) => {
@@ -257,6 +256,7 @@ async function writeUnit(tx: Db, args: WriteUnitArgs): Promise<{ flagged: number
       committeeIds: cases.map((c) => staff.committees[ministry][c.committee]!),
       ...(userIds ? { applicantUserIds: userIds, consentVersion: args.consentVersion } : {}),
       ...(batch ? { importBatchId: batch.id } : {}),
+      flagLater: args.afterInsert === undefined,
     });
     created.forEach((row, k) => {
       ids.push(row.id);
