@@ -61,7 +61,10 @@ const COLUMNS = [
 
 function cell(value: unknown): string {
   if (value === undefined || value === null) return '';
-  const text = Array.isArray(value) ? value.join(';') : typeof value === 'object' ? JSON.stringify(value) : String(value);
+  let text: string;
+  if (Array.isArray(value)) text = value.join(';');
+  else if (typeof value === 'string') text = value;
+  else text = JSON.stringify(value);
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
