@@ -5,6 +5,7 @@ import { migrate } from '../../src/db/migrate.js';
 import { applicantInput, type ApplicantInput } from '../../src/modules/applications/applicant.fields.js';
 import { applicants, caseReferenceCounters } from '../../src/modules/applications/applicant.table.js';
 import { insertCasesBulk } from '../../src/modules/applications/applications.bulk.js';
+import { refreshStaleDuplicates } from '../../src/modules/applications/applications.duplicates.js';
 import { insertCase } from '../../src/modules/applications/applications.intake.js';
 import { applications, importBatches } from '../../src/modules/applications/applications.table.js';
 import type { AuditTx } from '../../src/modules/audit/audit.writer.js';
@@ -213,5 +214,33 @@ describe('insertCasesBulk', () => {
     } finally {
       await embedded.close();
     }
+  });
+});
+
+describe('cases written to be flagged later (demo data)', () => {
+  it('are left for the catch-up, which flags them in chunks, reports its progress and stops when told', async () => {
+    const [first] = officers(1);
+    // The same officer again, under another service number.
+    const twin: ApplicantInput = { ...first!, serviceNumber: 'TWIN0001' };
+    const written = await db.transaction((tx) => insertCasesBulk(tx, { ministry: 'defense', channel: 'walk_in', cases: [first!, twin, ...officers(3)], flagLater: true }));
+    const ids = written.map((c) => c.id);
+    const versions = await db.select({ version: applicants.dedupVersion }).from(applicants).where(inArray(applicants.applicationId, ids));
+    expect(versions.map((v) => v.version)).toEqual([0, 0, 0, 0, 0]);
+    const pairsOf = () => queryRows<{ n: number }>(db, sql`select count(*)::int as n from duplicate_candidates where application_id = ${ids[0]!}::uuid and candidate_id = ${ids[1]!}::uuid`);
+    expect((await pairsOf())[0]!.n).toBe(0);
+
+    // Told to stop before it starts: nothing is done.
+    expect(await refreshStaleDuplicates(db, { stop: () => true })).toBe(0);
+    const progress: number[] = [];
+    let chunks = 0;
+    const done = await refreshStaleDuplicates(db, { chunk: 2, onProgress: (n) => progress.push(n), stop: () => chunks++ >= 1 });
+    expect(done).toBe(2);
+    expect(progress).toEqual([2]);
+    expect(await refreshStaleDuplicates(db, { chunk: 2 })).toBeGreaterThanOrEqual(3);
+    const after = await db.select({ version: applicants.dedupVersion }).from(applicants).where(inArray(applicants.applicationId, ids));
+    expect(after.map((v) => v.version)).toEqual([1, 1, 1, 1, 1]);
+    // The same officer twice (one national ID): found as likely once the catch-up ran.
+    const [pair] = await queryRows<{ grade: string }>(db, sql`select grade from duplicate_candidates where application_id = ${ids[0]!}::uuid and candidate_id = ${ids[1]!}::uuid`);
+    expect(pair?.grade).toBe('likely');
   });
 });

@@ -58,12 +58,12 @@ afterAll(async () => {
   await Promise.all(others.map((d) => d.drop()));
 });
 
-/** Everything a seed decides, without the random ids, tokens and account logins: one digest. */
+/** Everything a seed decides, without the random ids, tokens and account logins (nor whether duplicates were flagged yet): one digest. */
 async function digest(db: Db): Promise<string> {
   const cases = await queryRows<Record<string, unknown>>(
     db,
     sql`select a.reference, a.ministry, a.channel, a.status, a.created_at, c.name as committee, l.label as link, b.rows as batch_rows, b.sha256 as batch_sha256,
-               u.name as account_name, (u.password_hash is not null) as has_password, to_jsonb(p) - 'application_id' as applicant
+               u.name as account_name, (u.password_hash is not null) as has_password, to_jsonb(p) - 'application_id' - 'dedup_version' as applicant
         from applications a
         join applicants p on p.application_id = a.id
         left join committees c on c.id = a.committee_id
