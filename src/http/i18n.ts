@@ -52,8 +52,16 @@ export function interpolate(template: string, params: Record<string, string | nu
 
 const zodLocales = { en: z.locales.en().localeError, ar: z.locales.ar().localeError };
 
-/** A zod issue's message in the caller's language (zod ships both catalogues). */
+/**
+ * A zod issue's message in the caller's language: a refinement that says what is wrong in both
+ * languages (its message in English, `params.ar` in Arabic) is shown as written; any other issue in
+ * zod's own catalogue of the language.
+ */
 export function localizeZodIssue(issue: z.core.$ZodIssue, locale: Locale): string {
+  if (issue.code === 'custom') {
+    const arabic = (issue.params as { ar?: unknown } | undefined)?.ar;
+    if (typeof arabic === 'string') return locale === 'ar' ? arabic : issue.message;
+  }
   const result = zodLocales[locale](issue as never);
   if (typeof result === 'string') return result;
   return result?.message ?? issue.message;

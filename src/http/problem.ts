@@ -51,7 +51,9 @@ export function zodFieldErrors(issues: z.core.$ZodIssue[], context: string | und
         code: issue.code,
       }));
     }
-    return [{ path: `${prefix}${pointer(issue.path)}`, message, code: issue.code }];
+    // A refinement's own code (`age_out_of_range`, `script_arabic` …) says more than zod's `custom`.
+    const own = issue.code === 'custom' ? (issue.params as { code?: unknown } | undefined)?.code : undefined;
+    return [{ path: `${prefix}${pointer(issue.path)}`, message, code: typeof own === 'string' ? own : issue.code }];
   });
 }
 

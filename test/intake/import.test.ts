@@ -226,8 +226,12 @@ describe('a batch that is refused stores nothing', () => {
     expect(res.statusCode).toBe(400);
     const body = res.json<RowProblem & { detail: string }>();
     expect(body.detail).toMatch(/[\u0600-\u06FF]/);
-    expect(body.errors[0]).toMatchObject({ line: 2, field: 'birthDate' });
-    expect(body.errors[0]!.message).toMatch(/[\u0600-\u06FF]/);
+    expect(body.errors[0]).toMatchObject({ line: 2, field: 'birthDate', code: 'date', message: 'تاريخ صحيح بالصيغة سنة-شهر-يوم' });
+    const english = await post(csv([row({ birthDate: '2015-01-01', nationalId: '123' })]));
+    expect(english.json<RowProblem>().errors).toEqual([
+      expect.objectContaining({ line: 2, field: 'birthDate', code: 'age_out_of_range', message: 'Age must be between 18 and 75' }),
+      expect.objectContaining({ line: 2, field: 'nationalId', code: 'national_id', message: 'The national ID has 11 digits' }),
+    ]);
   });
 
   it('refuses an unknown column (religion) by name', async () => {

@@ -20,6 +20,14 @@ export const SEPARATION_EARLIEST = '2011-03-01';
 export const AGE_MIN = 18;
 export const AGE_MAX = 75;
 
+/**
+ * A refinement's message in both languages: English as the issue's message, Arabic in its params
+ * (src/http/i18n.ts shows the one the caller asked for), and a stable code for clients.
+ */
+function say(en: string, ar: string, code: string): { message: string; params: { code: string; ar: string } } {
+  return { message: en, params: { code, ar } };
+}
+
 const ARABIC_INDIC = /[\u0660-\u0669]/g;
 const PERSIAN = /[\u06F0-\u06F9]/g;
 /** Control characters, format characters (zero-width, joiners, bidi overrides, BOM, soft hyphen). */
@@ -44,13 +52,13 @@ const LATIN_NAME = /^[\p{Script=Latin}\p{M} .'\-()]+$/u;
 
 const arabicName = (max: number) =>
   text(max)
-    .refine((v) => !LATIN.test(v), { message: 'Latin letters are not allowed here; write the name in Arabic script', params: { code: 'script_arabic' } })
-    .refine((v) => ARABIC_NAME.test(v) && ARABIC.test(v), { message: 'Write the name in Arabic script', params: { code: 'script_arabic' } });
+    .refine((v) => !LATIN.test(v), say('Latin letters are not allowed here; write the name in Arabic script', 'لا يُقبل هنا حرف لاتيني؛ اكتب الاسم بالحروف العربية', 'script_arabic'))
+    .refine((v) => ARABIC_NAME.test(v) && ARABIC.test(v), say('Write the name in Arabic script', 'اكتب الاسم بالحروف العربية', 'script_arabic'));
 
 const latinName = (max: number) =>
   text(max)
-    .refine((v) => !ARABIC.test(v), { message: 'Arabic letters are not allowed here; write the name in Latin script', params: { code: 'script_latin' } })
-    .refine((v) => LATIN_NAME.test(v) && LATIN.test(v), { message: 'Write the name in Latin script', params: { code: 'script_latin' } });
+    .refine((v) => !ARABIC.test(v), say('Arabic letters are not allowed here; write the name in Latin script', 'لا يُقبل هنا حرف عربي؛ اكتب الاسم بالحروف اللاتينية', 'script_latin'))
+    .refine((v) => LATIN_NAME.test(v) && LATIN.test(v), say('Write the name in Latin script', 'اكتب الاسم بالحروف اللاتينية', 'script_latin'));
 
 /** Digits typed on an Arabic keyboard become ASCII before anything else looks at the value. */
 const digitsFirst = (max: number) => z.string().max(max).transform((v) => asciiDigits(cleanText(v)));
@@ -61,7 +69,7 @@ function isCalendarDate(v: string): boolean {
   const d = new Date(`${v}T00:00:00Z`);
   return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === v;
 }
-const calendarDate = digitsFirst(20).pipe(z.string().refine(isCalendarDate, { message: 'A date as YYYY-MM-DD' }));
+const calendarDate = digitsFirst(20).pipe(z.string().refine(isCalendarDate, say('A date as YYYY-MM-DD', 'تاريخ صحيح بالصيغة سنة-شهر-يوم', 'date')));
 
 /** Today in UTC as YYYY-MM-DD (the clock is read at validation time). */
 function today(): string {
@@ -77,21 +85,20 @@ const birthDate = calendarDate.refine(
     // Age in whole years between AGE_MIN and AGE_MAX today.
     return v <= yearsBefore(now, AGE_MIN) && v > yearsBefore(now, AGE_MAX + 1);
   },
-  { message: `Age must be between ${AGE_MIN} and ${AGE_MAX}`, params: { code: 'age_out_of_range' } },
+  say(`Age must be between ${AGE_MIN} and ${AGE_MAX}`, `يجب أن يكون العمر بين ${AGE_MIN} و${AGE_MAX} سنة`, 'age_out_of_range'),
 );
 
 const separationDate = calendarDate.refine((v) => v >= SEPARATION_EARLIEST && v <= today(), {
-  message: `The separation date must fall between ${SEPARATION_EARLIEST} and today`,
-  params: { code: 'date_out_of_range' },
+  ...say(`The separation date must fall between ${SEPARATION_EARLIEST} and today`, `يجب أن يقع تاريخ الانفصال بين ${SEPARATION_EARLIEST} واليوم`, 'date_out_of_range'),
 });
 
 const nationalId = digitsFirst(40)
   .transform((v) => v.replace(/[\s-]/g, ''))
-  .pipe(z.string().regex(/^\d{11}$/, { message: 'The national ID has 11 digits' }));
+  .pipe(z.string().refine((v) => /^\d{11}$/.test(v), say('The national ID has 11 digits', 'الرقم الوطني من 11 رقماً', 'national_id')));
 
 const serviceNumber = digitsFirst(80)
   .transform((v) => v.replace(/[\s-]/g, '').toUpperCase())
-  .pipe(z.string().regex(/^[A-Z0-9]{3,20}$/, { message: 'The service number has 3 to 20 letters and digits' }));
+  .pipe(z.string().refine((v) => /^[A-Z0-9]{3,20}$/.test(v), say('The service number has 3 to 20 letters and digits', 'الرقم العسكري من 3 إلى 20 حرفاً أو رقماً', 'service_number')));
 
 const phone = digitsFirst(40)
   .transform((v) => v.replace(/[\s\-().]/g, '').replace(/^00/, '+'))
@@ -99,7 +106,7 @@ const phone = digitsFirst(40)
     z.string().transform((v, ctx) => {
       const parsed = v.startsWith('+') ? parsePhoneNumberFromString(v) : undefined;
       if (!parsed?.isValid()) {
-        ctx.addIssue({ code: 'custom', message: 'A phone number in international form, e.g. +905551234567', params: { code: 'phone' } });
+        ctx.addIssue({ code: 'custom', ...say('A phone number in international form, e.g. +905551234567', 'رقم هاتف بالصيغة الدولية، مثل +905551234567', 'phone') });
         return z.NEVER;
       }
       return parsed.number;
@@ -116,9 +123,9 @@ const country = z
   .string()
   .max(10)
   .transform((v) => cleanText(v).toUpperCase())
-  .pipe(z.string().refine((v) => /^[A-Z]{2}$/.test(v) && isoCountries.isValid(v), { message: 'An ISO 3166-1 alpha-2 country code', params: { code: 'country' } }));
+  .pipe(z.string().refine((v) => /^[A-Z]{2}$/.test(v) && isoCountries.isValid(v), say('An ISO 3166-1 alpha-2 country code', 'رمز بلد من حرفين حسب المعيار الدولي، مثل TR', 'country')));
 
-const specialization = z.string().refine((v) => SPECIALIZATION_CODES.includes(v), { message: 'Unknown specialization', params: { code: 'unknown_code' } });
+const specialization = z.string().refine((v) => SPECIALIZATION_CODES.includes(v), say('Unknown specialization', 'اختصاص غير معروف', 'unknown_code'));
 
 function unique(values: readonly string[]): boolean {
   return new Set(values).size === values.length;
@@ -147,13 +154,13 @@ const fieldShape = {
   insideSyria: z.boolean(),
   branch: z.enum(BRANCH_CODES),
   rank: z.enum(RANK_CODES),
-  specializations: z.array(specialization).min(1).max(10).refine(unique, { message: 'Each specialization once' }),
+  specializations: z.array(specialization).min(1).max(10).refine(unique, say('Each specialization once', 'يُذكر كل اختصاص مرة واحدة', 'repeated')),
   education,
   separationKind: z.enum(SEPARATION_KIND_CODES),
   separationDate,
   lastUnit: text(200),
   yearsOfService: z.number().int().min(0).max(60),
-  preferredGovernorates: z.array(z.enum(GOVERNORATE_CODES)).max(GOVERNORATE_CODES.length).refine(unique, { message: 'Each governorate once' }),
+  preferredGovernorates: z.array(z.enum(GOVERNORATE_CODES)).max(GOVERNORATE_CODES.length).refine(unique, say('Each governorate once', 'تُذكر كل محافظة مرة واحدة', 'repeated')),
 } as const;
 
 /** Identity fields: changed by the applicant only while the case is `submitted` (DESIGN §4). */
@@ -191,21 +198,21 @@ const createShape = Object.fromEntries(
 /** Checks across fields: insideSyria agrees with the country of residence. */
 export function crossChecks(value: { insideSyria?: boolean | undefined; residenceCountry?: string | undefined }, ctx: z.RefinementCtx) {
   if (value.insideSyria !== undefined && value.residenceCountry !== undefined && value.insideSyria !== (value.residenceCountry === 'SY')) {
-    ctx.addIssue({ code: 'custom', path: ['insideSyria'], message: 'insideSyria and residenceCountry disagree', params: { code: 'inconsistent' } });
+    ctx.addIssue({ code: 'custom', path: ['insideSyria'], ...say('insideSyria and residenceCountry disagree', 'الإقامة داخل سوريا لا تتفق مع بلد الإقامة', 'inconsistent') });
   }
 }
 
 /** A new case needs at least one of national ID or service number (DESIGN §4). */
 export function requireIdentity(value: { nationalId?: string | undefined; serviceNumber?: string | undefined }, ctx: z.RefinementCtx) {
   if (value.nationalId === undefined && value.serviceNumber === undefined) {
-    ctx.addIssue({ code: 'custom', path: ['nationalId'], message: 'Give a national ID or a service number', params: { code: 'required' } });
+    ctx.addIssue({ code: 'custom', path: ['nationalId'], ...say('Give a national ID or a service number', 'اذكر الرقم الوطني أو الرقم العسكري', 'required') });
   }
 }
 
 /** Registration through a link also needs a way to reach the officer (DESIGN §4). */
 export function requireContact(value: { phone?: string | undefined; email?: string | undefined }, ctx: z.RefinementCtx) {
   if (value.phone === undefined && value.email === undefined) {
-    ctx.addIssue({ code: 'custom', path: ['phone'], message: 'Give a phone number or an email address', params: { code: 'required' } });
+    ctx.addIssue({ code: 'custom', path: ['phone'], ...say('Give a phone number or an email address', 'اذكر رقم هاتف أو بريداً إلكترونياً', 'required') });
   }
 }
 
