@@ -11,6 +11,9 @@ import type { ParsedBatch } from './applications.import.js';
 import { CASE_ENTITY } from './applications.state.js';
 import { applications, importBatches } from './applications.table.js';
 
+/** How long one statement of an import may run (the request's usual limit is DB_STATEMENT_TIMEOUT_MS). */
+export const IMPORT_STATEMENT_TIMEOUT_MS = 120_000;
+
 /** What an import answers, and what a replay of it (same Idempotency-Key) answers again. */
 export interface ImportResult {
   batchId: string;
@@ -52,6 +55,9 @@ export async function importBatch(args: {
   const ministry = actor.ministry;
   if (actor.role !== 'ministry_staff' || !ministry) throw forbidden();
   return args.audit.inTransaction(args.db, args.context, async (tx, record) => {
+    // A batch's statements are far larger than a request's (the duplicate search over 10,000 new
+    // cases takes seconds): their own time limit, for this transaction only.
+    await tx.execute(sql`select set_config('statement_timeout', ${String(IMPORT_STATEMENT_TIMEOUT_MS)}, true)`);
     const [row] = await tx
       .insert(importBatches)
       .values({ ministry, importedBy: actor.id, format: batch.format, rows: batch.rows.length, duplicatesFlagged: 0, sha256: batch.sha256 })
