@@ -389,3 +389,27 @@ describe('Idempotency-Key', () => {
     expect(flag!.n).toBe(1);
   });
 });
+
+describe('an import beside other writes', () => {
+  it('runs beside walk-ins of the same ministry: all succeed, references stay unique and gap-free, and a walk-in repeating an imported ID is flagged', async () => {
+    const rows = Array.from({ length: 200 }, () => row());
+    const repeated = rows[100]!.nationalId!;
+    const [imported, ...walkIns] = await Promise.all([
+      post(csv(rows)),
+      ...Array.from({ length: 6 }, (_, i) =>
+        t.app.inject({ method: 'POST', url: '/applications', headers: bearer(staff), payload: { applicant: applicantBody(i === 3 ? { nationalId: repeated } : {}) } }),
+      ),
+    ]);
+    expect(imported!.statusCode, imported!.body.slice(0, 300)).toBe(201);
+    for (const w of walkIns) expect(w.statusCode, w.body.slice(0, 300)).toBe(201);
+    const references = await t.database.db.select({ reference: applications.reference }).from(applications).where(eq(applications.ministry, 'interior'));
+    const numbers = references.map((r) => Number(r.reference.slice(-6))).sort((a, b) => a - b);
+    expect(new Set(numbers).size).toBe(numbers.length);
+    expect(numbers.at(-1)! - numbers[0]! + 1).toBe(numbers.length);
+    // Whichever committed first, the pair is recorded (flaggings take turns and see each other).
+    const walkIn = walkIns[3]!.json<{ id: string }>().id;
+    const importedCase = imported!.json<Imported>().cases[100]!.id;
+    const pairs = await queryRows<{ n: number }>(t.database.db, sql`select count(*)::int as n from duplicate_candidates where application_id = ${walkIn}::uuid and candidate_id = ${importedCase}::uuid`);
+    expect(pairs[0]!.n).toBe(1);
+  });
+});
