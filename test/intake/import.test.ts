@@ -400,7 +400,7 @@ describe('an import beside other writes', () => {
         t.app.inject({ method: 'POST', url: '/applications', headers: bearer(staff), payload: { applicant: applicantBody(i === 3 ? { nationalId: repeated } : {}) } }),
       ),
     ]);
-    expect(imported!.statusCode, imported!.body.slice(0, 300)).toBe(201);
+    expect(imported.statusCode, imported.body.slice(0, 300)).toBe(201);
     for (const w of walkIns) expect(w.statusCode, w.body.slice(0, 300)).toBe(201);
     const references = await t.database.db.select({ reference: applications.reference }).from(applications).where(eq(applications.ministry, 'interior'));
     const numbers = references.map((r) => Number(r.reference.slice(-6))).sort((a, b) => a - b);
@@ -408,7 +408,7 @@ describe('an import beside other writes', () => {
     expect(numbers.at(-1)! - numbers[0]! + 1).toBe(numbers.length);
     // Whichever committed first, the pair is recorded (flaggings take turns and see each other).
     const walkIn = walkIns[3]!.json<{ id: string }>().id;
-    const importedCase = imported!.json<Imported>().cases[100]!.id;
+    const importedCase = imported.json<Imported>().cases[100]!.id;
     const pairs = await queryRows<{ n: number }>(t.database.db, sql`select count(*)::int as n from duplicate_candidates where application_id = ${walkIn}::uuid and candidate_id = ${importedCase}::uuid`);
     expect(pairs[0]!.n).toBe(1);
   });
