@@ -152,8 +152,14 @@ export async function insertCasesBulk(tx: Db, input: BulkCases): Promise<BulkCas
 
   const result: BulkCase[] = new Array<BulkCase>(count);
   const consent = input.consentVersion ?? null;
-  const stored = sql.raw(STORED_COLUMNS.join(', '));
-  const selected = sql.raw(STORED_COLUMNS.map((c) => (c === 'preferred_governorates' ? `coalesce(r.${c}, '{}')` : `r.${c}`)).join(', '));
+  const stored = sql.join(
+    STORED_COLUMNS.map((c) => sql.identifier(c)),
+    sql`, `,
+  );
+  const selected = sql.join(
+    STORED_COLUMNS.map((c) => (c === 'preferred_governorates' ? sql`coalesce(r.${sql.identifier(c)}, '{}')` : sql`r.${sql.identifier(c)}`)),
+    sql`, `,
+  );
   // The statements are sent one after the other without waiting (the connection queues them), so the
   // next chunk is serialized while the database writes the previous one.
   const statements: Promise<unknown>[] = [];

@@ -45,6 +45,7 @@ export const documents = pgTable(
   },
   (t) => [
     index('documents_application_idx').on(t.applicationId, t.uploadedAt, t.id),
+    // DDL takes no parameters: the bounds are written in as numbers, from constants of this module.
     check('documents_size', sql`${t.size} BETWEEN 1 AND ${sql.raw(String(DOCUMENT_MAX_BYTES))}`),
     check('documents_sha256', sql`${t.sha256} ~ '^[0-9a-f]{64}$'`),
     check('documents_file_name', sql`char_length(${t.fileName}) BETWEEN 1 AND ${sql.raw(String(FILE_NAME_MAX))}`),
