@@ -19,6 +19,7 @@ import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
+import { IMPORT_COLUMNS } from '../../src/modules/applications/applications.import.js';
 import { DEMO_COMMITTEES, DEMO_LINKS } from '../../src/modules/demo/demo.accounts.js';
 import { DemoGenerator } from '../../src/modules/demo/demo.generate.js';
 import { startChild } from '../lib/children.js';
@@ -33,31 +34,8 @@ function positive(name: string, fallback: number): number {
   return Number.isFinite(value) && value > 0 ? value : fallback;
 }
 
-const COLUMNS = [
-  'fullNameAr',
-  'fullNameLatin',
-  'motherNameAr',
-  'birthDate',
-  'birthPlace',
-  'sex',
-  'nationalId',
-  'serviceNumber',
-  'phone',
-  'email',
-  'residenceCountry',
-  'residenceCity',
-  'insideSyria',
-  'branch',
-  'rank',
-  'specializations',
-  'education.degree',
-  'education.field',
-  'separationKind',
-  'separationDate',
-  'lastUnit',
-  'yearsOfService',
-  'preferredGovernorates',
-] as const;
+/** Every column the import takes (its own list), so the file carries every applicant field. */
+const COLUMNS = IMPORT_COLUMNS;
 
 function cell(value: unknown): string {
   if (value === undefined || value === null) return '';
