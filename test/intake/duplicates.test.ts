@@ -392,7 +392,7 @@ describe('flagging at write time', () => {
       rank: 'captain',
       specializations: ['infantry'],
       separationKind: 'defected',
-      serviceNumber: `OLD${randomInt(1e6)}`,
+      serviceNumber: `OLD${randomInt(1e11, 1e12 - 1)}`,
       dedupVersion: 0,
     });
     expect(await stored(old!.id)).toEqual([]);
@@ -483,6 +483,7 @@ describe('GET /applications/:id/duplicates', () => {
     const second = await walkIn({ fullNameAr: name, birthDate: born });
     const res = await duplicatesOf(second.id, auditor);
     expect(res.statusCode).toBe(200);
+    expect(res.json<{ items: Item[] }>().items.map((i) => i.id), res.body).toEqual([first.id]);
     await t.app.audit.flush();
     const [entry] = await t.database.db
       .select({ canonical: auditLog.canonical, caseId: auditLog.caseId })

@@ -10,7 +10,7 @@ export function applicantBody(overrides: Record<string, unknown> = {}): Record<s
     birthPlace: 'حماة',
     sex: 'male',
     nationalId: String(randomInt(10_000_000_000, 99_999_999_999)),
-    serviceNumber: `A${randomInt(100_000, 999_999)}`,
+    serviceNumber: `A${randomInt(1e11, 1e12 - 1)}`,
     phone: '+905551234567',
     email: 'm.hamwi@example.org',
     residenceCountry: 'TR',

@@ -116,7 +116,7 @@ async function expectNothingStored() {
 
 describe('a batch that is taken', () => {
   it('takes a 50-row Arabic CSV with a BOM and CRLF lines whole, linked to its batch with the file’s SHA-256', async () => {
-    const body = Buffer.from(csv(Array.from({ length: 50 }, () => row({ serviceNumber: `S${randomInt(100_000, 999_999)}` })), COLUMNS, { bom: true, eol: '\r\n' }));
+    const body = Buffer.from(csv(Array.from({ length: 50 }, () => row({ serviceNumber: `S${randomInt(1e11, 1e12 - 1)}` })), COLUMNS, { bom: true, eol: '\r\n' }));
     const res = await post(body, 'text/csv; charset=utf-8');
     expect(res.statusCode, res.body).toBe(201);
     const result = res.json<Imported>();
