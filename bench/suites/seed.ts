@@ -23,7 +23,7 @@ import { migrate } from '../../src/db/migrate.js';
 import { runOnServer, withDatabaseName } from '../../src/db/server-admin.js';
 import { applicantInput, type ApplicantInput } from '../../src/modules/applications/applicant.fields.js';
 import { insertCasesBulk } from '../../src/modules/applications/applications.bulk.js';
-import { applicantColumns } from '../../src/modules/applications/applications.intake.js';
+import { applicantColumns } from '../../src/modules/applications/applications.columns.js';
 import { DEMO_COMMITTEES, DEMO_LINKS } from '../../src/modules/demo/demo.accounts.js';
 import { DemoGenerator } from '../../src/modules/demo/demo.generate.js';
 import { seedReference } from '../../src/modules/reference/reference.seed.js';

@@ -6,7 +6,7 @@ import { queryRows } from '../../src/db/client.js';
 import { applicantInput, foldArabic } from '../../src/modules/applications/applicant.fields.js';
 import { applicants, duplicateCandidates } from '../../src/modules/applications/applicant.table.js';
 import { flagDuplicates, findDuplicates, NAME_CANDIDATES_PER_CASE, refreshStaleDuplicates } from '../../src/modules/applications/applications.duplicates.js';
-import { applicantColumns } from '../../src/modules/applications/applications.intake.js';
+import { applicantColumns } from '../../src/modules/applications/applications.columns.js';
 import { applications } from '../../src/modules/applications/applications.table.js';
 import { auditLog } from '../../src/modules/audit/audit.table.js';
 import { bearer, createUser, tokenFor } from '../factories.js';

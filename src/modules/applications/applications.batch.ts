@@ -66,7 +66,7 @@ export async function importBatch(args: {
     const batchId = row.id;
     const created = await insertCasesBulk(tx, { ministry, channel: 'batch_import', cases: batch.rows.map((row) => row.applicant), importBatchId: batchId });
     // Once, after every case and its reference exist: the flagging turn is held until commit.
-    const { flagged: duplicatesFlagged } = await flagDuplicates(tx, created.map((c) => c.id));
+    const { flagged: duplicatesFlagged } = await flagDuplicates(tx, created.map((c) => c.id), { fresh: true });
     const counts = await candidateCounts(tx, created.map((c) => c.id));
     await tx.update(importBatches).set({ duplicatesFlagged }).where(eq(importBatches.id, batchId));
     await record([

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { queryRows, type Db } from '../../db/client.js';
 import type { ApplicantInput } from './applicant.fields.js';
 import { applicants } from './applicant.table.js';
-import { applicantColumns, type ApplicantColumns } from './applications.intake.js';
+import { applicantColumns, type ApplicantColumns } from './applications.columns.js';
 import { DEDUP_VERSION, STALE_DEDUP_VERSION } from './applications.duplicates.js';
 import type { CaseChannel } from './applications.state.js';
 

@@ -9,7 +9,7 @@ import { IDENTITY_FIELDS, type ApplicantOutput, type ApplicantPatch } from './ap
 import { applicants, type ApplicantRow } from './applicant.table.js';
 import { caseClosedForEdits, identityLocked, residenceInconsistent } from './applications.errors.js';
 import { DUPLICATE_RULE_FIELDS, flagDuplicates } from './applications.duplicates.js';
-import { applicantColumns } from './applications.intake.js';
+import { applicantColumns } from './applications.columns.js';
 import { CASE_ENTITY, CLOSED_STATUSES, type CaseStatus } from './applications.state.js';
 import { applications } from './applications.table.js';
 import { allowedActionsFor } from './applications.workflow.js';

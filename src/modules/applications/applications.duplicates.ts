@@ -163,22 +163,28 @@ async function takeTurnAndThreshold(tx: Db): Promise<void> {
   );
 }
 
-/** The pairs of one case: prepared, so a registration does not plan the statement every time. */
-function pairsOfOneQuery(db: Db) {
-  return db
-    .select({
-      x: sql<string>`g.x`,
-      y: sql<string>`g.y`,
-      grade: sql<DuplicateGrade>`g.grade`,
-      similarity: sql<number>`g.similarity`,
-      evidence: sql<DuplicateEvidence[]>`g.evidence`,
-    })
-    .from(sql`(${gradedPairs(sql`array[${sql.placeholder('id')}::uuid]`, 'search')}) as g`)
-    .prepare('duplicate_pairs_of_one');
+/** Stores graded pairs in both directions, replacing what a pair said before. */
+function storePairs(pairs: SQL): SQL {
+  return sql`
+    insert into duplicate_candidates (application_id, candidate_id, grade, evidence)
+    select d.application_id, d.candidate_id, d.grade, d.evidence
+    from ${pairs}
+    cross join lateral (values (p.x, p.y, p.grade, p.evidence), (p.y, p.x, p.grade, p.evidence)) as d(application_id, candidate_id, grade, evidence)
+    order by d.application_id, d.candidate_id
+    on conflict (application_id, candidate_id) do update set grade = excluded.grade, evidence = excluded.evidence`;
+}
+
+/**
+ * The pairs of one case, found and stored in one statement (no parallel workers to keep for one
+ * case): prepared, so a registration neither plans it nor builds its text every time.
+ */
+function flagOneQuery(db: Db) {
+  const graded = db.$with('graded', { x: sql<string>`x` }).as(gradedPairs(sql`array[${sql.placeholder('id')}::uuid]`, 'search'));
+  const stored = db.$with('stored', { one: sql<number>`one` }).as(sql`${storePairs(sql`graded as p`)} returning 1 as one`);
+  return db.with(graded, stored).select({ pairs: sql<number>`count(*)::int` }).from(graded).prepare('duplicate_flag_one');
 }
 
 async function pairsOf(tx: Db, ids: readonly string[]): Promise<GradedPair[]> {
-  if (ids.length === 1) return pairsOfOneQuery(tx).execute({ id: ids[0] });
   if (ids.length < PARALLEL_FROM) return queryRows<GradedPair>(tx, gradedPairs(uuidArray(ids), 'search'));
   // The planner prices one index probe far below what it costs, so it would run thousands of them in
   // one process; with workers free of start-up and transfer costs it spreads them over the cores.
@@ -201,24 +207,31 @@ async function pairsOf(tx: Db, ids: readonly string[]): Promise<GradedPair[]> {
  * case, its number of candidates). It takes the flagging turn until the caller commits: call it once,
  * after the transaction's cases are written and any reference counter taken, not between.
  */
-export async function flagDuplicates(tx: Db, applicationIds: readonly string[]): Promise<{ flagged: number; pairs: number }> {
+export async function flagDuplicates(
+  tx: Db,
+  applicationIds: readonly string[],
+  options: {
+    /** The cases were created in this transaction: they have no earlier pairs to replace. */
+    fresh?: boolean;
+  } = {},
+): Promise<{ flagged: number; pairs: number }> {
   const ids = [...new Set(applicationIds)];
   if (ids.length === 0) return { flagged: 0, pairs: 0 };
   await takeTurnAndThreshold(tx);
+  const forget = () =>
+    tx.execute(sql`delete from duplicate_candidates where application_id = any(${uuidArray(ids)}) or candidate_id = any(${uuidArray(ids)})`);
+  if (ids.length === 1) {
+    if (!options.fresh) await forget();
+    const [row] = await flagOneQuery(tx).execute({ id: ids[0] });
+    const pairs = row?.pairs ?? 0;
+    return { flagged: pairs > 0 ? 1 : 0, pairs };
+  }
   // Read first, written after: a statement that only reads may run on parallel workers.
   const pairs = await pairsOf(tx, ids);
-  await tx.execute(
-    sql`delete from duplicate_candidates where application_id = any(${uuidArray(ids)}) or candidate_id = any(${uuidArray(ids)})`,
-  );
+  if (!options.fresh) await forget();
   if (pairs.length > 0) {
     const rows = pairs.map((p) => ({ x: p.x, y: p.y, grade: p.grade, evidence: p.evidence }));
-    await tx.execute(sql`
-      insert into duplicate_candidates (application_id, candidate_id, grade, evidence)
-      select d.application_id, d.candidate_id, d.grade, d.evidence
-      from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as p(x uuid, y uuid, grade text, evidence jsonb)
-      cross join lateral (values (p.x, p.y, p.grade, p.evidence), (p.y, p.x, p.grade, p.evidence)) as d(application_id, candidate_id, grade, evidence)
-      order by d.application_id, d.candidate_id
-      on conflict (application_id, candidate_id) do update set grade = excluded.grade, evidence = excluded.evidence`);
+    await tx.execute(storePairs(sql`jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as p(x uuid, y uuid, grade text, evidence jsonb)`));
   }
   const given = new Set(ids);
   const flagged = new Set(pairs.flatMap((p) => [p.x, p.y]).filter((id) => given.has(id)));
