@@ -1,7 +1,7 @@
 import { PGlite } from '@electric-sql/pglite';
 import { btree_gist } from '@electric-sql/pglite/contrib/btree_gist';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
-import type { SQL } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
@@ -30,6 +30,27 @@ export async function queryRows<T>(db: Db, statement: SQL): Promise<T[]> {
 }
 
 type DatabaseOptions = Config['database'] | { kind: 'pglite-memory' };
+
+/** A connection's settings as node-postgres keeps them: its read timeout is looked up at every query. */
+type ClientWithParameters = pg.Client & { connectionParameters: { query_timeout?: number } };
+/** The read timeout a connection had before `extendStatementTimeout`, restored when the pool gets it back. */
+const usualReadTimeout = new WeakMap<pg.Client, number | undefined>();
+
+/**
+ * Lets the statements of the caller's transaction run up to `ms` (DB_STATEMENT_TIMEOUT_MS otherwise):
+ * on the server (`statement_timeout`, for this transaction only) and on the client, whose read
+ * timeout would cut a statement a second after the usual limit; the pool restores that when the
+ * connection comes back. For the few transactions that are long by design (a batch import).
+ */
+export async function extendStatementTimeout(tx: Db, ms: number): Promise<void> {
+  await tx.execute(sql`select set_config('statement_timeout', ${String(ms)}, true)`);
+  // A transaction on the pool runs on one checked-out client (drizzle's node-postgres session).
+  const client = (tx as unknown as { session?: { client?: unknown } }).session?.client;
+  if (!(client instanceof pg.Client)) return;
+  const parameters = (client as ClientWithParameters).connectionParameters;
+  if (!usualReadTimeout.has(client)) usualReadTimeout.set(client, parameters.query_timeout);
+  parameters.query_timeout = ms + 1_000;
+}
 
 export function createDatabase(options: DatabaseOptions, log?: Pick<Logger, 'error' | 'warn'>): Database {
   if (options.kind === 'pg') return createPgDatabase(options, log);
@@ -67,6 +88,11 @@ function createPgDatabase(options: Extract<Config['database'], { kind: 'pg' }>, 
   pool.on('error', (err) => log?.error({ err }, 'idle database client failed'));
   pool.on('connect', (client) => {
     client.on('error', (err) => log?.error({ err }, 'database client failed'));
+  });
+  pool.on('release', (_err, client) => {
+    if (!usualReadTimeout.has(client)) return;
+    (client as unknown as ClientWithParameters).connectionParameters.query_timeout = usualReadTimeout.get(client);
+    usualReadTimeout.delete(client);
   });
   const db = drizzlePg({ client: pool, schema, casing: 'snake_case' }) as unknown as Db;
   return {

@@ -1,4 +1,4 @@
-import { boolean, check, date, index, integer, jsonb, pgTable, primaryKey, smallint, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { bigint, boolean, check, date, index, integer, jsonb, pgTable, primaryKey, smallint, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { sql } from 'drizzle-orm';
 import { ministries } from '../reference/reference.table.js';
 import { applications } from './applications.table.js';
@@ -109,6 +109,29 @@ export const duplicateCandidates = pgTable(
     check('duplicate_candidates_not_self', sql`${t.applicationId} <> ${t.candidateId}`),
   ],
 );
+
+/**
+ * The flagging turn (applications.duplicates.ts): every flagging increments its one row and holds the
+ * row lock until commit, so flaggings take turns, numbered in the order they commit.
+ */
+export const duplicateFlagging = pgTable(
+  'duplicate_flagging',
+  {
+    id: smallint().primaryKey(),
+    seq: bigint({ mode: 'number' }).notNull(),
+  },
+  (t) => [check('duplicate_flagging_one_row', sql`${t.id} = 1`)],
+);
+
+/**
+ * Which cases each turn flagged, by its number: a search made outside the turn (a batch import's)
+ * catches up with the turns committed while it ran. Kept an hour (`pruneFlagLog`).
+ */
+export const duplicateFlagLog = pgTable('duplicate_flag_log', {
+  seq: bigint({ mode: 'number' }).primaryKey(),
+  applicationIds: uuid().array().notNull(),
+  at: timestamp({ withTimezone: true }).notNull().defaultNow(),
+});
 
 /**
  * The last case number given per ministry and year: a reference is taken by incrementing this row in

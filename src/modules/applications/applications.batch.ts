@@ -1,12 +1,12 @@
 import { asc, count, eq, sql } from 'drizzle-orm';
 import type { Actor } from '../../access/actor.js';
-import type { Db } from '../../db/client.js';
+import { extendStatementTimeout, type Db } from '../../db/client.js';
 import { forbidden } from '../../http/http.errors.js';
 import type { AuditTrail } from '../audit/audit.js';
 import type { AuditContext } from '../audit/audit.writer.js';
 import { duplicateCandidates } from './applicant.table.js';
-import { insertCasesBulk } from './applications.bulk.js';
-import { flagDuplicates, uuidArray } from './applications.duplicates.js';
+import { insertCasesBulk, numberCases } from './applications.bulk.js';
+import { flagSearched, searchDuplicates, uuidArray } from './applications.duplicates.js';
 import type { ParsedBatch } from './applications.import.js';
 import { CASE_ENTITY } from './applications.state.js';
 import { applications, importBatches } from './applications.table.js';
@@ -57,16 +57,26 @@ export async function importBatch(args: {
   return args.audit.inTransaction(args.db, args.context, async (tx, record) => {
     // A batch's statements are far larger than a request's (the duplicate search over 10,000 new
     // cases takes seconds): their own time limit, for this transaction only.
-    await tx.execute(sql`select set_config('statement_timeout', ${String(IMPORT_STATEMENT_TIMEOUT_MS)}, true)`);
+    await extendStatementTimeout(tx, IMPORT_STATEMENT_TIMEOUT_MS);
     const [row] = await tx
       .insert(importBatches)
       .values({ ministry, importedBy: actor.id, format: batch.format, rows: batch.rows.length, duplicatesFlagged: 0, sha256: batch.sha256 })
       .returning({ id: importBatches.id });
     if (!row) throw new Error('batch insert returned nothing');
     const batchId = row.id;
-    const created = await insertCasesBulk(tx, { ministry, channel: 'batch_import', cases: batch.rows.map((row) => row.applicant), importBatchId: batchId });
-    // Once, after every case and its reference exist: the flagging turn is held until commit.
-    const { flagged: duplicatesFlagged } = await flagDuplicates(tx, created.map((c) => c.id), { fresh: true });
+    // The search over every case takes seconds for a big batch: it runs before the ministry's counter
+    // and the flagging turn are taken (both held until commit, and every registration waits on them),
+    // and the turn then catches up with what was written meanwhile.
+    const unnumbered = await insertCasesBulk(tx, {
+      ministry,
+      channel: 'batch_import',
+      cases: batch.rows.map((row) => row.applicant),
+      importBatchId: batchId,
+      numberLater: true,
+    });
+    const searched = await searchDuplicates(tx, unnumbered.map((c) => c.id));
+    const created = await numberCases(tx, ministry, unnumbered);
+    const { flagged: duplicatesFlagged } = await flagSearched(tx, searched);
     const counts = await candidateCounts(tx, created.map((c) => c.id));
     await tx.update(importBatches).set({ duplicatesFlagged }).where(eq(importBatches.id, batchId));
     await record([

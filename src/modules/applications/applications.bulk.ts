@@ -5,7 +5,7 @@ import { queryRows, type Db } from '../../db/client.js';
 import type { ApplicantInput } from './applicant.fields.js';
 import { applicants } from './applicant.table.js';
 import { applicantColumns, type ApplicantColumns } from './applications.columns.js';
-import { DEDUP_VERSION, STALE_DEDUP_VERSION } from './applications.duplicates.js';
+import { DEDUP_VERSION, STALE_DEDUP_VERSION, uuidArray } from './applications.duplicates.js';
 import type { CaseChannel } from './applications.state.js';
 
 /** Many cases of one ministry and channel, created together (a batch import, demo data). */
@@ -24,6 +24,12 @@ export interface BulkCases {
   createdAt?: readonly Date[];
   /** The consent version every case of the call accepted (link registrations), consented at its `createdAt`. */
   consentVersion?: string;
+  /**
+   * The references are numbered later, by `numberCases` in the same transaction (a batch import: the
+   * ministry's counter, which its registrations wait on, is then taken only for the last moments). Until
+   * then each case holds a placeholder nobody else sees.
+   */
+  numberLater?: boolean;
   /**
    * The cases are not flagged by the caller: they are written as awaiting the duplicate rules, and the
    * service's catch-up (`refreshStaleDuplicates`) flags them (demo data, where the flagging would be
@@ -91,14 +97,75 @@ function sameLength(name: string, values: readonly unknown[] | undefined, expect
   if (values !== undefined && values.length !== expected) throw new Error(`insertCasesBulk: ${name} has ${values.length} entries for ${expected} cases`);
 }
 
+/** What a case numbered later holds as its reference until then (never committed). */
+const PLACEHOLDER = 'unnumbered:';
+
+/**
+ * Reserves one reference per entry of `years` (the year of each case, in order) for a ministry: one
+ * block per year, the counter row incremented by the block's size in one statement, under the row lock
+ * single registrations take, held until commit — numbers never repeat, and a rollback gives the whole
+ * block back. Returns the references in the order of `years`.
+ */
+async function reserveReferences(tx: Db, ministry: string, years: readonly number[]): Promise<string[]> {
+  const perYear = new Map<number, number>();
+  for (const year of years) perYear.set(year, (perYear.get(year) ?? 0) + 1);
+  // Years in order, so two bulk calls spanning the same years lock the counter rows in the same order.
+  const blocks = [...perYear].sort(([a], [b]) => a - b).map(([year, n]) => ({ year, n }));
+  const reserved = await queryRows<{ year: number; last: number; prefix: string | null }>(
+    tx,
+    sql`with reserved as (
+          insert into case_reference_counters (ministry, year, last)
+          select ${ministry}, b.year, b.n from json_to_recordset(${JSON.stringify(blocks)}::json) as b(year integer, n integer)
+          order by b.year
+          on conflict (ministry, year) do update set last = case_reference_counters.last + excluded.last
+          returning year, last)
+        select r.year, r.last, m.reference_prefix as prefix
+        from reserved r left join ministries m on m.code = ${ministry}`,
+  );
+  const next = new Map<number, number>();
+  let prefix: string | null = null;
+  for (const row of reserved) {
+    prefix = row.prefix;
+    next.set(Number(row.year), Number(row.last) - (perYear.get(Number(row.year)) ?? 0) + 1);
+  }
+  if (!prefix || reserved.length !== blocks.length) throw new Error(`no reference prefix for ministry ${ministry}`);
+  return years.map((year) => {
+    const number = next.get(year)!;
+    next.set(year, number + 1);
+    return `${prefix}-${year}-${String(number).padStart(6, '0')}`;
+  });
+}
+
+/**
+ * Numbers the cases `insertCasesBulk` created with `numberLater`, in the order given (the year of
+ * each is its creation's), and returns them with their references. Takes the ministry's counter
+ * until commit, as a single case does.
+ */
+export async function numberCases(tx: Db, ministry: string, cases: readonly BulkCase[]): Promise<BulkCase[]> {
+  if (cases.length === 0) return [];
+  const rows = await queryRows<{ id: string; year: number }>(
+    tx,
+    sql`select a.id, extract(year from a.created_at at time zone 'UTC')::int as year
+        from applications a join unnest(${uuidArray(cases.map((c) => c.id))}) with ordinality as u(id, n) on a.id = u.id
+        where a.ministry = ${ministry} and a.reference like ${`${PLACEHOLDER}%`}
+        order by u.n`,
+  );
+  if (rows.length !== cases.length) throw new Error(`numberCases: ${cases.length - rows.length} of the cases are not unnumbered cases of ${ministry}`);
+  const references = await reserveReferences(tx, ministry, rows.map((row) => Number(row.year)));
+  const numbered = rows.map((row, i) => ({ id: row.id, reference: references[i]! }));
+  await tx.execute(
+    sql`update applications a set reference = v.reference
+        from json_to_recordset(${JSON.stringify(numbered)}::json) as v(id uuid, reference text) where a.id = v.id`,
+  );
+  return numbered;
+}
+
 /**
  * Creates many cases of one ministry in the caller's transaction, in a handful of statements whatever
- * their number: the references are reserved as one block per year (the counter row incremented by the
- * block's size in one statement, under the same row lock single registrations take, held until
- * commit: numbers never repeat, and a rollback gives the whole block back), then the case rows and the
- * applicant rows are inserted set-based from one JSON document per statement. Applicant columns come
- * from `applicantColumns`, as for a single case. Duplicates are not looked for here: the caller flags
- * them once the rows exist (`flagDuplicates`). Returns the cases in input order.
+ * their number: the references are reserved (`reserveReferences`; or later, `numberLater`), then the
+ * case rows and the applicant rows are inserted set-based from one JSON document per statement.
+ * Applicant columns come from `applicantColumns`, as for a single case. Duplicates are not looked for
+ * here: the caller flags them once the rows exist (`flagDuplicates`). Returns the cases in input order.
  */
 export async function insertCasesBulk(tx: Db, input: BulkCases): Promise<BulkCase[]> {
   const count = input.cases.length;
@@ -127,28 +194,7 @@ export async function insertCasesBulk(tx: Db, input: BulkCases): Promise<BulkCas
     applicantRows[i] = row;
   }
 
-  const perYear = new Map<number, number>();
-  for (const year of years) perYear.set(year, (perYear.get(year) ?? 0) + 1);
-  // Years in order, so two bulk calls spanning the same years lock the counter rows in the same order.
-  const blocks = [...perYear].sort(([a], [b]) => a - b).map(([year, n]) => ({ year, n }));
-  const reserved = await queryRows<{ year: number; last: number; prefix: string | null }>(
-    tx,
-    sql`with reserved as (
-          insert into case_reference_counters (ministry, year, last)
-          select ${input.ministry}, b.year, b.n from json_to_recordset(${JSON.stringify(blocks)}::json) as b(year integer, n integer)
-          order by b.year
-          on conflict (ministry, year) do update set last = case_reference_counters.last + excluded.last
-          returning year, last)
-        select r.year, r.last, m.reference_prefix as prefix
-        from reserved r left join ministries m on m.code = ${input.ministry}`,
-  );
-  const next = new Map<number, number>();
-  let prefix: string | null = null;
-  for (const row of reserved) {
-    prefix = row.prefix;
-    next.set(Number(row.year), Number(row.last) - (perYear.get(Number(row.year)) ?? 0) + 1);
-  }
-  if (!prefix || reserved.length !== blocks.length) throw new Error(`no reference prefix for ministry ${input.ministry}`);
+  const references = input.numberLater ? caseRows.map((row) => `${PLACEHOLDER}${String(row.id)}`) : await reserveReferences(tx, input.ministry, years);
 
   const result: BulkCase[] = new Array<BulkCase>(count);
   const consent = input.consentVersion ?? null;
@@ -166,12 +212,8 @@ export async function insertCasesBulk(tx: Db, input: BulkCases): Promise<BulkCas
   for (let from = 0; from < count; from += ROWS_PER_STATEMENT) {
     const to = Math.min(count, from + ROWS_PER_STATEMENT);
     for (let i = from; i < to; i++) {
-      const year = years[i]!;
-      const number = next.get(year)!;
-      next.set(year, number + 1);
-      const reference = `${prefix}-${year}-${String(number).padStart(6, '0')}`;
-      caseRows[i]!.reference = reference;
-      result[i] = { id: caseRows[i]!.id as string, reference };
+      caseRows[i]!.reference = references[i]!;
+      result[i] = { id: caseRows[i]!.id as string, reference: references[i]! };
     }
     // Case rows first (the applicants' foreign key), then their applicants, in one statement.
     statements.push(

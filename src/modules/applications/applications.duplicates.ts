@@ -151,16 +151,36 @@ interface GradedPair {
 const PARALLEL_FROM = 500;
 
 /**
- * Flaggings take turns (a transaction-scoped advisory lock, held until commit): each one's search
- * sees every case the others wrote, so two cases written at the same moment — in two ministries, or a
- * correction beside a registration — never miss each other. `%` finds names of similarity ≥ the
- * threshold, set for the caller's transaction only.
+ * Flaggings take turns: each increments the one row of `duplicate_flagging` and holds its lock until
+ * commit, so each one's search sees every case the others wrote, and two cases written at the same
+ * moment — in two ministries, or a correction beside a registration — never miss each other. The turn
+ * logs which cases it flags under its number (`duplicate_flag_log`): turns are numbered in commit
+ * order, so a search made outside the turn (`searchDuplicates`) knows which cases it could not see.
+ * `%` finds names of similarity ≥ the threshold, set for the caller's transaction only.
  */
-const FLAGGING_LOCK = 5_502_377_101;
-async function takeTurnAndThreshold(tx: Db): Promise<void> {
-  await tx.execute(
-    sql`select pg_advisory_xact_lock(${FLAGGING_LOCK}::bigint), set_config('pg_trgm.similarity_threshold', ${String(SIMILARITY_THRESHOLD)}, true)`,
+async function takeTurn(tx: Db, ids: readonly string[]): Promise<number> {
+  const [turn] = await queryRows<{ seq: string }>(
+    tx,
+    sql`with turn as (
+          insert into duplicate_flagging (id, seq) values (1, 1)
+          on conflict (id) do update set seq = duplicate_flagging.seq + 1
+          returning seq),
+        logged as (insert into duplicate_flag_log (seq, application_ids) select seq, ${uuidArray(ids)} from turn returning seq)
+        select seq, set_config('pg_trgm.similarity_threshold', ${String(SIMILARITY_THRESHOLD)}, true) from logged`,
   );
+  return Number(turn!.seq);
+}
+
+/** How long the turn log is kept: far longer than a search may run (an import's statements have two minutes). */
+export const FLAG_LOG_RETENTION_HOURS = 1;
+
+/** Drops the turn log's entries older than FLAG_LOG_RETENTION_HOURS; returns how many went. */
+export async function pruneFlagLog(db: Db): Promise<number> {
+  const rows = await queryRows<{ seq: string }>(
+    db,
+    sql`delete from duplicate_flag_log where at < now() - make_interval(hours => ${FLAG_LOG_RETENTION_HOURS}) returning seq`,
+  );
+  return rows.length;
 }
 
 /** Stores graded pairs in both directions, replacing what a pair said before. */
@@ -198,6 +218,22 @@ async function pairsOf(tx: Db, ids: readonly string[]): Promise<GradedPair[]> {
   return pairs;
 }
 
+async function storeGraded(tx: Db, pairs: readonly GradedPair[]): Promise<void> {
+  if (pairs.length === 0) return;
+  const rows = pairs.map((p) => ({ x: p.x, y: p.y, grade: p.grade, evidence: p.evidence }));
+  await tx.execute(storePairs(sql`jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as p(x uuid, y uuid, grade text, evidence jsonb)`));
+}
+
+function forget(tx: Db, ids: readonly string[]) {
+  return tx.execute(sql`delete from duplicate_candidates where application_id = any(${uuidArray(ids)}) or candidate_id = any(${uuidArray(ids)})`);
+}
+
+function counted(ids: readonly string[], pairs: readonly GradedPair[]): { flagged: number; pairs: number } {
+  const given = new Set(ids);
+  const flagged = new Set(pairs.flatMap((p) => [p.x, p.y]).filter((id) => given.has(id)));
+  return { flagged: flagged.size, pairs: pairs.length };
+}
+
 /**
  * Flags the probable duplicates of `applicationIds` (new cases, or cases whose identity changed)
  * among all cases, each other included, in the caller's transaction: their earlier pairs are
@@ -217,25 +253,74 @@ export async function flagDuplicates(
 ): Promise<{ flagged: number; pairs: number }> {
   const ids = [...new Set(applicationIds)];
   if (ids.length === 0) return { flagged: 0, pairs: 0 };
-  await takeTurnAndThreshold(tx);
-  const forget = () =>
-    tx.execute(sql`delete from duplicate_candidates where application_id = any(${uuidArray(ids)}) or candidate_id = any(${uuidArray(ids)})`);
+  await takeTurn(tx, ids);
   if (ids.length === 1) {
-    if (!options.fresh) await forget();
+    if (!options.fresh) await forget(tx, ids);
     const [row] = await flagOneQuery(tx).execute({ id: ids[0] });
     const pairs = row?.pairs ?? 0;
     return { flagged: pairs > 0 ? 1 : 0, pairs };
   }
   // Read first, written after: a statement that only reads may run on parallel workers.
   const pairs = await pairsOf(tx, ids);
-  if (!options.fresh) await forget();
-  if (pairs.length > 0) {
-    const rows = pairs.map((p) => ({ x: p.x, y: p.y, grade: p.grade, evidence: p.evidence }));
-    await tx.execute(storePairs(sql`jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as p(x uuid, y uuid, grade text, evidence jsonb)`));
-  }
+  if (!options.fresh) await forget(tx, ids);
+  await storeGraded(tx, pairs);
+  return counted(ids, pairs);
+}
+
+/** A search made outside the flagging turn (`searchDuplicates`), to be completed in it (`flagSearched`). */
+export interface SearchedDuplicates {
+  ids: readonly string[];
+  /** The last turn committed before the search began: later turns flagged cases it may not have seen. */
+  since: number;
+  pairs: GradedPair[];
+}
+
+/**
+ * The first step of flagging many new cases without holding the turn through the search (a batch
+ * import: seconds for 10,000 cases, while registrations of every ministry wait on the turn): the
+ * pairs of `applicationIds` among all cases as committed now, found and stored outside the turn.
+ * `flagSearched` completes it in the turn. The cases must have been created in this transaction.
+ */
+export async function searchDuplicates(tx: Db, applicationIds: readonly string[]): Promise<SearchedDuplicates> {
+  const ids = [...new Set(applicationIds)];
+  // The last turn committed, read before the search's own snapshot is taken.
+  const [last] = await queryRows<{ seq: string }>(
+    tx,
+    sql`select coalesce((select seq from duplicate_flagging where id = 1), 0) as seq,
+               set_config('pg_trgm.similarity_threshold', ${String(SIMILARITY_THRESHOLD)}, true)`,
+  );
+  const since = Number(last!.seq);
+  const pairs = ids.length === 0 ? [] : await pairsOf(tx, ids);
+  // Stored now (nobody sees them before the commit): the turn then only corrects what changed meanwhile.
+  await storeGraded(tx, pairs);
+  return { ids, since, pairs };
+}
+
+/**
+ * The second step: takes the turn (until the caller commits), searches again only the cases the
+ * turns committed since the search began flagged (a registration beside the import saw none of its
+ * cases, and the search saw none of them), and replaces what the search stored for their pairs with
+ * the searched cases by what the rules find now (a correction may have changed them meanwhile).
+ */
+export async function flagSearched(tx: Db, searched: SearchedDuplicates): Promise<{ flagged: number; pairs: number }> {
+  const { ids } = searched;
+  if (ids.length === 0) return { flagged: 0, pairs: 0 };
+  const seq = await takeTurn(tx, ids);
   const given = new Set(ids);
-  const flagged = new Set(pairs.flatMap((p) => [p.x, p.y]).filter((id) => given.has(id)));
-  return { flagged: flagged.size, pairs: pairs.length };
+  const logged = await queryRows<{ id: string }>(
+    tx,
+    sql`select distinct unnest(application_ids) as id from duplicate_flag_log where seq > ${searched.since} and seq < ${seq}`,
+  );
+  const meanwhile = logged.map((row) => row.id).filter((id) => !given.has(id));
+  if (meanwhile.length === 0) return counted(ids, searched.pairs);
+  const changed = new Set(meanwhile);
+  const again = (await pairsOf(tx, meanwhile)).filter((p) => given.has(p.x) || given.has(p.y));
+  await tx.execute(sql`
+    delete from duplicate_candidates
+    where (application_id = any(${uuidArray(ids)}) and candidate_id = any(${uuidArray(meanwhile)}))
+       or (application_id = any(${uuidArray(meanwhile)}) and candidate_id = any(${uuidArray(ids)}))`);
+  await storeGraded(tx, again);
+  return counted(ids, [...searched.pairs.filter((p) => !changed.has(p.x) && !changed.has(p.y)), ...again]);
 }
 
 export interface Duplicate {

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { schedule } from '../../db/jobs.js';
 import { preconditionFailed } from '../../http/http.errors.js';
 import { pageOf, pageQuery } from '../../http/pagination.js';
 import { auditContext } from '../audit/audit.context.js';
@@ -17,7 +18,7 @@ import { GOVERNORATE_CODES, RANK_CODES, SEX_CODES } from '../reference/reference
 import { CASE_CHANNELS } from './applications.state.js';
 import { createWalkIn, issueApplicantAccount } from './applications.service.js';
 import { importRoutes } from './applications.import.routes.js';
-import { caseDuplicates } from './applications.duplicates.js';
+import { caseDuplicates, pruneFlagLog } from './applications.duplicates.js';
 import { DUPLICATE_GRADES } from './applicant.table.js';
 
 const ownerHistoryItem = z.object({
@@ -143,9 +144,18 @@ export interface ApplicationsRoutesOptions {
   importBodyLimitBytes: number;
 }
 
+/** How often the flagging turns' log is pruned of entries past FLAG_LOG_RETENTION_HOURS. */
+const FLAG_LOG_PRUNE_INTERVAL_MS = 15 * 60_000;
+
 export const applicationsRoutes: FastifyPluginAsync<ApplicationsRoutesOptions> = async (app, options) => {
   const r = app.withTypeProvider<ZodTypeProvider>();
   await app.register(importRoutes, { bodyLimitBytes: options.importBodyLimitBytes });
+
+  // One instance prunes the flagging turns' log per period (src/db/jobs.ts).
+  const stopJobs = schedule(app.database.db, [{ name: 'duplicate_flag_log.prune', everyMs: FLAG_LOG_PRUNE_INTERVAL_MS, run: () => pruneFlagLog(app.database.db) }], (job, err) =>
+    app.log.warn({ err, job }, 'a scheduled job failed'),
+  );
+  app.addHook('onClose', () => stopJobs());
 
   r.post(
     '/applications',
