@@ -11,7 +11,9 @@
  * them repeat the national ID of an existing case (a returned group handing over officers already
  * registered). The service runs on its own copy of the demo database (bench/lib/demo.ts), started
  * like the main one. BENCH_IMPORT_ROUNDS rounds (default 2), each importing a fresh batch (new IDs)
- * and copying it; the median is shown.
+ * and copying it; the median is shown. One more import then runs beside walk-ins of the same ministry,
+ * sent one at a time (they take the reference counter and the flagging turn the import takes): their
+ * latency, against the same walk-ins alone, shows how long the import holds them up.
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -67,6 +69,41 @@ function batchCsv(seed: number, rows: number, knownIds: readonly string[]): stri
   return `\uFEFF${lines.join('\r\n')}\r\n`;
 }
 
+/** `count` officers for walk-ins (API applicants), from the demo generator with another seed. */
+function walkInOfficers(seed: number, count: number): Record<string, unknown>[] {
+  const generator = new DemoGenerator({ seed, today: new Date().toISOString().slice(0, 10), committees: DEMO_COMMITTEES, links: DEMO_LINKS });
+  const officers: Record<string, unknown>[] = [];
+  for (const unit of generator.plan(count * 4, count).units) {
+    for (const demoCase of generator.casesOf(unit)) {
+      if (demoCase.ministry !== 'interior') continue;
+      officers.push({ ...demoCase.raw });
+      if (officers.length === count) return officers;
+    }
+  }
+  throw new Error(`the generator gave ${officers.length} interior officers, not ${count}`);
+}
+
+/**
+ * Walk-ins of the import's ministry, one after the other, for as long as `running` says: each takes
+ * the same reference counter and flagging turn as the import. Returns each one's milliseconds.
+ */
+async function walkInsDuring(baseUrl: string, token: string, officers: Record<string, unknown>[], running: () => boolean): Promise<number[]> {
+  const times: number[] = [];
+  for (const applicant of officers) {
+    if (!running()) break;
+    const started = performance.now();
+    const res = await fetch(`${baseUrl}/applications`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ applicant }),
+    });
+    await res.arrayBuffer();
+    if (res.status !== 201) throw new Error(`a walk-in during the import answered ${res.status}`);
+    times.push(performance.now() - started);
+  }
+  return times;
+}
+
 async function copySeconds(url: string, csv: string): Promise<number> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
@@ -81,6 +118,11 @@ async function copySeconds(url: string, csv: string): Promise<number> {
   } finally {
     await client.end();
   }
+}
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return Math.round(sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0);
 }
 
 function median(values: number[]): number {
@@ -112,22 +154,38 @@ const suite: BenchSuite = {
 
       const imports: { seconds: number; flagged: number }[] = [];
       const copies: number[] = [];
-      for (let round = 0; round < rounds; round++) {
+      const walkIns: number[] = [];
+      // The reference: the same walk-ins with nothing else running.
+      const alone = await walkInsDuring(service.baseUrl, token, walkInOfficers(3_000, 40), () => true);
+      // The timed rounds alone; then one more import with walk-ins beside it (not timed: they share the cores).
+      for (let round = 0; round <= rounds; round++) {
+        const beside = round === rounds;
         const csv = batchCsv(1_000 + round, rows, knownIds);
-        copies.push(await copySeconds(demo.url, csv));
+        if (!beside) copies.push(await copySeconds(demo.url, csv));
+        const officers = beside ? walkInOfficers(2_000 + round, 1_000) : [];
+        let running = true;
         const started = performance.now();
-        const res = await fetch(`${service.baseUrl}/applications/import`, {
+        const importing = fetch(`${service.baseUrl}/applications/import`, {
           method: 'POST',
           headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv' },
           body: csv,
-        });
+        }).finally(() => (running = false));
+        // Walk-ins of the same ministry meanwhile (same counter, same flagging turn).
+        const during = walkInsDuring(service.baseUrl, token, officers, () => running);
+        const res = await importing;
         const seconds = (performance.now() - started) / 1000;
         const body = (await res.json()) as { created?: number; duplicatesFlagged?: number; code?: string; errors?: unknown[] };
         if (res.status !== 201 || body.created !== rows) {
           throw new Error(`import answered ${res.status} ${JSON.stringify(body).slice(0, 500)}`);
         }
-        imports.push({ seconds, flagged: body.duplicatesFlagged ?? 0 });
-        console.log(`  import of ${rows.toLocaleString('en')} rows, round ${round + 1}: ${seconds.toFixed(2)} s (${body.duplicatesFlagged} flagged); COPY of the same file ${copies.at(-1)!.toFixed(3)} s`);
+        const times = await during;
+        if (beside) {
+          walkIns.push(...times);
+          console.log(`  import of ${rows.toLocaleString('en')} rows beside walk-ins: ${seconds.toFixed(2)} s; ${times.length} walk-ins meanwhile, slowest ${Math.max(...times).toFixed(0)} ms`);
+        } else {
+          imports.push({ seconds, flagged: body.duplicatesFlagged ?? 0 });
+          console.log(`  import of ${rows.toLocaleString('en')} rows, round ${round + 1}: ${seconds.toFixed(2)} s (${body.duplicatesFlagged} flagged); COPY of the same file ${copies.at(-1)!.toFixed(3)} s`);
+        }
       }
       const importSeconds = median(imports.map((i) => i.seconds));
       const copy = median(copies);
@@ -143,6 +201,17 @@ const suite: BenchSuite = {
             `the demo data's own duplicates were flagged in ${demo.flagSeconds.toFixed(1)} s beforehand`,
           referenceValue: rows / GOAL_SECONDS,
           goalRatio: 1,
+        },
+        {
+          scenario: `walk-ins of the same ministry during the import, one at a time: slowest ${Math.max(...walkIns).toFixed(0)} ms`,
+          unit: 'req/s',
+          value: walkIns.length / (walkIns.reduce((sum, ms) => sum + ms, 0) / 1000),
+          p50Ms: percentile(walkIns, 0.5),
+          p99Ms: percentile(walkIns, 0.99),
+          reference:
+            `the same walk-ins alone, one at a time (${alone.length}: p50 ${percentile(alone, 0.5)} ms, slowest ${Math.max(...alone).toFixed(0)} ms), req/s; ` +
+            `${walkIns.length} were sent one after the other while the imports ran: they take the reference counter and the flagging turn the import takes, and wait for it only while it numbers and stores`,
+          referenceValue: alone.length / (alone.reduce((sum, ms) => sum + ms, 0) / 1000),
         },
         {
           scenario: `the same import as a ratio to a plain COPY of the file (${copy.toFixed(3)} s)`,

@@ -18,7 +18,8 @@ let staff: string;
 let defenseStaff: string;
 let defenseMember: string;
 beforeAll(async () => {
-  t = await createTestApp();
+  // A short inactivity limit for connections (REQUEST_TIMEOUT_MS + 5 s): an import outlasts it.
+  t = await createTestApp({ REQUEST_TIMEOUT_MS: '500' });
   staff = await tokenFor(t, await createUser(t, { role: 'ministry_staff', ministry: 'interior' }));
   defenseStaff = await tokenFor(t, await createUser(t, { role: 'ministry_staff', ministry: 'defense' }));
   defenseMember = await tokenFor(t, await createUser(t, { role: 'committee_member', ministry: 'defense' }));
@@ -152,6 +153,34 @@ describe.skipIf(!inject('testServerUrl'))('an import beside a correction', () =>
       expect(pairs[0]!.n).toBe(0);
     } finally {
       if (!released) await holder.query('rollback').catch(() => undefined);
+      await holder.end();
+    }
+  });
+});
+
+describe.skipIf(!inject('testServerUrl'))('an import on a real connection', () => {
+  it('is answered even when it works longer than a connection may stay silent', async () => {
+    await t.app.listen({ host: '127.0.0.1', port: 0 });
+    const address = t.app.server.address() as { port: number };
+    await walkIn(staff, officer());
+    const holder = new pg.Client({ connectionString: t.url });
+    await holder.connect();
+    try {
+      await holder.query('begin');
+      await holder.query(`select last from case_reference_counters where ministry = 'interior' and year = $1 for update`, [new Date().getUTCFullYear()]);
+      const importing = fetch(`http://127.0.0.1:${address.port}/applications/import`, {
+        method: 'POST',
+        headers: { ...bearer(staff), 'content-type': 'application/json' },
+        body: JSON.stringify([officer()]),
+      });
+      // The import waits on the counter past the connection's 5.5 s limit of silence.
+      await new Promise((resolve) => setTimeout(resolve, 6_500));
+      await holder.query('rollback');
+      const res = await importing;
+      expect(res.status).toBe(201);
+      expect(((await res.json()) as { created: number }).created).toBe(1);
+    } finally {
+      await holder.query('rollback').catch(() => undefined);
       await holder.end();
     }
   });

@@ -9,6 +9,9 @@ import { importUnsupportedType } from './applications.errors.js';
 import { importBatch, replayImport, type ImportResult } from './applications.batch.js';
 import { IMPORT_COLUMNS, IMPORT_MAX_ROWS, parseBatch, type ImportFormat } from './applications.import.js';
 
+/** How long an import's connection may stay silent while the batch is stored (its statements have two minutes each). */
+const IMPORT_SOCKET_TIMEOUT_MS = 10 * 60_000;
+
 /** The route, also named where the server answers `Expect: 100-continue` by the route's body limit. */
 export const IMPORT_PATH = '/applications/import';
 
@@ -93,6 +96,12 @@ export const importRoutes: FastifyPluginAsync<ImportRoutesOptions> = async (app,
       },
     },
     async (request, reply) => {
+      // A big batch may work for minutes before the first byte of its answer: the connection's
+      // inactivity limit (REQUEST_TIMEOUT_MS + 5 s, for idle and stuck clients) must not cut it
+      // meanwhile. node puts the usual limit back for the connection's next request. (An injected
+      // request has no real socket.)
+      const socket = request.raw.socket as { setTimeout?: (ms: number) => unknown } | undefined;
+      if (typeof socket?.setTimeout === 'function') socket.setTimeout(IMPORT_SOCKET_TIMEOUT_MS);
       const body = request.body as Buffer;
       const batch = parseBatch(body, formatOf(request.headers['content-type']), negotiateLocale(request.headers['accept-language']));
       const actor = request.actor!;
