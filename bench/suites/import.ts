@@ -162,7 +162,7 @@ const suite: BenchSuite = {
         const beside = round === rounds;
         const csv = batchCsv(1_000 + round, rows, knownIds);
         if (!beside) copies.push(await copySeconds(demo.url, csv));
-        const officers = beside ? walkInOfficers(2_000 + round, 1_000) : [];
+        const officers = beside ? walkInOfficers(2_000 + round, 5_000) : [];
         let running = true;
         const started = performance.now();
         const importing = fetch(`${service.baseUrl}/applications/import`, {
@@ -179,6 +179,7 @@ const suite: BenchSuite = {
           throw new Error(`import answered ${res.status} ${JSON.stringify(body).slice(0, 500)}`);
         }
         const times = await during;
+        if (beside && times.length === officers.length) throw new Error('the walk-ins ran out before the import ended: make more');
         if (beside) {
           walkIns.push(...times);
           console.log(`  import of ${rows.toLocaleString('en')} rows beside walk-ins: ${seconds.toFixed(2)} s; ${times.length} walk-ins meanwhile, slowest ${Math.max(...times).toFixed(0)} ms`);
