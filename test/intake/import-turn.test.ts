@@ -3,7 +3,9 @@ import pg from 'pg';
 import { randomInt } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
-import { pruneFlagLog } from '../../src/modules/applications/applications.duplicates.js';
+import { applicantInput } from '../../src/modules/applications/applicant.fields.js';
+import { insertCasesBulk, numberCases } from '../../src/modules/applications/applications.bulk.js';
+import { catchUpOutsideTurn, flagSearched, pruneFlagLog, searchDuplicates } from '../../src/modules/applications/applications.duplicates.js';
 import { bearer, createUser, tokenFor } from '../factories.js';
 import { createTestApp, type TestApp } from '../harness.js';
 import { applicantBody, distinctNames } from './helpers.js';
@@ -183,6 +185,27 @@ describe.skipIf(!inject('testServerUrl'))('an import on a real connection', () =
       await holder.query('rollback').catch(() => undefined);
       await holder.end();
     }
+  });
+});
+
+describe.skipIf(!inject('testServerUrl'))('an import’s catch-up outside the turn', () => {
+  it('finds a case committed while it searched, before it takes the turn, and leaves the turn nothing to search', async () => {
+    const namesake = officer({ birthDate: '1976-08-30' });
+    await t.database.db.transaction(async (tx) => {
+      const applicant = applicantInput.parse({ ...namesake, nationalId: String(randomInt(10_000_000_000, 99_999_999_999)) });
+      const [mine] = await insertCasesBulk(tx, { ministry: 'interior', channel: 'walk_in', cases: [applicant], numberLater: true });
+      const searched = await searchDuplicates(tx, [mine!.id]);
+      expect(searched.pairs).toEqual([]);
+      // Committed meanwhile: its own search cannot see the uncommitted case, nor the search it.
+      const other = await walkIn(defenseStaff, { ...namesake, nationalId: String(randomInt(10_000_000_000, 99_999_999_999)), serviceNumber: undefined });
+      const caught = await catchUpOutsideTurn(tx, searched);
+      expect(caught.since).toBeGreaterThan(searched.since);
+      expect(caught.pairs).toEqual([expect.objectContaining({ grade: 'likely', x: [mine!.id, other.id].sort()[0], y: [mine!.id, other.id].sort()[1] })]);
+      const stored = await queryRows<{ candidate_id: string }>(tx, sql`select candidate_id from duplicate_candidates where application_id = ${mine!.id}::uuid`);
+      expect(stored.map((r) => r.candidate_id)).toEqual([other.id]);
+      await numberCases(tx, 'interior', [mine!]);
+      expect(await flagSearched(tx, caught)).toEqual({ flagged: 1, pairs: 1 });
+    });
   });
 });
 

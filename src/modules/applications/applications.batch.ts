@@ -6,7 +6,7 @@ import type { AuditTrail } from '../audit/audit.js';
 import type { AuditContext } from '../audit/audit.writer.js';
 import { duplicateCandidates } from './applicant.table.js';
 import { insertCasesBulk, numberCases } from './applications.bulk.js';
-import { flagSearched, searchDuplicates, uuidArray } from './applications.duplicates.js';
+import { catchUpOutsideTurn, flagSearched, searchDuplicates, uuidArray } from './applications.duplicates.js';
 import type { ParsedBatch } from './applications.import.js';
 import { CASE_ENTITY } from './applications.state.js';
 import { applications, importBatches } from './applications.table.js';
@@ -74,7 +74,9 @@ export async function importBatch(args: {
       importBatchId: batchId,
       numberLater: true,
     });
-    const searched = await searchDuplicates(tx, unnumbered.map((c) => c.id));
+    // The search, then a catch-up with what was flagged while it ran, both outside the turn: the turn
+    // then has only what was flagged during the catch-up to search again.
+    const searched = await catchUpOutsideTurn(tx, await searchDuplicates(tx, unnumbered.map((c) => c.id)));
     const created = await numberCases(tx, ministry, unnumbered);
     const { flagged: duplicatesFlagged } = await flagSearched(tx, searched);
     const counts = await candidateCounts(tx, created.map((c) => c.id));

@@ -297,22 +297,20 @@ export async function searchDuplicates(tx: Db, applicationIds: readonly string[]
 }
 
 /**
- * The second step: takes the turn (until the caller commits), searches again only the cases the
- * turns committed since the search began flagged (a registration beside the import saw none of its
- * cases, and the search saw none of them), and replaces what the search stored for their pairs with
- * the searched cases by what the rules find now (a correction may have changed them meanwhile).
+ * Brings `searched` up to the turns numbered after its `since` and before `until`: the cases those
+ * turns flagged (a registration beside the import saw none of its cases, and the search saw none of
+ * them) are searched again, and what was stored for their pairs with the searched cases is replaced by
+ * what the rules find now (a correction may have changed them meanwhile).
  */
-export async function flagSearched(tx: Db, searched: SearchedDuplicates): Promise<{ flagged: number; pairs: number }> {
+async function catchUpTo(tx: Db, searched: SearchedDuplicates, until: number): Promise<SearchedDuplicates> {
   const { ids } = searched;
-  if (ids.length === 0) return { flagged: 0, pairs: 0 };
-  const seq = await takeTurn(tx, ids);
   const given = new Set(ids);
   const logged = await queryRows<{ id: string }>(
     tx,
-    sql`select distinct unnest(application_ids) as id from duplicate_flag_log where seq > ${searched.since} and seq < ${seq}`,
+    sql`select distinct unnest(application_ids) as id from duplicate_flag_log where seq > ${searched.since} and seq < ${until}`,
   );
   const meanwhile = logged.map((row) => row.id).filter((id) => !given.has(id));
-  if (meanwhile.length === 0) return counted(ids, searched.pairs);
+  if (meanwhile.length === 0) return { ...searched, since: until - 1 };
   const changed = new Set(meanwhile);
   const again = (await pairsOf(tx, meanwhile)).filter((p) => given.has(p.x) || given.has(p.y));
   await tx.execute(sql`
@@ -320,7 +318,31 @@ export async function flagSearched(tx: Db, searched: SearchedDuplicates): Promis
     where (application_id = any(${uuidArray(ids)}) and candidate_id = any(${uuidArray(meanwhile)}))
        or (application_id = any(${uuidArray(meanwhile)}) and candidate_id = any(${uuidArray(ids)}))`);
   await storeGraded(tx, again);
-  return counted(ids, [...searched.pairs.filter((p) => !changed.has(p.x) && !changed.has(p.y)), ...again]);
+  return { ids, since: until - 1, pairs: [...searched.pairs.filter((p) => !changed.has(p.x) && !changed.has(p.y)), ...again] };
+}
+
+/**
+ * Still outside the turn: catches `searched` up with the turns committed since its search began, so
+ * that the turn (`flagSearched`) has only the few flagged while this ran to search again. A turn's
+ * number is committed only once every earlier turn has committed or rolled back: those up to it are
+ * all in the log, and the search that follows the read sees them.
+ */
+export async function catchUpOutsideTurn(tx: Db, searched: SearchedDuplicates): Promise<SearchedDuplicates> {
+  if (searched.ids.length === 0) return searched;
+  const [last] = await queryRows<{ seq: string }>(tx, sql`select coalesce((select seq from duplicate_flagging where id = 1), 0) as seq`);
+  return catchUpTo(tx, searched, Number(last!.seq) + 1);
+}
+
+/**
+ * The second step: takes the turn (until the caller commits) and catches `searched` up with every
+ * turn before it, then counts. After it, the searched cases are flagged as if they had been written
+ * in this turn.
+ */
+export async function flagSearched(tx: Db, searched: SearchedDuplicates): Promise<{ flagged: number; pairs: number }> {
+  if (searched.ids.length === 0) return { flagged: 0, pairs: 0 };
+  const seq = await takeTurn(tx, searched.ids);
+  const caught = await catchUpTo(tx, searched, seq);
+  return counted(caught.ids, caught.pairs);
 }
 
 export interface Duplicate {
