@@ -36,19 +36,19 @@ describe.skipIf(!inject('testServerUrl'))('extendStatementTimeout', () => {
     // The client cuts first when the server's limit is raised alone (its read timeout is 1.3 s here).
     expect(await failure(database.db.transaction(async (tx) => {
       await tx.execute(sql`select set_config('statement_timeout', '5000', true)`);
-      await sleep(tx, 1.6);
+      await sleep(tx, 2.5);
     }))).toMatch(/read timeout/i);
     expect(await failure(sleep(database.db, 0.6))).toMatch(/statement timeout/i);
 
     await database.db.transaction(async (tx) => {
       await extendStatementTimeout(tx, 5_000);
-      await sleep(tx, 1.6);
+      await sleep(tx, 2.5);
     });
     // The same (only) connection, back in the pool: both limits are the usual ones again.
     expect(await failure(sleep(database.db, 0.6))).toMatch(/statement timeout/i);
     expect(await failure(database.db.transaction(async (tx) => {
       await tx.execute(sql`select set_config('statement_timeout', '5000', true)`);
-      await sleep(tx, 1.6);
+      await sleep(tx, 2.5);
     }))).toMatch(/read timeout/i);
   });
 });

@@ -21,7 +21,7 @@ let defenseStaff: string;
 let defenseMember: string;
 beforeAll(async () => {
   // A short inactivity limit for connections (REQUEST_TIMEOUT_MS + 5 s): an import outlasts it.
-  t = await createTestApp({ REQUEST_TIMEOUT_MS: '500' });
+  t = await createTestApp({ REQUEST_TIMEOUT_MS: '2000' });
   staff = await tokenFor(t, await createUser(t, { role: 'ministry_staff', ministry: 'interior' }));
   defenseStaff = await tokenFor(t, await createUser(t, { role: 'ministry_staff', ministry: 'defense' }));
   defenseMember = await tokenFor(t, await createUser(t, { role: 'committee_member', ministry: 'defense' }));
@@ -175,8 +175,8 @@ describe.skipIf(!inject('testServerUrl'))('an import on a real connection', () =
         headers: { ...bearer(staff), 'content-type': 'application/json' },
         body: JSON.stringify([officer()]),
       });
-      // The import waits on the counter past the connection's 5.5 s limit of silence.
-      await new Promise((resolve) => setTimeout(resolve, 6_500));
+      // The import waits on the counter past the connection's 7 s limit of silence.
+      await new Promise((resolve) => setTimeout(resolve, 8_000));
       await holder.query('rollback');
       const res = await importing;
       expect(res.status).toBe(201);
