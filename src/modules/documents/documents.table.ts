@@ -45,10 +45,10 @@ export const documents = pgTable(
   },
   (t) => [
     index('documents_application_idx').on(t.applicationId, t.uploadedAt, t.id),
-    // DDL takes no parameters: the bounds are written in as numbers, from constants of this module.
-    check('documents_size', sql`${t.size} BETWEEN 1 AND ${sql.raw(String(DOCUMENT_MAX_BYTES))}`),
+    // DDL takes no parameters: the bounds are inlined as literals, from constants of this module.
+    check('documents_size', sql`${t.size} BETWEEN 1 AND ${DOCUMENT_MAX_BYTES}`.inlineParams()),
     check('documents_sha256', sql`${t.sha256} ~ '^[0-9a-f]{64}$'`),
-    check('documents_file_name', sql`char_length(${t.fileName}) BETWEEN 1 AND ${sql.raw(String(FILE_NAME_MAX))}`),
+    check('documents_file_name', sql`char_length(${t.fileName}) BETWEEN 1 AND ${FILE_NAME_MAX}`.inlineParams()),
     check('documents_erased', sql`(${t.content} IS NULL) = (${t.deletedAt} IS NOT NULL) AND (${t.deletedAt} IS NULL) = (${t.deletedBy} IS NULL)`),
     check('documents_content_size', sql`${t.content} IS NULL OR octet_length(${t.content}) = ${t.size}`),
   ],
