@@ -276,6 +276,19 @@ export interface SearchedDuplicates {
 }
 
 /**
+ * The number of the last turn committed (0 before the first), with the similarity threshold set for
+ * the searches that follow it outside the turn.
+ */
+async function lastTurn(tx: Db): Promise<number> {
+  const [last] = await queryRows<{ seq: string }>(
+    tx,
+    sql`select coalesce((select seq from duplicate_flagging where id = 1), 0) as seq,
+               set_config('pg_trgm.similarity_threshold', ${String(SIMILARITY_THRESHOLD)}, true)`,
+  );
+  return Number(last!.seq);
+}
+
+/**
  * The first step of flagging many new cases without holding the turn through the search (a batch
  * import: seconds for 10,000 cases, while registrations of every ministry wait on the turn): the
  * pairs of `applicationIds` among all cases as committed now, found and stored outside the turn.
@@ -283,13 +296,8 @@ export interface SearchedDuplicates {
  */
 export async function searchDuplicates(tx: Db, applicationIds: readonly string[]): Promise<SearchedDuplicates> {
   const ids = [...new Set(applicationIds)];
-  // The last turn committed, read before the search's own snapshot is taken.
-  const [last] = await queryRows<{ seq: string }>(
-    tx,
-    sql`select coalesce((select seq from duplicate_flagging where id = 1), 0) as seq,
-               set_config('pg_trgm.similarity_threshold', ${String(SIMILARITY_THRESHOLD)}, true)`,
-  );
-  const since = Number(last!.seq);
+  // Read before the search's own snapshot is taken.
+  const since = await lastTurn(tx);
   const pairs = ids.length === 0 ? [] : await pairsOf(tx, ids);
   // Stored now (nobody sees them before the commit): the turn then only corrects what changed meanwhile.
   await storeGraded(tx, pairs);
@@ -329,8 +337,7 @@ async function catchUpTo(tx: Db, searched: SearchedDuplicates, until: number): P
  */
 export async function catchUpOutsideTurn(tx: Db, searched: SearchedDuplicates): Promise<SearchedDuplicates> {
   if (searched.ids.length === 0) return searched;
-  const [last] = await queryRows<{ seq: string }>(tx, sql`select coalesce((select seq from duplicate_flagging where id = 1), 0) as seq`);
-  return catchUpTo(tx, searched, Number(last!.seq) + 1);
+  return catchUpTo(tx, searched, (await lastTurn(tx)) + 1);
 }
 
 /**
