@@ -1,9 +1,9 @@
-import { randomInt } from 'node:crypto';
+import { randomInt, randomUUID } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as seeds from '../../seeds/reference.js';
 import { queryRows } from '../../src/db/client.js';
-import { applicantInput, foldArabic } from '../../src/modules/applications/applicant.fields.js';
+import { applicantInput } from '../../src/modules/applications/applicant.fields.js';
 import { applicants, duplicateCandidates } from '../../src/modules/applications/applicant.table.js';
 import { flagDuplicates, findDuplicates, NAME_CANDIDATES_PER_CASE, refreshStaleDuplicates } from '../../src/modules/applications/applications.duplicates.js';
 import { applicantColumns } from '../../src/modules/applications/applications.columns.js';
@@ -63,6 +63,30 @@ let births = 0;
 function birth(monthDay = '05-14'): string {
   births += 1;
   return `${1954 + ((births * 2) % 50)}-${monthDay}`;
+}
+
+/**
+ * A case written straight into the tables, flagged by nobody (as a bulk insert leaves it before its
+ * flagging, or as an earlier version stored it): an interior walk-in, with `applicant` over a minimal row.
+ */
+async function unflaggedCase(applicant: Partial<Omit<typeof applicants.$inferInsert, 'applicationId'>> = {}): Promise<string> {
+  const [row] = await t.database.db
+    .insert(applications)
+    .values({ reference: `MOI-UNFLAGGED-${randomUUID()}`, ministry: 'interior', channel: 'walk_in' })
+    .returning({ id: applications.id });
+  await t.database.db.insert(applicants).values({
+    fullNameAr: 'غير معروف',
+    nameArFolded: 'غير معروف',
+    birthDate: '1970-01-01',
+    sex: 'male',
+    branch: 'army',
+    rank: 'captain',
+    specializations: ['infantry'],
+    separationKind: 'defected',
+    ...applicant,
+    applicationId: row!.id,
+  });
+  return row!.id;
 }
 
 async function walkIn(overrides: Record<string, unknown>, token = staff): Promise<{ id: string; reference: string }> {
@@ -319,14 +343,9 @@ describe('flagging at write time', () => {
       { fullNameAr: `${word()} ${word()}`, birthDate: born },
     ];
     const ids: string[] = [];
-    for (const [i, body] of bodies.entries()) {
+    for (const body of bodies) {
       const input = applicantInput.parse(applicantBody({ ...distinctNames(), ...body }));
-      const [row] = await t.database.db
-        .insert(applications)
-        .values({ reference: `MOI-BATCH-${Date.now()}-${i}`, ministry: 'interior', channel: 'walk_in' })
-        .returning({ id: applications.id });
-      await t.database.db.insert(applicants).values({ ...applicantColumns(input), applicationId: row!.id, fullNameAr: input.fullNameAr, nameArFolded: foldArabic(input.fullNameAr), birthDate: input.birthDate, sex: input.sex, branch: input.branch, rank: input.rank, specializations: input.specializations, separationKind: input.separationKind });
-      ids.push(row!.id);
+      ids.push(await unflaggedCase(applicantColumns(input)));
     }
     const [a, b, c, d, lone] = ids as [string, string, string, string, string];
     const result = await t.database.db.transaction((tx) => flagDuplicates(tx, ids));
@@ -347,23 +366,7 @@ describe('flagging at write time', () => {
     const born = birth();
     const ids: string[] = [];
     for (let i = 0; i < NAME_CANDIDATES_PER_CASE + 20; i++) {
-      const [row] = await t.database.db
-        .insert(applications)
-        .values({ reference: `MOI-FLOOD-${Date.now()}-${i}`, ministry: 'interior', channel: 'walk_in' })
-        .returning({ id: applications.id });
-      await t.database.db.insert(applicants).values({
-        applicationId: row!.id,
-        fullNameAr: name,
-        nameArFolded: name,
-        birthDate: born,
-        sex: 'male',
-        branch: 'army',
-        rank: 'captain',
-        specializations: ['infantry'],
-        separationKind: 'defected',
-        nationalId: String(randomInt(10_000_000_000, 99_999_999_999)),
-      });
-      ids.push(row!.id);
+      ids.push(await unflaggedCase({ fullNameAr: name, nameArFolded: name, birthDate: born, nationalId: String(randomInt(10_000_000_000, 99_999_999_999)) }));
     }
     await t.database.db.transaction((tx) => flagDuplicates(tx, ids));
     const found = await findDuplicates(t.database.db, ids[0]!);
@@ -375,31 +378,21 @@ describe('flagging at write time', () => {
     const surname = word();
     const born = birth();
     const current = await walkIn({ fullNameAr: `أسامة ${surname}`, fullNameLatin: 'Oussama Haddad', birthDate: born });
-    const [old] = await t.database.db
-      .insert(applications)
-      .values({ reference: `MOI-OLD-${Date.now()}`, ministry: 'interior', channel: 'walk_in' })
-      .returning({ id: applications.id });
     // As an earlier version stored it: folded otherwise, unflagged.
-    await t.database.db.insert(applicants).values({
-      applicationId: old!.id,
+    const old = await unflaggedCase({
       fullNameAr: `اسامه ${surname}`,
       nameArFolded: 'stale',
-      fullNameLatin: "Usama Hadad",
+      fullNameLatin: 'Usama Hadad',
       nameLatinFolded: 'stale',
       birthDate: born,
-      sex: 'male',
-      branch: 'army',
-      rank: 'captain',
-      specializations: ['infantry'],
-      separationKind: 'defected',
       serviceNumber: `OLD${randomInt(1e11, 1e12 - 1)}`,
       dedupVersion: 0,
     });
-    expect(await stored(old!.id)).toEqual([]);
+    expect(await stored(old)).toEqual([]);
     expect(await refreshStaleDuplicates(t.database.db)).toBeGreaterThanOrEqual(1);
-    const [row] = await t.database.db.select().from(applicants).where(eq(applicants.applicationId, old!.id));
+    const [row] = await t.database.db.select().from(applicants).where(eq(applicants.applicationId, old));
     expect(row).toMatchObject({ nameArFolded: `اسامه ${surname}`, nameLatinFolded: 'usama hadad', dedupVersion: 1 });
-    expect(await stored(old!.id)).toEqual([expect.objectContaining({ candidateId: current.id, grade: 'likely' })]);
+    expect(await stored(old)).toEqual([expect.objectContaining({ candidateId: current.id, grade: 'likely' })]);
     expect(await refreshStaleDuplicates(t.database.db)).toBe(0);
   });
 });
@@ -416,23 +409,8 @@ describe('GET /applications/:id/duplicates', () => {
     expect(await itemsOf(second.id)).toEqual([]);
     // An ID shared with a case nobody flagged is found at the read all the same.
     const [row] = await t.database.db.select().from(applicants).where(eq(applicants.applicationId, second.id));
-    const [bare] = await t.database.db
-      .insert(applications)
-      .values({ reference: `MOI-BARE-${Date.now()}`, ministry: 'interior', channel: 'walk_in' })
-      .returning({ id: applications.id });
-    await t.database.db.insert(applicants).values({
-      applicationId: bare!.id,
-      fullNameAr: 'غير معروف',
-      nameArFolded: 'غير معروف',
-      birthDate: '1970-01-01',
-      sex: 'male',
-      branch: 'army',
-      rank: 'captain',
-      specializations: ['infantry'],
-      separationKind: 'defected',
-      nationalId: row!.nationalId,
-    });
-    expect(await itemsOf(second.id)).toEqual([expect.objectContaining({ id: bare!.id, grade: 'likely', evidence: [{ field: 'nationalId', how: 'equal' }] })]);
+    const bare = await unflaggedCase({ nationalId: row!.nationalId });
+    expect(await itemsOf(second.id)).toEqual([expect.objectContaining({ id: bare, grade: 'likely', evidence: [{ field: 'nationalId', how: 'equal' }] })]);
   });
 
   it('shows a candidate in the other ministry by its ministry, grade and matched fields only', async () => {
