@@ -209,6 +209,27 @@ describe.skipIf(!inject('testServerUrl'))('an import’s catch-up outside the tu
   });
 });
 
+describe('numberCases', () => {
+  it('refuses a case already numbered or of another ministry, and numbers nothing then', async () => {
+    const applicant = () => applicantInput.parse(officer());
+    const outcome = await t.database.db
+      .transaction(async (tx) => {
+        const unnumbered = await insertCasesBulk(tx, { ministry: 'interior', channel: 'walk_in', cases: [applicant(), applicant()], numberLater: true });
+        const [numbered] = await insertCasesBulk(tx, { ministry: 'interior', channel: 'walk_in', cases: [applicant()] });
+        await expect(numberCases(tx, 'interior', [unnumbered[0]!, numbered!])).rejects.toThrow(/1 of the cases are not unnumbered cases of interior/);
+        await expect(numberCases(tx, 'defense', unnumbered)).rejects.toThrow(/2 of the cases are not unnumbered cases of defense/);
+        const still = await queryRows<{ reference: string }>(tx, sql`select reference from applications where id = any(${`{${unnumbered.map((c) => c.id).join(',')}}`}::uuid[])`);
+        expect(still.every((row) => row.reference.startsWith('unnumbered:'))).toBe(true);
+        const done = await numberCases(tx, 'interior', unnumbered);
+        expect(done).toHaveLength(2);
+        for (const c of done) expect(c.reference).toMatch(/^MOI-\d{4}-\d{6}$/);
+        throw new Error('roll back');
+      })
+      .catch((error: Error) => error.message);
+    expect(outcome).toBe('roll back');
+  });
+});
+
 describe('the flagging turns’ log', () => {
   it('keeps the turns’ log for the searches that may still need it, and prunes what is older', async () => {
     const c = await walkIn(staff, officer());
