@@ -6,6 +6,7 @@
  *   BENCH_SECONDS  seconds per load scenario (default 5), after a 1 s warm-up
  *   BENCH_CONNECTIONS  concurrent connections (default 10)
  *   BENCH_SUITES   comma-separated suite names or file names to run (default: all)
+ *   BENCH_PROFILE_DIR  if set, the service writes a V8 CPU profile (.cpuprofile) there when it stops
  *
  * Prints one table and writes bench/results.json. Every child process is stopped and the bench
  * database dropped at the end, also on failure or Ctrl-C.
@@ -134,7 +135,7 @@ async function main(): Promise<number> {
 
   const [ceiling, service] = await Promise.all([
     startChild({ name: 'ceiling (bare fastify)', script: join(BENCH_DIR, 'lib', 'ceiling.ts'), env: {}, readyPath: '/' }).then((c) => (children.push(c), c)),
-    startChild({ name: 'service', script: 'src/server.ts', env: serviceEnv, readyPath: '/health/ready' }).then((c) => (children.push(c), c)),
+    startChild({ name: 'service', script: 'src/server.ts', env: serviceEnv, readyPath: '/health/ready', profile: true }).then((c) => (children.push(c), c)),
   ]);
 
   const loads: RecordedLoad[] = [];

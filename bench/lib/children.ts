@@ -39,9 +39,13 @@ export async function startChild(options: {
   env: Record<string, string>;
   readyPath: string;
   timeoutMs?: number;
+  /** Profiled when BENCH_PROFILE_DIR is set. */
+  profile?: boolean;
 }): Promise<ChildServer> {
   const port = await freePort();
-  const child = spawn(TSX, [options.script], {
+  // BENCH_PROFILE_DIR: the service writes a V8 CPU profile there when it stops (open it in Chrome's DevTools).
+  const profile = process.env.BENCH_PROFILE_DIR && options.profile ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROFILE_DIR] : [];
+  const child = spawn(TSX, [...profile, options.script], {
     env: { ...process.env, ...options.env, HOST: '127.0.0.1', PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,

@@ -17,6 +17,7 @@ import { createDatabase, queryRows } from '../../src/db/client.js';
 import { foldArabic, foldLatin } from '../../src/modules/applications/applicant.fields.js';
 import { flagDuplicates } from '../../src/modules/applications/applications.duplicates.js';
 import { hashPassword } from '../../src/modules/users/password.js';
+import { DatabaseCpu, groupCpuMicros } from '../lib/cpu.js';
 import type { BenchContext, BenchRow, BenchSuite } from '../types.js';
 
 const P99_GOAL_MS = 25;
@@ -122,18 +123,33 @@ const suite: BenchSuite = {
     } finally {
       await flagging.close();
     }
-    const get = await ctx.load({
-      title: `GET /applications/:id/duplicates at ${cases.toLocaleString('en-US')} cases`,
-      url: `/applications/${interior[0]}/duplicates`,
-      requests: interior.map((id) => ({ method: 'GET', path: `/applications/${id}/duplicates`, headers: { authorization: `Bearer ${token}` } })),
-    });
-
-    // The same cases read whole: what a read of a person's record costs anyway (authentication, access, audit).
-    const read = await ctx.load({
-      title: 'GET /applications/:id (reference)',
-      url: `/applications/${interior[0]}`,
-      requests: interior.map((id) => ({ method: 'GET', path: `/applications/${id}`, headers: { authorization: `Bearer ${token}` } })),
-    });
+    // Server and PostgreSQL CPU per request beside each load: what a route costs the machine.
+    const databaseCpu = await DatabaseCpu.connect(ctx.databaseUrl);
+    const withCpu = async (options: Parameters<BenchContext['load']>[0]) => {
+      const serverBefore = groupCpuMicros(ctx.servicePid);
+      const databaseSince = await databaseCpu.start();
+      const result = await ctx.load(options);
+      const requests = Math.max(1, result.requests);
+      const cpu = { serverUs: (groupCpuMicros(ctx.servicePid) - serverBefore) / requests, databaseUs: (await databaseSince()) / requests };
+      return { ...result, cpu };
+    };
+    let get: Awaited<ReturnType<typeof withCpu>>;
+    let read: Awaited<ReturnType<typeof withCpu>>;
+    try {
+      get = await withCpu({
+        title: `GET /applications/:id/duplicates at ${cases.toLocaleString('en-US')} cases`,
+        url: `/applications/${interior[0]}/duplicates`,
+        requests: interior.map((id) => ({ method: 'GET', path: `/applications/${id}/duplicates`, headers: { authorization: `Bearer ${token}` } })),
+      });
+      // The same cases read whole: what a read of a person's record costs anyway (authentication, access, audit).
+      read = await withCpu({
+        title: 'GET /applications/:id (reference)',
+        url: `/applications/${interior[0]}`,
+        requests: interior.map((id) => ({ method: 'GET', path: `/applications/${id}`, headers: { authorization: `Bearer ${token}` } })),
+      });
+    } finally {
+      await databaseCpu.close();
+    }
     // The bare route: a fastify `GET /` in its own process, at the same connections, right after.
     const bare = await ctx.load({ title: 'bare fastify GET / (reference)', url: `${ctx.ceiling.baseUrl}/` });
     const getRows: BenchRow[] = [
@@ -143,6 +159,7 @@ const suite: BenchSuite = {
         value: get.requestsPerSecond,
         p50Ms: get.p50Ms,
         p99Ms: get.p99Ms,
+        cpu: get.cpu,
         reference: `req/s × p99 / ${P99_GOAL_MS} ms (ratio = ${P99_GOAL_MS} ms / p99)`,
         referenceValue: (get.requestsPerSecond * get.p99Ms) / P99_GOAL_MS,
         goalRatio: 1,
@@ -153,7 +170,7 @@ const suite: BenchSuite = {
         value: get.requestsPerSecond,
         p50Ms: get.p50Ms,
         p99Ms: get.p99Ms,
-        reference: `GET /applications/:id req/s (p99 ${read.p99Ms} ms)`,
+        reference: `GET /applications/:id req/s (p99 ${read.p99Ms} ms, cpu/req ${Math.round(read.cpu.serverUs)} µs, pg ${Math.round(read.cpu.databaseUs)} µs)`,
         referenceValue: read.requestsPerSecond,
       },
       {

@@ -85,6 +85,27 @@ export function caseVisibility(actor: Pick<Actor, 'role' | 'id' | 'ministry'>): 
 }
 
 /**
+ * `caseVisibility` as one text for every caller, the caller given as the placeholders of
+ * `caseScopeValues`: for prepared statements (src/db/statement.ts), whose text cannot depend on who
+ * calls. The same CaseScope decides both, and the access tests check each against `canSeeCase`.
+ */
+export const caseVisibilityPrepared: SQL = sql`(case ${sql.placeholder('scopeKind')}::text
+  when 'all' then true
+  when 'ministry' then ${applications.ministry} = ${sql.placeholder('scopeMinistry')}::text
+  when 'owner' then ${applications.applicantUserId} = ${sql.placeholder('scopeUser')}::uuid
+  else false end)`;
+
+/** The placeholder values of `caseVisibilityPrepared` for `actor`. */
+export function caseScopeValues(actor: Pick<Actor, 'role' | 'id' | 'ministry'>): { scopeKind: CaseScope['kind']; scopeMinistry: string | null; scopeUser: string | null } {
+  const scope = caseScope(actor);
+  return {
+    scopeKind: scope.kind,
+    scopeMinistry: scope.kind === 'ministry' ? scope.ministry : null,
+    scopeUser: scope.kind === 'owner' ? scope.userId : null,
+  };
+}
+
+/**
  * The one rule for reading a case: its applicant, or staff/auditors of its ministry. Anything else is
  * 404. Committee *work* on it additionally needs membership (assertCommitteeMember).
  */

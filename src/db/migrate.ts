@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Database, Db } from './client.js';
+import { preparedPerDb } from './statement.js';
 
 /**
  * The repository's migrations/, searched upwards from this file: it runs from src/db under tsx and
@@ -52,7 +53,7 @@ let lastMigrationMillis: number | undefined;
 function newestAppliedQuery(db: Db) {
   return db.select({ createdAt: appliedMigrations.createdAt }).from(appliedMigrations).orderBy(desc(appliedMigrations.createdAt)).limit(1).prepare('migrations_newest');
 }
-const newestApplied = new WeakMap<Db, ReturnType<typeof newestAppliedQuery>>();
+const newestApplied = preparedPerDb(newestAppliedQuery);
 
 /**
  * True when every committed migration has been applied; false when not, or when the database
@@ -60,10 +61,8 @@ const newestApplied = new WeakMap<Db, ReturnType<typeof newestAppliedQuery>>();
  */
 export async function isMigrated(database: Database): Promise<boolean> {
   lastMigrationMillis ??= readMigrationFiles({ migrationsFolder: MIGRATIONS_FOLDER }).at(-1)?.folderMillis ?? 0;
-  let query = newestApplied.get(database.db);
-  if (!query) newestApplied.set(database.db, (query = newestAppliedQuery(database.db)));
   try {
-    const [row] = await query.execute();
+    const [row] = await newestApplied(database.db).execute();
     return row?.createdAt != null && Number(row.createdAt) >= lastMigrationMillis;
   } catch {
     return false;

@@ -1,6 +1,6 @@
 import { and, asc, eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAccess, type Refusal } from '../../src/access/access.js';
+import { caseAccessFacts, createAccess, type Refusal } from '../../src/access/access.js';
 import type { Actor } from '../../src/access/actor.js';
 import type { Role } from '../../src/access/roles.js';
 import { canSeeCase, caseVisibility } from '../../src/access/scope.js';
@@ -86,6 +86,13 @@ describe('caseVisibility: the list predicate', () => {
     for (const [name] of PEOPLE) {
       const listed = new Set((await listAs(name)).map((r) => r.id));
       for (const record of cases) expect(listed.has(record.id), `${name} / ${record.ministry} case`).toBe(canSeeCase(actor(name), record));
+    }
+  });
+
+  it('agrees with the in-memory rule in its prepared form too (the caller as values), for every caller and every case', async () => {
+    for (const [name] of PEOPLE) {
+      const facts = await caseAccessFacts(t.database.db, actor(name), cases.map((c) => c.id));
+      for (const record of cases) expect(facts.has(record.id), `${name} / ${record.ministry} case`).toBe(canSeeCase(actor(name), record));
     }
   });
 });

@@ -1,5 +1,6 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
+import { preparedPerDb } from '../../db/statement.js';
 import { signInColumns } from '../users/users.service.js';
 import { users } from '../users/users.table.js';
 import { applications } from './applications.table.js';
@@ -13,13 +14,8 @@ function build(db: Db) {
     .where(eq(applications.reference, sql.placeholder('reference')))
     .prepare('sign_in_by_reference');
 }
-const prepared = new WeakMap<Db, ReturnType<typeof build>>();
+const prepared = preparedPerDb(build);
 
 export function applicantByReference(db: Db, reference: string) {
-  let statement = prepared.get(db);
-  if (!statement) {
-    statement = build(db);
-    prepared.set(db, statement);
-  }
-  return statement.execute({ reference });
+  return prepared(db).execute({ reference });
 }

@@ -2,6 +2,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import type { Access } from '../../access/access.js';
 import type { Actor } from '../../access/actor.js';
 import type { Db } from '../../db/client.js';
+import { preparedPerDb } from '../../db/statement.js';
 import { assertVersion } from '../../http/preconditions.js';
 import type { AuditTrail } from '../audit/audit.js';
 import type { AuditContext } from '../audit/audit.writer.js';
@@ -41,8 +42,13 @@ export function applicantView(row: ApplicantRow): ApplicantOutput {
   };
 }
 
+/** Every read of a whole case runs it: prepared, so neither its sixty columns' text is rebuilt nor, mostly, is it planned each time. */
+const caseQuery = preparedPerDb((db) =>
+  db.select().from(applications).innerJoin(applicants, eq(applicants.applicationId, applications.id)).where(eq(applications.id, sql.placeholder('id'))).prepare('load_case'),
+);
+
 async function loadCase(db: Db, id: string) {
-  const [row] = await db.select().from(applications).innerJoin(applicants, eq(applicants.applicationId, applications.id)).where(eq(applications.id, id));
+  const [row] = await caseQuery(db).execute({ id });
   return row;
 }
 

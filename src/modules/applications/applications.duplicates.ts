@@ -3,6 +3,7 @@ import type { Access } from '../../access/access.js';
 import type { Actor } from '../../access/actor.js';
 import { canSeeCase } from '../../access/scope.js';
 import { queryRows, type Db } from '../../db/client.js';
+import { statement } from '../../db/statement.js';
 import type { AuditTrail } from '../audit/audit.js';
 import type { AuditContext } from '../audit/audit.writer.js';
 import { foldArabic, foldLatin } from './applicant.fields.js';
@@ -196,13 +197,14 @@ function storePairs(pairs: SQL): SQL {
 
 /**
  * The pairs of one case, found and stored in one statement (no parallel workers to keep for one
- * case): prepared, so a registration neither plans it nor builds its text every time.
+ * case): a prepared statement, so a registration neither builds its text nor, mostly, plans it.
  */
-function flagOneQuery(db: Db) {
-  const graded = db.$with('graded', { x: sql<string>`x` }).as(gradedPairs(sql`array[${sql.placeholder('id')}::uuid]`, 'search'));
-  const stored = db.$with('stored', { one: sql<number>`one` }).as(sql`${storePairs(sql`graded as p`)} returning 1 as one`);
-  return db.with(graded, stored).select({ pairs: sql<number>`count(*)::int` }).from(graded).prepare('duplicate_flag_one');
-}
+const flagOne = statement<{ pairs: number }>(
+  'duplicate_flag_one',
+  sql`with graded as (${gradedPairs(sql`array[${sql.placeholder('id')}::uuid]`, 'search')}),
+    stored as (${storePairs(sql`graded as p`)} returning 1 as one)
+    select count(*)::int as pairs from graded`,
+);
 
 async function pairsOf(tx: Db, ids: readonly string[]): Promise<GradedPair[]> {
   if (ids.length < PARALLEL_FROM) return queryRows<GradedPair>(tx, gradedPairs(uuidArray(ids), 'search'));
@@ -256,7 +258,7 @@ export async function flagDuplicates(
   await takeTurn(tx, ids);
   if (ids.length === 1) {
     if (!options.fresh) await forget(tx, ids);
-    const [row] = await flagOneQuery(tx).execute({ id: ids[0] });
+    const [row] = await flagOne.rows(tx, { id: ids[0] });
     const pairs = row?.pairs ?? 0;
     return { flagged: pairs > 0 ? 1 : 0, pairs };
   }
@@ -368,30 +370,18 @@ export interface Duplicate {
 
 const other = sql`case when g.x = ${sql.placeholder('id')}::uuid then g.y else g.x end`;
 
-/** One statement for every read: prepared, so it is not planned at every call. */
-function duplicatesQuery(db: Db) {
-  return db
-    .select({
-      candidateId: sql<string>`applications.id`,
-      grade: sql<DuplicateGrade>`g.grade`,
-      similarity: sql<number>`g.similarity`,
-      evidence: sql<DuplicateEvidence[]>`g.evidence`,
-      reference: sql<string>`applications.reference`,
-      ministry: sql<string>`applications.ministry`,
-      status: sql<CaseStatus>`applications.status`,
-      applicantUserId: sql<string | null>`applications.applicant_user_id`,
-      fullNameAr: sql<string>`c.full_name_ar`,
-      fullNameLatin: sql<string | null>`c.full_name_latin`,
-      birthDate: sql<string>`c.birth_date::text`,
-    })
-    .from(
-      sql`(${gradedPairs(sql`array[${sql.placeholder('id')}::uuid]`, 'recorded')}) as g
-        join applications on applications.id = ${other}
-        join applicants c on c.application_id = applications.id`,
-    )
-    .orderBy(sql`g.grade = 'likely' desc`, sql`g.similarity desc`, sql`applications.reference`)
-    .prepare('find_duplicates');
-}
+/** One statement for every read: prepared, so it is neither rebuilt nor, mostly, planned at every call. */
+const duplicatesOf = statement<Duplicate>(
+  'find_duplicates',
+  sql`select applications.id as "candidateId", g.grade as "grade", g.similarity as "similarity", g.evidence as "evidence",
+      applications.reference as "reference", applications.ministry as "ministry", applications.status as "status",
+      applications.applicant_user_id as "applicantUserId", c.full_name_ar as "fullNameAr", c.full_name_latin as "fullNameLatin",
+      c.birth_date::text as "birthDate"
+    from (${gradedPairs(sql`array[${sql.placeholder('id')}::uuid]`, 'recorded')}) as g
+    join applications on applications.id = ${other}
+    join applicants c on c.application_id = applications.id
+    order by g.grade = 'likely' desc, g.similarity desc, applications.reference`,
+);
 
 /**
  * The probable duplicates of one case by the same rules, graded on the data as it is now: a
@@ -400,7 +390,7 @@ function duplicatesQuery(db: Db) {
  * name, birth date or ID flags, serialized, so none is missed); IDs and equal names are looked up now.
  */
 export async function findDuplicates(db: Db, applicationId: string): Promise<Duplicate[]> {
-  return duplicatesQuery(db).execute({ id: applicationId });
+  return duplicatesOf.rows(db, { id: applicationId });
 }
 
 /**

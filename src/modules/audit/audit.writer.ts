@@ -1,5 +1,6 @@
-import { eq, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
+import { statement } from '../../db/statement.js';
 import { canonicalJson, chainHash, personalDigest, type CanonicalEntry, type FieldChange } from './audit.chain.js';
 import { checkEvent, isClear, type AuditAction, type AuditEvent, type CheckedEvent } from './audit.events.js';
 import { auditHead, auditLog } from './audit.table.js';
@@ -115,6 +116,16 @@ export function classify(hmacKey: string, event: CheckedEvent): { changes: Recor
   return { changes: jsonSafe(changes), details: jsonSafe(details) };
 }
 
+/** The chain head, locked until commit: every writer takes it last (one prepared statement, as each append is). */
+const takeHead = statement<{ seq: number | string; hash: string }>('audit_head_take', sql`select ${auditHead.seq} as seq, ${auditHead.hash} as hash from ${auditHead} where ${auditHead.id} = 1 for update`);
+
+/** The chained rows appended and the head moved to the last of them, in one statement. */
+const appendRows = statement<never>(
+  'audit_append',
+  sql`with appended as (insert into ${auditLog} select * from json_populate_recordset(null::audit_log, ${sql.placeholder('rows')}::json))
+      update ${auditHead} set seq = ${sql.placeholder('seq')}::bigint, hash = ${sql.placeholder('hash')}::text, updated_at = now() where ${auditHead.id} = 1`,
+);
+
 export function createAuditWriter(options: AuditWriterOptions): AuditWriter {
   const pending = new WeakMap<object, AuditEvent[]>();
 
@@ -157,12 +168,12 @@ export function createAuditWriter(options: AuditWriterOptions): AuditWriter {
       if (entries.length === 0) return [];
       // Checked before the head is taken: a malformed event never holds the chain.
       const checked = entries.map(({ context, event }) => ({ context, event: checkEvent(event) }));
-      const [head] = await tx.select({ seq: auditHead.seq, hash: auditHead.hash }).from(auditHead).where(eq(auditHead.id, 1)).for('update');
-      if (!head) throw missingHead();
+      const [taken] = await takeHead.rows(tx);
+      if (!taken) throw missingHead();
+      // bigint comes as text from the driver.
+      const head = { seq: Number(taken.seq), hash: taken.hash };
       const chained = chain(head, checked);
-      await tx.execute(sql`
-        with appended as (insert into ${auditLog} select * from json_populate_recordset(null::audit_log, ${JSON.stringify(chained.rows)}::json))
-        update ${auditHead} set seq = ${chained.last.seq}, hash = ${chained.last.hash}, updated_at = now() where id = 1`);
+      await appendRows.rows(tx, { rows: JSON.stringify(chained.rows), seq: chained.last.seq, hash: chained.last.hash });
       await options.onAppended?.(tx, chained.last, head.seq);
       return chained.appended;
     },

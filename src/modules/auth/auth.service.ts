@@ -1,6 +1,7 @@
 import { and, eq, isNull, or, lt, sql } from 'drizzle-orm';
 import type { Role } from '../../access/roles.js';
 import type { Db } from '../../db/client.js';
+import { preparedPerDb } from '../../db/statement.js';
 import type { Actor } from '../../access/actor.js';
 import { AppError } from '../../http/errors.js';
 import type { AccessClaims } from '../../http/auth.js';
@@ -61,15 +62,7 @@ export interface LoginInput {
 function buildEmailLookup(db: Db) {
   return db.select(signInColumns).from(users).where(signInMatches(sql.placeholder('login'))).prepare('sign_in_by_email');
 }
-const emailLookups = new WeakMap<Db, ReturnType<typeof buildEmailLookup>>();
-function emailLookup(db: Db): ReturnType<typeof buildEmailLookup> {
-  let found = emailLookups.get(db);
-  if (!found) {
-    found = buildEmailLookup(db);
-    emailLookups.set(db, found);
-  }
-  return found;
-}
+const emailLookup = preparedPerDb(buildEmailLookup);
 
 export type SignInRow = Awaited<ReturnType<ReturnType<typeof buildEmailLookup>['execute']>>[number];
 
@@ -313,13 +306,11 @@ function meQuery(db: Db) {
     .orderBy(committees.name)
     .prepare('auth_me');
 }
-const meQueries = new WeakMap<Db, ReturnType<typeof meQuery>>();
+const meQueries = preparedPerDb(meQuery);
 
 export async function me(args: { db: Db; actor: Actor }): Promise<Me> {
   const { db, actor } = args;
-  let query = meQueries.get(db);
-  if (!query) meQueries.set(db, (query = meQuery(db)));
-  const rows = await query.execute({ id: actor.id });
+  const rows = await meQueries(db).execute({ id: actor.id });
   const seats: Me['committees'] = [];
   for (const row of rows) {
     if (row.id !== null && row.name !== null && row.ministry !== null && row.chair !== null) {

@@ -1,6 +1,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { queryRows } from '../../db/client.js';
+import { statement } from '../../db/statement.js';
 import { accountLocked } from './auth.errors.js';
 import { loginThrottle } from './auth.table.js';
 
@@ -76,27 +77,41 @@ export async function claimAttempt(db: Db, keys: ThrottleKeys, settings: Throttl
   return decide(db, keys, settings, rows);
 }
 
-async function countAttempt(db: Db, keys: ThrottleKeys, settings: ThrottleSettings, only: string[] = [keys.pair, keys.address, keys.account]): Promise<ClaimRow[]> {
-  const window = sql`make_interval(secs => ${settings.windowSeconds}::int)`;
+/** Counts one attempt on the keys of `only` (a prepared statement: every sign-in and registration runs it). */
+const countKeys = (() => {
+  const window = sql`make_interval(secs => ${sql.placeholder('windowSeconds')}::int)`;
+  const account = sql`${sql.placeholder('account')}::text`;
+  const accountMax = sql`${sql.placeholder('accountMaxFailures')}::int`;
+  const backoffMax = sql`${sql.placeholder('backoffMaxSeconds')}::int`;
   // A lock in force never restarts; otherwise a passed window restarts the count, and so does an
   // ended lock (except the account's back-off, whose count is what doubles it).
   const stale = sql`((t.locked_until is null or t.locked_until <= now())
-    and (t.window_started_at <= now() - ${window} or (t.locked_until is not null and t.key <> ${keys.account})))`;
-  const backoff = sql`make_interval(secs => least(power(2, greatest(t.failures + 1 - ${settings.accountMaxFailures}::int - 1, 0)), ${settings.backoffMaxSeconds}::int)::float8)`;
-  const startsBackoff = sql`(t.key = ${keys.account} and not ${stale} and t.failures + 1 > ${settings.accountMaxFailures}::int and (t.locked_until is null or t.locked_until <= now()))`;
-  return queryRows<ClaimRow>(
-    db,
+    and (t.window_started_at <= now() - ${window} or (t.locked_until is not null and t.key <> ${account})))`;
+  const backoff = sql`make_interval(secs => least(power(2, greatest(t.failures + 1 - ${accountMax} - 1, 0)), ${backoffMax})::float8)`;
+  const startsBackoff = sql`(t.key = ${account} and not ${stale} and t.failures + 1 > ${accountMax} and (t.locked_until is null or t.locked_until <= now()))`;
+  return statement<ClaimRow>(
+    'throttle_count_attempt',
     sql`update login_throttle t set
           failures = case when ${stale} then 1 else t.failures + 1 end,
           window_started_at = case when ${stale} then now() else t.window_started_at end,
           locked_until = case when ${startsBackoff} then now() + ${backoff} when ${stale} then null else t.locked_until end
-        from ${inKeyOrder(only)}
+        from ${inKeyOrder(sql`${sql.placeholder('only')}::text[]`)}
         where t.key = ordered.key
         returning t.key, t.failures,
           greatest(0, extract(epoch from (coalesce(t.locked_until, now()) - now())))::float8 as locked_for,
           greatest(0, extract(epoch from (t.window_started_at + ${window} - now())))::float8 as window_left,
-          (t.key = ${keys.account} and t.locked_until is not null and t.locked_until > now() and t.locked_until = now() + make_interval(secs => least(power(2, greatest(t.failures - ${settings.accountMaxFailures}::int - 1, 0)), ${settings.backoffMaxSeconds}::int)::float8)) as backoff_set`,
+          (t.key = ${account} and t.locked_until is not null and t.locked_until > now() and t.locked_until = now() + make_interval(secs => least(power(2, greatest(t.failures - ${accountMax} - 1, 0)), ${backoffMax})::float8)) as backoff_set`,
   );
+})();
+
+function countAttempt(db: Db, keys: ThrottleKeys, settings: ThrottleSettings, only: string[] = [keys.pair, keys.address, keys.account]): Promise<ClaimRow[]> {
+  return countKeys.rows(db, {
+    only,
+    account: keys.account,
+    windowSeconds: settings.windowSeconds,
+    accountMaxFailures: settings.accountMaxFailures,
+    backoffMaxSeconds: settings.backoffMaxSeconds,
+  });
 }
 
 async function decide(db: Db, keys: ThrottleKeys, settings: ThrottleSettings, rows: ClaimRow[]): Promise<Claim> {
@@ -161,19 +176,25 @@ export async function releaseAttempt(db: Db, keys: ThrottleKeys): Promise<void> 
   await giveBack(db, [keys.pair, keys.address, keys.account]);
 }
 
+const giveBackKeys = statement<never>(
+  'throttle_give_back',
+  sql`update login_throttle t set failures = greatest(t.failures - 1, 0) from ${inKeyOrder(sql`${sql.placeholder('keys')}::text[]`)} where t.key = ordered.key`,
+);
+
 async function giveBack(db: Db, keys: string[]): Promise<void> {
-  await db.execute(sql`update login_throttle t set failures = greatest(t.failures - 1, 0) from ${inKeyOrder(keys)} where t.key = ordered.key`);
+  await giveBackKeys.rows(db, { keys });
 }
 
 /**
  * The rows of `keys`, locked in key order: statements that change several rows of one attempt lock
  * them in the same order, so concurrent attempts on overlapping keys never deadlock.
  */
-function inKeyOrder(keys: string[]): SQL {
-  return sql`(select key from login_throttle where key in (${sql.join(
+function inKeyOrder(keys: string[] | SQL): SQL {
+  const list = Array.isArray(keys) ? sql`array[${sql.join(
     keys.map((key) => sql`${key}`),
     sql`, `,
-  )}) order by key for update) as ordered`;
+  )}]::text[]` : keys;
+  return sql`(select key from login_throttle where key = any(${list}) order by key for update) as ordered`;
 }
 
 export interface FailureOutcome {
