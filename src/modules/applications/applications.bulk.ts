@@ -2,6 +2,7 @@ import { getTableColumns, sql } from 'drizzle-orm';
 import { toSnakeCase } from 'drizzle-orm/casing';
 import { randomUUID } from 'node:crypto';
 import { queryRows, type Db } from '../../db/client.js';
+import { statement } from '../../db/statement.js';
 import type { ApplicantInput } from './applicant.fields.js';
 import { applicants } from './applicant.table.js';
 import { applicantColumns, type ApplicantColumns } from './applications.columns.js';
@@ -100,6 +101,18 @@ function sameLength(name: string, values: readonly unknown[] | undefined, expect
 /** What a case numbered later holds as its reference until then (never committed). */
 const PLACEHOLDER = 'unnumbered:';
 
+const reserveBlocks = statement<{ year: number; last: number | string; prefix: string | null }>(
+  'reserve_references',
+  sql`with reserved as (
+        insert into case_reference_counters (ministry, year, last)
+        select ${sql.placeholder('ministry')}::text, b.year, b.n from json_to_recordset(${sql.placeholder('blocks')}::json) as b(year integer, n integer)
+        order by b.year
+        on conflict (ministry, year) do update set last = case_reference_counters.last + excluded.last
+        returning year, last)
+      select r.year, r.last, m.reference_prefix as prefix
+      from reserved r left join ministries m on m.code = ${sql.placeholder('ministry')}::text`,
+);
+
 /**
  * Reserves one reference per entry of `years` (the year of each case, in order) for a ministry: one
  * block per year, the counter row incremented by the block's size in one statement, under the row lock
@@ -111,17 +124,7 @@ async function reserveReferences(tx: Db, ministry: string, years: readonly numbe
   for (const year of years) perYear.set(year, (perYear.get(year) ?? 0) + 1);
   // Years in order, so two bulk calls spanning the same years lock the counter rows in the same order.
   const blocks = [...perYear].sort(([a], [b]) => a - b).map(([year, n]) => ({ year, n }));
-  const reserved = await queryRows<{ year: number; last: number; prefix: string | null }>(
-    tx,
-    sql`with reserved as (
-          insert into case_reference_counters (ministry, year, last)
-          select ${ministry}, b.year, b.n from json_to_recordset(${JSON.stringify(blocks)}::json) as b(year integer, n integer)
-          order by b.year
-          on conflict (ministry, year) do update set last = case_reference_counters.last + excluded.last
-          returning year, last)
-        select r.year, r.last, m.reference_prefix as prefix
-        from reserved r left join ministries m on m.code = ${ministry}`,
-  );
+  const reserved = await reserveBlocks.rows(tx, { ministry, blocks: JSON.stringify(blocks) });
   const next = new Map<number, number>();
   let prefix: string | null = null;
   for (const row of reserved) {
@@ -160,6 +163,27 @@ export async function numberCases(tx: Db, ministry: string, cases: readonly Bulk
   return numbered;
 }
 
+/** The case rows, then their applicants (the foreign key), in one statement: one text for every call (a registration's, an import's chunks). */
+const insertRows = statement<never>(
+  'insert_cases',
+  sql`with cases as (
+        insert into applications (id, reference, ministry, status, channel, applicant_user_id, committee_id, import_batch_id, created_at, updated_at)
+        select r.id, r.reference, ${sql.placeholder('ministry')}::text, 'submitted', ${sql.placeholder('channel')}::case_channel, r.applicant_user_id, r.committee_id,
+               ${sql.placeholder('batch')}::uuid, r.created_at, r.created_at
+        from json_populate_recordset(null::applications, ${sql.placeholder('cases')}::json) as r
+        returning id)
+      insert into applicants (application_id, ${sql.join(
+        STORED_COLUMNS.map((c) => sql.identifier(c)),
+        sql`, `,
+      )}, consent_version, consented_at, updated_at, dedup_version)
+      select r.application_id, ${sql.join(
+        STORED_COLUMNS.map((c) => (c === 'preferred_governorates' ? sql`coalesce(r.${sql.identifier(c)}, '{}')` : sql`r.${sql.identifier(c)}`)),
+        sql`, `,
+      )}, ${sql.placeholder('consent')}::text, case when ${sql.placeholder('consent')}::text is null then null else r.updated_at end, r.updated_at,
+             ${sql.placeholder('dedupVersion')}::smallint
+      from json_populate_recordset(null::applicants, ${sql.placeholder('applicants')}::json) as r`,
+);
+
 /**
  * Creates many cases of one ministry in the caller's transaction, in a handful of statements whatever
  * their number: the references are reserved (`reserveReferences`; or later, `numberLater`), then the
@@ -197,15 +221,13 @@ export async function insertCasesBulk(tx: Db, input: BulkCases): Promise<BulkCas
   const references = input.numberLater ? caseRows.map((row) => `${PLACEHOLDER}${String(row.id)}`) : await reserveReferences(tx, input.ministry, years);
 
   const result: BulkCase[] = new Array<BulkCase>(count);
-  const consent = input.consentVersion ?? null;
-  const stored = sql.join(
-    STORED_COLUMNS.map((c) => sql.identifier(c)),
-    sql`, `,
-  );
-  const selected = sql.join(
-    STORED_COLUMNS.map((c) => (c === 'preferred_governorates' ? sql`coalesce(r.${sql.identifier(c)}, '{}')` : sql`r.${sql.identifier(c)}`)),
-    sql`, `,
-  );
+  const common = {
+    ministry: input.ministry,
+    channel: input.channel,
+    batch: input.importBatchId ?? null,
+    consent: input.consentVersion ?? null,
+    dedupVersion: input.flagLater ? STALE_DEDUP_VERSION : DEDUP_VERSION,
+  };
   // The statements are sent one after the other without waiting (the connection queues them), so the
   // next chunk is serialized while the database writes the previous one.
   const statements: Promise<unknown>[] = [];
@@ -217,17 +239,7 @@ export async function insertCasesBulk(tx: Db, input: BulkCases): Promise<BulkCas
     }
     // Case rows first (the applicants' foreign key), then their applicants, in one statement.
     statements.push(
-      tx.execute(sql`
-        with cases as (
-          insert into applications (id, reference, ministry, status, channel, applicant_user_id, committee_id, import_batch_id, created_at, updated_at)
-          select r.id, r.reference, ${input.ministry}, 'submitted', ${input.channel}::case_channel, r.applicant_user_id, r.committee_id,
-                 ${input.importBatchId ?? null}::uuid, r.created_at, r.created_at
-          from json_populate_recordset(null::applications, ${JSON.stringify(caseRows.slice(from, to))}::json) as r
-          returning id)
-        insert into applicants (application_id, ${stored}, consent_version, consented_at, updated_at, dedup_version)
-        select r.application_id, ${selected}, ${consent}::text, case when ${consent}::text is null then null else r.updated_at end, r.updated_at,
-               ${input.flagLater ? STALE_DEDUP_VERSION : DEDUP_VERSION}::smallint
-        from json_populate_recordset(null::applicants, ${JSON.stringify(applicantRows.slice(from, to))}::json) as r`),
+      insertRows.rows(tx, { ...common, cases: JSON.stringify(caseRows.slice(from, to)), applicants: JSON.stringify(applicantRows.slice(from, to)) }),
     );
   }
   // Every statement settles before this returns (a failed one fails those queued after it).

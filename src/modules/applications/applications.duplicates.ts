@@ -160,17 +160,19 @@ const PARALLEL_FROM = 500;
  * `%` finds names of similarity ≥ the threshold, set for the caller's transaction only.
  */
 async function takeTurn(tx: Db, ids: readonly string[]): Promise<number> {
-  const [turn] = await queryRows<{ seq: string }>(
-    tx,
-    sql`with turn as (
-          insert into duplicate_flagging (id, seq) values (1, 1)
-          on conflict (id) do update set seq = duplicate_flagging.seq + 1
-          returning seq),
-        logged as (insert into duplicate_flag_log (seq, application_ids) select seq, ${uuidArray(ids)} from turn returning seq)
-        select seq, set_config('pg_trgm.similarity_threshold', ${String(SIMILARITY_THRESHOLD)}, true) from logged`,
-  );
+  const [turn] = await turnTaken.rows(tx, { ids, threshold: String(SIMILARITY_THRESHOLD) });
   return Number(turn!.seq);
 }
+
+const turnTaken = statement<{ seq: string }>(
+  'duplicate_turn_take',
+  sql`with turn as (
+        insert into duplicate_flagging (id, seq) values (1, 1)
+        on conflict (id) do update set seq = duplicate_flagging.seq + 1
+        returning seq),
+      logged as (insert into duplicate_flag_log (seq, application_ids) select seq, ${sql.placeholder('ids')}::uuid[] from turn returning seq)
+      select seq, set_config('pg_trgm.similarity_threshold', ${sql.placeholder('threshold')}::text, true) from logged`,
+);
 
 /** How long the turn log is kept: far longer than a search may run (an import's statements have two minutes). */
 export const FLAG_LOG_RETENTION_HOURS = 1;

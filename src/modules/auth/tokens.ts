@@ -1,6 +1,7 @@
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Db } from '../../db/client.js';
+import { statement } from '../../db/statement.js';
 import { mfaRecoveryCodes, refreshTokens } from './auth.table.js';
 
 /** Opaque refresh tokens: 32 random bytes; only their SHA-256 is stored. */
@@ -38,9 +39,17 @@ function newRefreshToken(input: RefreshTokenInput): IssuedRefreshToken & { value
 /** Stores a new refresh token (a sign-in or a rotation, inside its audited transaction). */
 export async function issueRefreshToken(tx: Db, input: RefreshTokenInput): Promise<IssuedRefreshToken> {
   const { refreshToken, familyId, values } = newRefreshToken(input);
-  await tx.insert(refreshTokens).values(values);
+  await insertRefreshToken.rows(tx, { ...values, expiresAt: values.expiresAt.toISOString() });
   return { refreshToken, familyId };
 }
+
+/** Every sign-in, rotation and registration stores one: prepared. */
+const insertRefreshToken = statement<never>(
+  'refresh_token_insert',
+  sql`insert into ${refreshTokens} (family_id, user_id, token_hash, expires_at, mfa)
+      values (${sql.placeholder('familyId')}::uuid, ${sql.placeholder('userId')}::uuid, ${sql.placeholder('tokenHash')}::text,
+              ${sql.placeholder('expiresAt')}::timestamptz, ${sql.placeholder('mfa')}::boolean)`,
+);
 
 /**
  * Takes the session's (refresh-token family's) lock until the transaction ends. Rotation and

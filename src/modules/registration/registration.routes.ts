@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
+import { preparedPerDb } from '../../db/statement.js';
 import { z } from 'zod';
 import { idempotencyKeyOf } from '../../http/idempotency.js';
 import { pageOf, pageQuery } from '../../http/pagination.js';
@@ -43,9 +44,12 @@ const createLinkBody = z.strictObject({
 export const tokenParam = z.strictObject({ token: z.string().max(200) });
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
 
+/** Every registration (and every look at its page) starts with it: prepared. */
+const linkQuery = preparedPerDb((db) => db.select().from(registrationLinks).where(eq(registrationLinks.token, sql.placeholder('token'))).prepare('link_by_token'));
+
 export async function findLinkByToken(db: Parameters<typeof listLinks>[0]['db'], token: string) {
   if (!TOKEN_SHAPE.test(token)) return undefined;
-  const [link] = await db.select().from(registrationLinks).where(eq(registrationLinks.token, token));
+  const [link] = await linkQuery(db).execute({ token });
   return link;
 }
 

@@ -1,5 +1,6 @@
-import { and, eq, isNull, lt, or, sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
+import { statement } from '../../db/statement.js';
 import { retryAfter } from '../../http/errors.js';
 import { serverBusy, throttled } from '../../http/http.errors.js';
 import type { ApplicantInput } from '../applications/applicant.fields.js';
@@ -84,6 +85,35 @@ export interface Registered {
 }
 
 /**
+ * The link's registration counted, if the cap allows, and the case linked to it, in one statement
+ * (prepared: every registration runs it). No row: the cap is reached.
+ */
+const countRegistration = statement<{
+  id: string;
+  ministry: string;
+  opensAt: string | null;
+  closesAt: string | null;
+  revokedAt: string | null;
+  maxRegistrations: number | null;
+  registrationsCount: number;
+}>(
+  'registration_count',
+  sql`with counted as (
+        update ${registrationLinks} set registrations_count = registrations_count + 1
+        where id = ${sql.placeholder('linkId')}::uuid and (max_registrations is null or registrations_count < max_registrations)
+        returning id, ministry, opens_at, closes_at, revoked_at, max_registrations, registrations_count),
+      linked as (insert into ${linkRegistrations} (application_id, link_id, created_at) select ${sql.placeholder('applicationId')}::uuid, id, now() from counted)
+      select id, ministry, opens_at as "opensAt", closes_at as "closesAt", revoked_at as "revokedAt",
+        max_registrations as "maxRegistrations", registrations_count as "registrationsCount"
+      from counted`,
+);
+
+/** A timestamp as the driver gives it (text), as a Date. */
+function atOrNull(value: string | null): Date | null {
+  return value === null ? null : new Date(value);
+}
+
+/**
  * Creates the applicant account and the case in one audited transaction, holding the link's row lock
  * while it counts the registration, so a cap holds exactly. The password is hashed before (never under
  * the lock). The answer never depends on whether the person is already known: a repeated national
@@ -121,25 +151,13 @@ export async function register(args: {
       consentVersion: args.consentVersion,
     });
     // Counted and linked in one statement; the row lock on the link is the last one taken.
-    const counted = tx.$with('counted').as(
-      tx
-        .update(registrationLinks)
-        .set({ registrationsCount: sql`${registrationLinks.registrationsCount} + 1` })
-        .where(
-          and(
-            eq(registrationLinks.id, args.linkId),
-            or(isNull(registrationLinks.maxRegistrations), lt(registrationLinks.registrationsCount, registrationLinks.maxRegistrations)),
-          ),
-        )
-        .returning(),
-    );
-    const linked = tx.$with('linked').as(
-      tx
-        .insert(linkRegistrations)
-        .select(sql`select ${created.id}::uuid, "id", now() from "counted"`)
-        .returning(),
-    );
-    const [link] = await tx.with(counted, linked).select().from(counted);
+    const [counted] = await countRegistration.rows(tx, { linkId: args.linkId, applicationId: created.id });
+    const link = counted && {
+      ...counted,
+      opensAt: atOrNull(counted.opensAt),
+      closesAt: atOrNull(counted.closesAt),
+      revokedAt: atOrNull(counted.revokedAt),
+    };
     // No row: the cap is reached. Otherwise the count includes this registration; the link must
     // have been open before it (if not, the transaction is rolled back, the link row with it).
     if (!link || link.ministry !== args.ministry || linkStatus({ ...link, registrationsCount: link.registrationsCount - 1 }) !== 'open') throw linkGone();

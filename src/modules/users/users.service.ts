@@ -3,6 +3,7 @@ import { and, asc, eq, ne, sql, type Placeholder, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import type { StaffRole, Role } from '../../access/roles.js';
 import type { Db } from '../../db/client.js';
+import { statement } from '../../db/statement.js';
 import type { Actor } from '../../access/actor.js';
 import { isUniqueViolation } from '../../db/errors.js';
 import { preconditionFailed } from '../../http/http.errors.js';
@@ -152,6 +153,14 @@ export async function createStaffUser(args: {
   }
 }
 
+/** Every registration (and walk-in account) creates one: prepared. */
+const insertApplicantAccount = statement<{ id: string }>(
+  'applicant_account_insert',
+  sql`insert into ${users} (email, name, role, ministry, password_hash)
+      values (${sql.placeholder('email')}::text, ${sql.placeholder('name')}::text, 'applicant', ${sql.placeholder('ministry')}::text, ${sql.placeholder('passwordHash')}::text)
+      returning id`,
+);
+
 /**
  * For the intake module: creates an applicant's account inside the caller's transaction (the caller
  * hashes the password beforehand, with hashPassword, outside the transaction) and records
@@ -168,10 +177,7 @@ export async function createApplicantAccount(
   // that tried is rolled back either way (the logins made here are generated and never collide).
   let row: { id: string } | undefined;
   try {
-    [row] = await tx
-      .insert(users)
-      .values({ email, name: input.name, role: 'applicant', ministry: input.ministry, passwordHash: input.passwordHash })
-      .returning({ id: users.id });
+    [row] = await insertApplicantAccount.rows(tx, { email, name: input.name, ministry: input.ministry, passwordHash: input.passwordHash });
   } catch (error) {
     if (isUniqueViolation(error)) throw emailTaken();
     throw error;
