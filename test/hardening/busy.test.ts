@@ -2,6 +2,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { bearer, createUser, tokenFor, type TestUser } from '../factories.js';
 import { createTestApp, type TestApp } from '../harness.js';
+import { waitFor } from '../wait.js';
 
 /**
  * Issue 10 item 5: one stuck holder of the chain head must not take the API down. With the head row
@@ -19,14 +20,6 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const waitFor = async (check: () => Promise<boolean>, ms: number) => {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await check()) return true;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return false;
-};
 
 describe.skipIf(!inject('testServerUrl'))('a stuck holder of the chain head', () => {
   it('fills the pool with waiting writers; the rest get 503 with Retry-After, /health/live answers; all recovers when it lets go', async () => {
@@ -47,7 +40,7 @@ describe.skipIf(!inject('testServerUrl'))('a stuck holder of the chain head', ()
         );
         return Number(rows[0]!.n) >= POOL;
       };
-      expect(await waitFor(waiting, 10_000)).toBe(true);
+      expect(await waitFor(waiting, 10_000, 50)).toBe(true);
 
       const busy = await Promise.all([
         t.app.inject({ method: 'GET', url: '/me', headers: bearer(me) }),

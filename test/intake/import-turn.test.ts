@@ -8,6 +8,7 @@ import { insertCasesBulk, numberCases } from '../../src/modules/applications/app
 import { catchUpOutsideTurn, flagSearched, pruneFlagLog, searchDuplicates } from '../../src/modules/applications/applications.duplicates.js';
 import { bearer, createUser, tokenFor } from '../factories.js';
 import { createTestApp, type TestApp } from '../harness.js';
+import { waitFor } from '../wait.js';
 import { applicantBody, distinctNames } from './helpers.js';
 
 /**
@@ -28,14 +29,6 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const waitFor = async (check: () => Promise<boolean>, ms: number) => {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await check()) return true;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  return false;
-};
 
 function officer(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return applicantBody({ ...distinctNames(), email: `o.${randomInt(1e9)}@example.org`, ...overrides });

@@ -1,6 +1,7 @@
 import { count, eq } from 'drizzle-orm';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import * as seeds from '../../seeds/reference.js';
 import { applicants, duplicateCandidates } from '../../src/modules/applications/applicant.table.js';
 import { applications } from '../../src/modules/applications/applications.table.js';
@@ -8,6 +9,7 @@ import { createHashGate } from '../../src/modules/registration/registration.serv
 import { linkRegistrations, registrationLinks } from '../../src/modules/registration/registration.table.js';
 import { bearer, createUser, tokenFor } from '../factories.js';
 import { createTestApp, type TestApp } from '../harness.js';
+import { waitFor } from '../wait.js';
 import { applicantBody, distinctNames } from './helpers.js';
 
 /** Items 2 and 3 of issue 11: public registration through a link, and no enumeration. */
@@ -265,5 +267,42 @@ describe('registration settings', () => {
     const { ConfigError, loadConfig } = await import('../../src/config.js');
     expect(() => loadConfig({ REGISTER_WINDOW_SECONDS: '1000', LOGIN_WINDOW_SECONDS: '900' })).toThrow(ConfigError);
     expect(loadConfig({ REGISTER_WINDOW_SECONDS: '900', LOGIN_WINDOW_SECONDS: '900' }).registration.windowSeconds).toBe(900);
+  });
+});
+
+// Needs a second connection to hold the link's row (server runs).
+describe.skipIf(!inject('testServerUrl'))('a link that changes while a registration runs', () => {
+  it.each([
+    ['revoked', 'revoked_at = now()'],
+    ['closed', "closes_at = now() - interval '1 minute'"],
+  ])('answers 410 when the link is %s after the look-up and before the count, storing nothing', async (_, change) => {
+    const link = await newLink();
+    const before = await caseCount();
+    const holder = new pg.Client({ connectionString: t.url });
+    await holder.connect();
+    try {
+      // The change is made but not committed: the registration's look-up still reads the link open,
+      // and its count waits for the row, then reads the link as changed.
+      await holder.query('begin');
+      await holder.query(`update registration_links set ${change} where id = $1`, [link.id]);
+      const pending = register(link.token, registration());
+      const waiting = async () => {
+        const { rows } = await holder.query<{ n: string }>(
+          "select count(*)::text as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and pid <> pg_backend_pid()",
+        );
+        return Number(rows[0]!.n) >= 1;
+      };
+      expect(await waitFor(waiting, 10_000)).toBe(true);
+      await holder.query('commit');
+      const res = await pending;
+      expect(res.statusCode, res.body).toBe(410);
+      expect(res.json<{ code: string }>().code).toBe('registration_link.gone');
+    } finally {
+      await holder.end();
+    }
+    expect(await caseCount()).toBe(before);
+    const [row] = await t.database.db.select().from(registrationLinks).where(eq(registrationLinks.id, link.id));
+    expect(row!.registrationsCount).toBe(0);
+    expect(await t.database.db.select().from(linkRegistrations).where(eq(linkRegistrations.linkId, link.id))).toEqual([]);
   });
 });
