@@ -45,7 +45,7 @@ const usualReadTimeout = new WeakMap<pg.Client, number | undefined>();
 export async function extendStatementTimeout(tx: Db, ms: number): Promise<void> {
   await tx.execute(sql`select set_config('statement_timeout', ${String(ms)}, true)`);
   // A transaction on the pool runs on one checked-out client (drizzle's node-postgres session).
-  const client = (tx as unknown as { session?: { client?: unknown } }).session?.client;
+  const client = (tx._.session as unknown as { client?: unknown }).client;
   if (!(client instanceof pg.Client)) return;
   const parameters = (client as ClientWithParameters).connectionParameters;
   if (!usualReadTimeout.has(client)) usualReadTimeout.set(client, parameters.query_timeout);

@@ -47,8 +47,7 @@ export const NAME_CANDIDATES_PER_CASE = 100;
 /** The applicant fields the rules read: a change to one of them refreshes the case's pairs. */
 export const DUPLICATE_RULE_FIELDS = ['fullNameAr', 'fullNameLatin', 'birthDate', 'nationalId', 'serviceNumber', 'email'] as const;
 
-/** A PostgreSQL uuid[] of `ids`, as one parameter whatever the count. */
-/** `ids` as one uuid[] parameter (not one parameter each). */
+/** `ids` as one uuid[] parameter, whatever their number (not one parameter each). */
 export function uuidArray(ids: readonly string[]): SQL {
   return sql`${`{${ids.join(',')}}`}::uuid[]`;
 }
