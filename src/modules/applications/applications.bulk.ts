@@ -228,9 +228,7 @@ export async function insertCasesBulk(tx: Db, input: BulkCases): Promise<BulkCas
     consent: input.consentVersion ?? null,
     dedupVersion: input.flagLater ? STALE_DEDUP_VERSION : DEDUP_VERSION,
   };
-  // The statements are sent one after the other without waiting (the connection queues them), so the
-  // next chunk is serialized while the database writes the previous one.
-  const statements: Promise<unknown>[] = [];
+  // One statement per chunk, each awaited before the next is sent (a pg client runs one query at a time).
   for (let from = 0; from < count; from += ROWS_PER_STATEMENT) {
     const to = Math.min(count, from + ROWS_PER_STATEMENT);
     for (let i = from; i < to; i++) {
@@ -238,13 +236,7 @@ export async function insertCasesBulk(tx: Db, input: BulkCases): Promise<BulkCas
       result[i] = { id: caseRows[i]!.id as string, reference: references[i]! };
     }
     // Case rows first (the applicants' foreign key), then their applicants, in one statement.
-    statements.push(
-      insertRows.rows(tx, { ...common, cases: JSON.stringify(caseRows.slice(from, to)), applicants: JSON.stringify(applicantRows.slice(from, to)) }),
-    );
+    await insertRows.rows(tx, { ...common, cases: JSON.stringify(caseRows.slice(from, to)), applicants: JSON.stringify(applicantRows.slice(from, to)) });
   }
-  // Every statement settles before this returns (a failed one fails those queued after it).
-  const settled = await Promise.allSettled(statements);
-  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-  if (failed) throw failed.reason;
   return result;
 }
