@@ -5,7 +5,7 @@ import * as seeds from '../../seeds/reference.js';
 import { queryRows } from '../../src/db/client.js';
 import { applicantInput } from '../../src/modules/applications/applicant.fields.js';
 import { applicants, duplicateCandidates } from '../../src/modules/applications/applicant.table.js';
-import { flagDuplicates, findDuplicates, NAME_CANDIDATES_PER_CASE, refreshStaleDuplicates } from '../../src/modules/applications/applications.duplicates.js';
+import { flagDuplicates, findDuplicates, NAME_CANDIDATES_PER_CASE, PARALLEL_FROM, refreshStaleDuplicates } from '../../src/modules/applications/applications.duplicates.js';
 import { applicantColumns } from '../../src/modules/applications/applications.columns.js';
 import { applications } from '../../src/modules/applications/applications.table.js';
 import { auditLog } from '../../src/modules/audit/audit.table.js';
@@ -359,6 +359,41 @@ describe('flagging at write time', () => {
     // Flagging again changes nothing.
     expect(await t.database.db.transaction((tx) => flagDuplicates(tx, ids))).toEqual({ flagged: 4, pairs: 4 });
     expect(await stored(a)).toHaveLength(2);
+  });
+
+  it('a batch big enough for parallel workers finds its pairs and leaves the transaction’s planner settings as they were', async () => {
+    const rows = Array.from({ length: PARALLEL_FROM }, () => ({ id: randomUUID(), name: `${word()} ${word()} ${word()}` }));
+    await t.database.db.insert(applications).values(rows.map((r) => ({ id: r.id, reference: `MOI-UNFLAGGED-${r.id}`, ministry: 'interior', channel: 'walk_in' as const })));
+    const sharedId = String(randomInt(10_000_000_000, 99_999_999_999));
+    await t.database.db.insert(applicants).values(
+      rows.map((r, i) => ({
+        applicationId: r.id,
+        fullNameAr: r.name,
+        nameArFolded: r.name,
+        birthDate: birth(),
+        sex: 'male' as const,
+        branch: 'army',
+        rank: 'captain',
+        specializations: ['infantry'],
+        separationKind: 'defected',
+        // The first and the last share a national ID: one likely pair, found whatever the names.
+        nationalId: i === 0 || i === rows.length - 1 ? sharedId : null,
+      })),
+    );
+    const settings = sql`select current_setting('jit') as jit, current_setting('parallel_setup_cost') as setup, current_setting('parallel_tuple_cost') as tuple`;
+    const { before, after } = await t.database.db.transaction(async (tx) => {
+      const [before] = await queryRows<Record<string, string>>(tx, settings);
+      await flagDuplicates(
+        tx,
+        rows.map((r) => r.id),
+        { fresh: true },
+      );
+      const [after] = await queryRows<Record<string, string>>(tx, settings);
+      return { before, after };
+    });
+    expect(after).toEqual(before);
+    const found = await findDuplicates(t.database.db, rows[0]!.id);
+    expect(found.find((d) => d.candidateId === rows.at(-1)!.id)?.grade).toBe('likely');
   });
 
   it('a flood of one name in one birth window is bounded per case', async () => {

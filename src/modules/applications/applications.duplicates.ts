@@ -148,7 +148,7 @@ interface GradedPair {
 }
 
 /** From this many cases at once, the pairs are looked up on parallel workers (PostgreSQL server). */
-const PARALLEL_FROM = 500;
+export const PARALLEL_FROM = 500;
 
 /**
  * Flaggings take turns: each increments the one row of `duplicate_flagging` and holds its lock until
