@@ -8,6 +8,7 @@ import type { AuditTrail } from '../audit/audit.js';
 import type { AuditContext } from '../audit/audit.writer.js';
 import { foldArabic, foldLatin } from './applicant.fields.js';
 import { applicants, type DuplicateEvidence, type DuplicateGrade } from './applicant.table.js';
+import { breathe, similarNames, type NameRecord, type SimilarName } from './applications.similar-names.js';
 import { CASE_ENTITY, type CaseStatus } from './applications.state.js';
 
 /**
@@ -26,10 +27,11 @@ import { CASE_ENTITY, type CaseStatus } from './applications.state.js';
  * in two ministries matters as much as one in the same. Pairs are flagged for a human, never merged.
  *
  * Cost: the similar-name search visits every case born within the year around (a GiST index on
- * (birth_date, name_ar_folded)), about a millisecond of database time per case at 100,000 cases,
- * whatever the names. Writes pay it (one case at a registration; a batch spread over parallel
- * workers); reads take the pairs the writes recorded and regrade them, so a read costs what reading
- * a case costs.
+ * (birth_date, name_ar_folded)), about two milliseconds of database time per case at 100,000 cases,
+ * whatever the names. Writes pay it: one case at a registration; a batch instead reads the trigrams
+ * of the cases in its birth window once and joins them in memory (applications.similar-names.ts,
+ * about 0.15 ms per case). Reads take the pairs the writes recorded and regrade them, so a read costs
+ * what reading a case costs.
  */
 
 /** The version of the folds and rules; rows folded and flagged under an older one are redone at start-up. */
@@ -52,17 +54,26 @@ export function uuidArray(ids: readonly string[]): SQL {
   return sql`${`{${ids.join(',')}}`}::uuid[]`;
 }
 
+/**
+ * The window in which candidates are looked up: a year and a day either way, so that every date within
+ * one year (below, the rule itself) is inside it, 29 February included.
+ */
+const BIRTH_WINDOW_DAYS = 366;
+/** The same, written into the SQL as a number (a parameter would leave `date - $1` ambiguous). */
+const WINDOW = sql.raw(String(BIRTH_WINDOW_DAYS));
+
 /** Within one year, the same whichever date comes first (29 February included). */
 const WITHIN_ONE_YEAR = sql`least(a.birth_date, b.birth_date) + interval '1 year' >= greatest(a.birth_date, b.birth_date)`;
 
 /**
  * Where similar Arabic names come from: `search` looks them up in the GiST index on (birth date,
- * name), which visits every case born within the year around (about a millisecond at 100,000 cases);
- * `recorded` takes the pairs flagDuplicates recorded, plus equal names born the same day looked up
- * now (a few index entries). Writes search; reads use what the writes recorded, so a read costs no
+ * name), which visits every case born within the year around (about two milliseconds at 100,000 cases);
+ * a list gives them, found by the same rule in memory for a batch (similarNamesOf: a tenth of the
+ * cost); `recorded` takes the pairs flagDuplicates recorded, plus equal names born the same day looked
+ * up now (a few index entries). Writes search; reads use what the writes recorded, so a read costs no
  * search, and regrade it on the data as it is now.
  */
-type SimilarNames = 'search' | 'recorded';
+type SimilarNames = 'search' | 'recorded' | readonly SimilarName[];
 
 /**
  * The graded pairs of the rules for `ids` against every case (each other included): one row per
@@ -72,16 +83,16 @@ type SimilarNames = 'search' | 'recorded';
  * `search` needs pg_trgm.similarity_threshold set to SIMILARITY_THRESHOLD (`%`).
  */
 function gradedPairs(ids: SQL, similar: SimilarNames): SQL {
-  // The most similar first when one name floods a birth window. No LIMIT in a lateral subquery: a
-  // join keeps the probes of a big batch parallel.
+  // The most similar first when one name floods a birth window.
   const names =
     similar === 'search'
       ? sql`
         select s.id as a, b.application_id as b,
           row_number() over (partition by s.id order by similarity(b.name_ar_folded, s.name_ar_folded) desc, b.application_id) as rank
         from s join applicants b
-          on b.birth_date between s.birth_date - 366 and s.birth_date + 366 and b.name_ar_folded % s.name_ar_folded and b.application_id <> s.id`
-      : sql`
+          on b.birth_date between s.birth_date - ${WINDOW} and s.birth_date + ${WINDOW} and b.name_ar_folded % s.name_ar_folded and b.application_id <> s.id`
+      : similar === 'recorded'
+        ? sql`
         select n.a, n.b, row_number() over (partition by n.a order by similarity(b.name_ar_folded, s.name_ar_folded) desc, n.b) as rank
         from (
           select s.id as a, b.application_id as b from s join applicants b
@@ -90,7 +101,13 @@ function gradedPairs(ids: SQL, similar: SimilarNames): SQL {
           select d.application_id, d.candidate_id from duplicate_candidates d where d.application_id = any(${ids})
         ) n
         join s on s.id = n.a
-        join applicants b on b.application_id = n.b`;
+        join applicants b on b.application_id = n.b`
+        : sql`
+        select n.a, n.b, 1 as rank, n.similarity
+        from unnest(${uuidArray(similar.map((pair) => pair.a))}, ${uuidArray(similar.map((pair) => pair.b))},
+          ${`{${similar.map((pair) => pair.similarity).join(',')}}`}::real[]) as n(a, b, similarity)`;
+  // The similarity of the names found in memory comes with them (exactly pg_trgm's); the rest is computed here.
+  const givenSimilarity = typeof similar === 'string' ? sql`null::real` : sql`similarity`;
   return sql`
     with s as not materialized (
       select application_id as id, national_id, service_number, name_ar_folded, name_latin_folded, birth_date
@@ -101,18 +118,18 @@ function gradedPairs(ids: SQL, similar: SimilarNames): SQL {
       select s.id as a, b.application_id as b,
         row_number() over (partition by s.id order by abs(b.birth_date - s.birth_date), b.application_id) as rank
       from s join applicants b
-        on b.name_latin_folded = s.name_latin_folded and s.name_latin_folded <> '' and b.birth_date between s.birth_date - 366 and s.birth_date + 366 and b.application_id <> s.id
+        on b.name_latin_folded = s.name_latin_folded and s.name_latin_folded <> '' and b.birth_date between s.birth_date - ${WINDOW} and s.birth_date + ${WINDOW} and b.application_id <> s.id
     ),
     hits as (
-      select s.id as a, b.application_id as b from s join applicants b on b.national_id = s.national_id
+      select s.id as a, b.application_id as b, null::real as similarity from s join applicants b on b.national_id = s.national_id
       union all
-      select s.id, b.application_id from s join applicants b on b.service_number = s.service_number
+      select s.id, b.application_id, null::real from s join applicants b on b.service_number = s.service_number
       union all
-      select a, b from names where rank <= ${NAME_CANDIDATES_PER_CASE}
+      select a, b, ${givenSimilarity} from names where rank <= ${NAME_CANDIDATES_PER_CASE}
       union all
-      select a, b from latin where rank <= ${NAME_CANDIDATES_PER_CASE}
+      select a, b, null::real from latin where rank <= ${NAME_CANDIDATES_PER_CASE}
     ),
-    pairs as (select distinct least(a, b) as x, greatest(a, b) as y from hits where a <> b)
+    pairs as (select least(a, b) as x, greatest(a, b) as y, max(similarity) as similarity from hits where a <> b group by 1, 2)
     select p.x, p.y, g.grade, m.similarity,
       to_jsonb(array_remove(array[
         case when a.national_id = b.national_id then jsonb_build_object('field', 'nationalId', 'how', 'equal') end,
@@ -127,7 +144,7 @@ function gradedPairs(ids: SQL, similar: SimilarNames): SQL {
     from pairs p
     join applicants a on a.application_id = p.x
     join applicants b on b.application_id = p.y
-    cross join lateral (select similarity(a.name_ar_folded, b.name_ar_folded) as similarity, ${WITHIN_ONE_YEAR} as near,
+    cross join lateral (select coalesce(p.similarity, similarity(a.name_ar_folded, b.name_ar_folded)) as similarity, ${WITHIN_ONE_YEAR} as near,
       -- A name that folds to nothing (an article alone) equals nothing.
       a.name_ar_folded <> '' and a.name_ar_folded = b.name_ar_folded as ar_equal,
       a.name_latin_folded <> '' and a.name_latin_folded = b.name_latin_folded as latin_equal) m
@@ -147,8 +164,12 @@ interface GradedPair {
   evidence: DuplicateEvidence[];
 }
 
-/** From this many cases at once, the pairs are looked up on parallel workers (PostgreSQL server). */
-export const PARALLEL_FROM = 500;
+/**
+ * From this many cases at once, similar names are found in memory (similarNamesOf): it reads the
+ * trigrams of every case in the batch's birth window once (about half a second at 100,000 cases),
+ * where the index search costs about two milliseconds per case.
+ */
+export const SEARCH_IN_MEMORY_FROM = 500;
 
 /**
  * Flaggings take turns: each increments the one row of `duplicate_flagging` and holds its lock until
@@ -197,8 +218,8 @@ function storePairs(pairs: SQL): SQL {
 }
 
 /**
- * The pairs of one case, found and stored in one statement (no parallel workers to keep for one
- * case): a prepared statement, so a registration neither builds its text nor, mostly, plans it.
+ * The pairs of one case, found and stored in one statement: a prepared statement, so a registration
+ * neither builds its text nor, mostly, plans it.
  */
 const flagOne = statement<{ pairs: number }>(
   'duplicate_flag_one',
@@ -207,22 +228,46 @@ const flagOne = statement<{ pairs: number }>(
     select count(*)::int as pairs from graded`,
 );
 
-async function pairsOf(tx: Db, ids: readonly string[]): Promise<GradedPair[]> {
-  if (ids.length < PARALLEL_FROM) return queryRows<GradedPair>(tx, gradedPairs(uuidArray(ids), 'search'));
-  // The planner prices one index probe far below what it costs, so it would run thousands of them in
-  // one process; with workers free of start-up and transfer costs it spreads them over the cores. The
-  // statement is priced high enough to be compiled (JIT), which costs a third of a second and gains
-  // nothing: the time goes to the index probes.
-  const [saved] = await queryRows<{ setup: string; tuple: string; jit: string }>(
+/** Cases read between two yields to the event loop (a few milliseconds each). */
+const RECORDS_PER_SLICE = 10_000;
+
+/**
+ * The similar Arabic names of `ids` among every case born within the window of one of them (each
+ * other included), found in memory (applications.similar-names.ts) on the trigrams PostgreSQL
+ * extracts: at most NAME_CANDIDATES_PER_CASE per case, the most similar first, as the search's rank.
+ * pg_trgm's trigrams hold letters, digits, spaces or a hash in hexadecimal, never a `|`.
+ */
+async function similarNamesOf(tx: Db, ids: readonly string[]): Promise<SimilarName[]> {
+  const rows = await queryRows<{ id: string; day: number; trigrams: string }>(
     tx,
-    sql`select current_setting('parallel_setup_cost') as setup, current_setting('parallel_tuple_cost') as tuple, current_setting('jit') as jit`,
+    sql`with probes as (select min(birth_date) as earliest, max(birth_date) as latest from applicants where application_id = any(${uuidArray(ids)}))
+      select application_id as id, birth_date - date '2000-01-01' as day, array_to_string(show_trgm(name_ar_folded), '|') as trigrams
+      from applicants, probes
+      where birth_date between probes.earliest - ${WINDOW} and probes.latest + ${WINDOW}`,
   );
-  await tx.execute(sql`select set_config('parallel_setup_cost', '0', true), set_config('parallel_tuple_cost', '0', true), set_config('jit', 'off', true)`);
-  const pairs = await queryRows<GradedPair>(tx, gradedPairs(uuidArray(ids), 'search'));
-  await tx.execute(
-    sql`select set_config('parallel_setup_cost', ${saved!.setup}, true), set_config('parallel_tuple_cost', ${saved!.tuple}, true), set_config('jit', ${saved!.jit}, true)`,
-  );
-  return pairs;
+  const records: NameRecord[] = [];
+  for (const row of rows) {
+    if (records.length % RECORDS_PER_SLICE === RECORDS_PER_SLICE - 1) await breathe();
+    records.push({ id: row.id, birthDay: row.day, trigrams: row.trigrams === '' ? [] : row.trigrams.split('|') });
+  }
+  const found = await similarNames(records, ids, { threshold: SIMILARITY_THRESHOLD, windowDays: BIRTH_WINDOW_DAYS, recordsPerSlice: RECORDS_PER_SLICE });
+  found.sort((x, y) => (x.a < y.a ? -1 : x.a > y.a ? 1 : y.similarity - x.similarity || (x.b < y.b ? -1 : x.b > y.b ? 1 : 0)));
+  return found.filter((pair, i) => i < NAME_CANDIDATES_PER_CASE || found[i - NAME_CANDIDATES_PER_CASE]!.a !== pair.a);
+}
+
+function similarNamesFor(tx: Db, ids: readonly string[]): Promise<SimilarNames> {
+  return ids.length < SEARCH_IN_MEMORY_FROM ? Promise.resolve('search') : similarNamesOf(tx, ids);
+}
+
+/** The graded pairs of `ids` among all cases. */
+async function pairsOf(tx: Db, ids: readonly string[]): Promise<GradedPair[]> {
+  return queryRows<GradedPair>(tx, gradedPairs(uuidArray(ids), await similarNamesFor(tx, ids)));
+}
+
+/** The same, stored as they are found (one statement: the pairs cross to the service once). */
+async function storedPairsOf(tx: Db, ids: readonly string[]): Promise<GradedPair[]> {
+  const graded = gradedPairs(uuidArray(ids), await similarNamesFor(tx, ids));
+  return queryRows<GradedPair>(tx, sql`with graded as (${graded}), stored as (${storePairs(sql`graded as p`)}) select * from graded`);
 }
 
 async function storeGraded(tx: Db, pairs: readonly GradedPair[]): Promise<void> {
@@ -267,11 +312,8 @@ export async function flagDuplicates(
     const pairs = row?.pairs ?? 0;
     return { flagged: pairs > 0 ? 1 : 0, pairs };
   }
-  // Read first, written after: a statement that only reads may run on parallel workers.
-  const pairs = await pairsOf(tx, ids);
   if (!options.fresh) await forget(tx, ids);
-  await storeGraded(tx, pairs);
-  return counted(ids, pairs);
+  return counted(ids, await storedPairsOf(tx, ids));
 }
 
 /** A search made outside the flagging turn (`searchDuplicates`), to be completed in it (`flagSearched`). */
@@ -305,9 +347,8 @@ export async function searchDuplicates(tx: Db, applicationIds: readonly string[]
   const ids = [...new Set(applicationIds)];
   // Read before the search's own snapshot is taken.
   const since = await lastTurn(tx);
-  const pairs = ids.length === 0 ? [] : await pairsOf(tx, ids);
   // Stored now (nobody sees them before the commit): the turn then only corrects what changed meanwhile.
-  await storeGraded(tx, pairs);
+  const pairs = ids.length === 0 ? [] : await storedPairsOf(tx, ids);
   return { ids, since, pairs };
 }
 
