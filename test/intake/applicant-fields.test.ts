@@ -1,11 +1,11 @@
 import { count, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applicants, duplicateCandidates } from '../../src/modules/applications/applicant.table.js';
+import { applicants } from '../../src/modules/applications/applicant.table.js';
 import { applications } from '../../src/modules/applications/applications.table.js';
 import { auditLog } from '../../src/modules/audit/audit.table.js';
 import { bearer, createUser, tokenFor } from '../factories.js';
 import { createTestApp, type TestApp } from '../harness.js';
-import { applicantBody, distinctNames, yearsAgo } from './helpers.js';
+import { applicantBody, distinctNames, recordedCandidates, yearsAgo } from './helpers.js';
 
 /** Item 4 of issue 11: the applicant fields, checked through walk-in entry (POST /applications) into PostgreSQL. */
 
@@ -176,7 +176,7 @@ describe('applicant fields', () => {
     const res = await post(applicantBody({ ...distinctNames(), birthDate: '1977-07-07', nationalId: firstRow.nationalId, email: 'same.person@EXAMPLE.org' }));
     expect(res.statusCode).toBe(201);
     const second = res.json<{ id: string }>();
-    const flagged = await t.database.db.select().from(duplicateCandidates).where(eq(duplicateCandidates.applicationId, second.id));
+    const flagged = await recordedCandidates(t.database.db, second.id);
     expect(flagged).toEqual([
       expect.objectContaining({
         candidateId: first.id,

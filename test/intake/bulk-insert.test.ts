@@ -13,7 +13,7 @@ import { committees } from '../../src/modules/committees/committees.table.js';
 import { seedReference } from '../../src/modules/reference/reference.seed.js';
 import { bearer, createCommittee, createUser, tokenFor } from '../factories.js';
 import { createTestApp, type TestApp } from '../harness.js';
-import { applicantBody } from './helpers.js';
+import { applicantBody, recordedPair } from './helpers.js';
 
 /**
  * insertCasesBulk (src/modules/applications/applications.bulk.ts): many cases in a few statements,
@@ -226,8 +226,7 @@ describe('cases written to be flagged later (demo data)', () => {
     const ids = written.map((c) => c.id);
     const versions = await db.select({ version: applicants.dedupVersion }).from(applicants).where(inArray(applicants.applicationId, ids));
     expect(versions.map((v) => v.version)).toEqual([0, 0, 0, 0, 0]);
-    const pairsOf = () => queryRows<{ n: number }>(db, sql`select count(*)::int as n from duplicate_candidates where application_id = ${ids[0]!}::uuid and candidate_id = ${ids[1]!}::uuid`);
-    expect((await pairsOf())[0]!.n).toBe(0);
+    expect(await recordedPair(db, ids[0]!, ids[1]!)).toBeUndefined();
 
     // Told to stop before it starts: nothing is done.
     expect(await refreshStaleDuplicates(db, { stop: () => true })).toBe(0);
@@ -240,7 +239,6 @@ describe('cases written to be flagged later (demo data)', () => {
     const after = await db.select({ version: applicants.dedupVersion }).from(applicants).where(inArray(applicants.applicationId, ids));
     expect(after.map((v) => v.version)).toEqual([1, 1, 1, 1, 1]);
     // The same officer twice (one national ID): found as likely once the catch-up ran.
-    const [pair] = await queryRows<{ grade: string }>(db, sql`select grade from duplicate_candidates where application_id = ${ids[0]!}::uuid and candidate_id = ${ids[1]!}::uuid`);
-    expect(pair?.grade).toBe('likely');
+    expect((await recordedPair(db, ids[0]!, ids[1]!))?.grade).toBe('likely');
   });
 });

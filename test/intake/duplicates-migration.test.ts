@@ -8,8 +8,8 @@ import { seedReference } from '../../src/modules/reference/reference.seed.js';
 
 /**
  * The migration to graded duplicates keeps what Intake I recorded: its pairs get a grade and evidence
- * at once, an email-only pair (no grade under DESIGN §7) goes, and start-up then folds and flags those
- * cases by the full rules, both ways.
+ * at once, an email-only pair (no grade under DESIGN §7) goes; a later one keeps one row per pair,
+ * lower id first; and start-up then folds and flags those cases by the full rules.
  */
 
 const migrations = readMigrationFiles({ migrationsFolder: MIGRATIONS_FOLDER });
@@ -66,8 +66,20 @@ describe('migrating Intake I’s duplicate candidates', () => {
     const versions = await queryRows<{ dedup_version: number }>(database.db, sql`select dedup_version from applicants`);
     expect(versions.map((v) => v.dedup_version)).toEqual([0, 0, 0]);
 
+    // A pair stored both ways, as the graded rules did until one row per pair.
+    await database.db.execute(sql`insert into duplicate_candidates (application_id, candidate_id, grade, evidence) values
+      (${ids.a}::uuid, ${ids.c}::uuid, 'possible', '[]'::jsonb), (${ids.c}::uuid, ${ids.a}::uuid, 'possible', '[]'::jsonb)`);
+
     // Start-up applies every later migration before it recomputes.
     for (const migration of migrations.slice(GRADED + 1)) await run(migration.sql);
+    const onePerPair = await queryRows<{ application_id: string; candidate_id: string; grade: string }>(
+      database.db,
+      sql`select application_id, candidate_id, grade from duplicate_candidates order by candidate_id`,
+    );
+    expect(onePerPair).toEqual([
+      { application_id: ids.a, candidate_id: ids.b, grade: 'likely' },
+      { application_id: ids.a, candidate_id: ids.c, grade: 'possible' },
+    ]);
     expect(await refreshStaleDuplicates(database.db)).toBe(3);
     const refolded = await queryRows<{ name_latin_folded: string; dedup_version: number }>(database.db, sql`select name_latin_folded, dedup_version from applicants`);
     expect(refolded).toEqual(Array(3).fill({ name_latin_folded: 'muhamad qadri', dedup_version: 1 }));
@@ -75,9 +87,6 @@ describe('migrating Intake I’s duplicate candidates', () => {
       database.db,
       sql`select application_id, candidate_id, grade from duplicate_candidates order by application_id, candidate_id`,
     );
-    expect(recomputed).toEqual([
-      { application_id: ids.a, candidate_id: ids.b, grade: 'likely' },
-      { application_id: ids.b, candidate_id: ids.a, grade: 'likely' },
-    ]);
+    expect(recomputed).toEqual([{ application_id: ids.a, candidate_id: ids.b, grade: 'likely' }]);
   });
 });

@@ -4,14 +4,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as seeds from '../../seeds/reference.js';
 import { queryRows } from '../../src/db/client.js';
 import { applicantInput } from '../../src/modules/applications/applicant.fields.js';
-import { applicants, duplicateCandidates } from '../../src/modules/applications/applicant.table.js';
+import { applicants } from '../../src/modules/applications/applicant.table.js';
 import { flagDuplicates, findDuplicates, NAME_CANDIDATES_PER_CASE, SEARCH_IN_MEMORY_FROM, refreshStaleDuplicates } from '../../src/modules/applications/applications.duplicates.js';
 import { applicantColumns } from '../../src/modules/applications/applications.columns.js';
 import { applications } from '../../src/modules/applications/applications.table.js';
 import { auditLog } from '../../src/modules/audit/audit.table.js';
 import { bearer, createUser, tokenFor } from '../factories.js';
 import { createTestApp, type TestApp } from '../harness.js';
-import { applicantBody, distinctNames } from './helpers.js';
+import { applicantBody, distinctNames, recordedCandidates } from './helpers.js';
 
 /** Intake II: duplicate detection (DESIGN §7), through HTTP into PostgreSQL. */
 
@@ -121,8 +121,8 @@ async function itemsOf(id: string, token = staff): Promise<Item[]> {
   return res.json<{ items: Item[] }>().items;
 }
 
-async function stored(id: string) {
-  return t.database.db.select().from(duplicateCandidates).where(eq(duplicateCandidates.applicationId, id));
+function stored(id: string) {
+  return recordedCandidates(t.database.db, id);
 }
 
 describe('the rules of DESIGN §7', () => {

@@ -1,4 +1,7 @@
 import { randomInt } from 'node:crypto';
+import { eq, or } from 'drizzle-orm';
+import type { Db } from '../../src/db/client.js';
+import { duplicateCandidates } from '../../src/modules/applications/applicant.table.js';
 
 /** A valid applicant (API.md example) with a fresh national ID and service number. */
 export function applicantBody(overrides: Record<string, unknown> = {}): Record<string, unknown> {
@@ -58,4 +61,18 @@ export function distinctNames(): { fullNameAr: string; fullNameLatin: string } {
     fullNameAr: Array.from({ length: 3 }, () => randomWord(ARABIC_LETTERS, 5)).join(' '),
     fullNameLatin: `${latin()} ${latin()} ${latin()}`,
   };
+}
+
+/** A case's recorded probable duplicates, from either side of the pairs that name it (one row per pair). */
+export async function recordedCandidates(db: Db, id: string): Promise<{ candidateId: string; grade: string; evidence: unknown }[]> {
+  const rows = await db
+    .select()
+    .from(duplicateCandidates)
+    .where(or(eq(duplicateCandidates.applicationId, id), eq(duplicateCandidates.candidateId, id)));
+  return rows.map((row) => ({ candidateId: row.applicationId === id ? row.candidateId : row.applicationId, grade: row.grade, evidence: row.evidence }));
+}
+
+/** The recorded pair of two cases, whichever way they are given. */
+export async function recordedPair(db: Db, a: string, b: string): Promise<{ grade: string } | undefined> {
+  return (await recordedCandidates(db, a)).find((c) => c.candidateId === b);
 }

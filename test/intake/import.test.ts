@@ -7,7 +7,7 @@ import { applications, importBatches } from '../../src/modules/applications/appl
 import { auditLog } from '../../src/modules/audit/audit.table.js';
 import { bearer, createUser, tokenFor } from '../factories.js';
 import { createTestApp, type TestApp } from '../harness.js';
-import { applicantBody } from './helpers.js';
+import { applicantBody, recordedPair } from './helpers.js';
 
 /** Issue 12, item 1: batch import of a returned group — CSV or JSON, all or nothing, every bad row named. */
 
@@ -189,11 +189,7 @@ describe('duplicates are flagged, never created silently', () => {
     expect(result.created).toBe(4);
     expect(result.cases.map((c) => c.duplicateCandidates > 0)).toEqual([true, true, true, false]);
     expect(result.duplicatesFlagged).toBe(3);
-    const pairs = await queryRows<{ n: number }>(
-      t.database.db,
-      sql`select count(*)::int as n from duplicate_candidates where application_id = ${result.cases[0]!.id} and candidate_id = ${walkIn.json<{ id: string }>().id}`,
-    );
-    expect(pairs[0]!.n).toBe(1);
+    expect(await recordedPair(t.database.db, result.cases[0]!.id, walkIn.json<{ id: string }>().id)).toBeDefined();
   });
 });
 
@@ -409,7 +405,6 @@ describe('an import beside other writes', () => {
     // Whichever committed first, the pair is recorded (flaggings take turns and see each other).
     const walkIn = walkIns[3]!.json<{ id: string }>().id;
     const importedCase = imported.json<Imported>().cases[100]!.id;
-    const pairs = await queryRows<{ n: number }>(t.database.db, sql`select count(*)::int as n from duplicate_candidates where application_id = ${walkIn}::uuid and candidate_id = ${importedCase}::uuid`);
-    expect(pairs[0]!.n).toBe(1);
+    expect(await recordedPair(t.database.db, walkIn, importedCase)).toBeDefined();
   });
 });

@@ -3,14 +3,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import * as seeds from '../../seeds/reference.js';
-import { applicants, duplicateCandidates } from '../../src/modules/applications/applicant.table.js';
+import { applicants } from '../../src/modules/applications/applicant.table.js';
 import { applications } from '../../src/modules/applications/applications.table.js';
 import { createHashGate } from '../../src/modules/registration/registration.service.js';
 import { linkRegistrations, registrationLinks } from '../../src/modules/registration/registration.table.js';
 import { bearer, createUser, tokenFor } from '../factories.js';
 import { createTestApp, type TestApp } from '../harness.js';
 import { waitFor } from '../wait.js';
-import { applicantBody, distinctNames } from './helpers.js';
+import { applicantBody, distinctNames, recordedCandidates } from './helpers.js';
 
 /** Items 2 and 3 of issue 11: public registration through a link, and no enumeration. */
 
@@ -154,7 +154,7 @@ describe('public registration', () => {
     });
     expect(shape(repeat)).toEqual(shape(fresh));
     const repeated = repeat.json<Registered>();
-    const flagged = await t.database.db.select().from(duplicateCandidates).where(eq(duplicateCandidates.applicationId, repeated.applicationId));
+    const flagged = await recordedCandidates(t.database.db, repeated.applicationId);
     expect(flagged).toEqual([
       expect.objectContaining({
         candidateId: first.json<Registered>().applicationId,
@@ -165,7 +165,7 @@ describe('public registration', () => {
         ],
       }),
     ]);
-    const none = await t.database.db.select().from(duplicateCandidates).where(eq(duplicateCandidates.applicationId, fresh.json<Registered>().applicationId));
+    const none = await recordedCandidates(t.database.db, fresh.json<Registered>().applicationId);
     expect(none).toHaveLength(0);
   });
 

@@ -150,7 +150,10 @@ describe('the batch search against the single-case search, in PostgreSQL', () =>
     expect(caseByCase.length).toBeGreaterThan(1_000);
     expect(caseByCase.some((row) => JSON.stringify(row.evidence).includes('"similar"'))).toBe(true);
     expect(atOnce).toEqual(caseByCase);
-    const [x, y] = cases.filter((c) => 'boundary' in c).map((c) => c.id);
+    const [x, y] = cases
+      .filter((c) => 'boundary' in c)
+      .map((c) => c.id)
+      .sort();
     expect(atOnce.find((row) => row.application_id === x && row.candidate_id === y)?.evidence).toContainEqual({ field: 'fullNameAr', how: 'similar', similarity: 0.6 });
   });
 });

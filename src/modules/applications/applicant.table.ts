@@ -85,8 +85,10 @@ export interface DuplicateEvidence {
 
 /**
  * Probable duplicates (DESIGN §7), flagged when a case comes in or its identity is corrected
- * (applications.duplicates.ts): one row per direction, so `application_id = X` lists X's candidates,
- * with the grade and the evidence. Kept for the committee; never merged automatically.
+ * (applications.duplicates.ts): one row per pair, the lower id first (`application_id <
+ * candidate_id`), with the grade and the evidence; a case's candidates are the other side of the rows
+ * that name it on either side (each side has its index). Kept for the committee; never merged
+ * automatically.
  */
 export const duplicateCandidates = pgTable(
   'duplicate_candidates',
@@ -106,7 +108,7 @@ export const duplicateCandidates = pgTable(
     primaryKey({ columns: [t.applicationId, t.candidateId] }),
     index('duplicate_candidates_candidate_idx').on(t.candidateId),
     check('duplicate_candidates_grade', sql`${t.grade} in ('likely', 'possible')`),
-    check('duplicate_candidates_not_self', sql`${t.applicationId} <> ${t.candidateId}`),
+    check('duplicate_candidates_one_per_pair', sql`${t.applicationId} < ${t.candidateId}`),
   ],
 );
 

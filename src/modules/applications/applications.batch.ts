@@ -1,12 +1,11 @@
-import { asc, count, eq, sql } from 'drizzle-orm';
+import { asc, eq } from 'drizzle-orm';
 import type { Actor } from '../../access/actor.js';
 import { extendStatementTimeout, type Db } from '../../db/client.js';
 import { forbidden } from '../../http/http.errors.js';
 import type { AuditTrail } from '../audit/audit.js';
 import type { AuditContext } from '../audit/audit.writer.js';
-import { duplicateCandidates } from './applicant.table.js';
 import { insertCasesBulk, numberCases } from './applications.bulk.js';
-import { catchUpOutsideTurn, flagSearched, searchDuplicates, uuidArray } from './applications.duplicates.js';
+import { candidateCounts, catchUpOutsideTurn, flagSearched, searchDuplicates } from './applications.duplicates.js';
 import type { ParsedBatch } from './applications.import.js';
 import { CASE_ENTITY } from './applications.state.js';
 import { applications, importBatches } from './applications.table.js';
@@ -22,17 +21,6 @@ export interface ImportResult {
   sha256: string;
   /** One per row, in the order of the rows. */
   cases: { id: string; reference: string; duplicateCandidates: number }[];
-}
-
-/** Per case of the batch, how many probable duplicates are recorded for it (pairs are stored both ways). */
-async function candidateCounts(db: Db, ids: readonly string[]): Promise<Map<string, number>> {
-  if (ids.length === 0) return new Map();
-  const rows = await db
-    .select({ id: duplicateCandidates.applicationId, n: count() })
-    .from(duplicateCandidates)
-    .where(sql`${duplicateCandidates.applicationId} = any(${uuidArray(ids)})`)
-    .groupBy(duplicateCandidates.applicationId);
-  return new Map(rows.map((row) => [row.id, row.n]));
 }
 
 /**

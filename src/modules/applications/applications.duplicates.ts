@@ -99,6 +99,8 @@ function gradedPairs(ids: SQL, similar: SimilarNames): SQL {
             on b.birth_date = s.birth_date and b.name_ar_folded = s.name_ar_folded and s.name_ar_folded <> '' and b.application_id <> s.id
           union
           select d.application_id, d.candidate_id from duplicate_candidates d where d.application_id = any(${ids})
+          union
+          select d.candidate_id, d.application_id from duplicate_candidates d where d.candidate_id = any(${ids})
         ) n
         join s on s.id = n.a
         join applicants b on b.application_id = n.b`
@@ -206,14 +208,13 @@ export async function pruneFlagLog(db: Db): Promise<number> {
   return rows.length;
 }
 
-/** Stores graded pairs in both directions, replacing what a pair said before. */
+/** Stores graded pairs (`x` < `y`), one row each, replacing what a pair said before. */
 function storePairs(pairs: SQL): SQL {
   return sql`
     insert into duplicate_candidates (application_id, candidate_id, grade, evidence)
-    select d.application_id, d.candidate_id, d.grade, d.evidence
+    select p.x, p.y, p.grade, p.evidence
     from ${pairs}
-    cross join lateral (values (p.x, p.y, p.grade, p.evidence), (p.y, p.x, p.grade, p.evidence)) as d(application_id, candidate_id, grade, evidence)
-    order by d.application_id, d.candidate_id
+    order by p.x, p.y
     on conflict (application_id, candidate_id) do update set grade = excluded.grade, evidence = excluded.evidence`;
 }
 
@@ -280,6 +281,20 @@ function forget(tx: Db, ids: readonly string[]) {
   return tx.execute(sql`delete from duplicate_candidates where application_id = any(${uuidArray(ids)}) or candidate_id = any(${uuidArray(ids)})`);
 }
 
+/** Per case of `ids`, how many probable duplicates are recorded for it (on either side of a pair). */
+export async function candidateCounts(db: Db, ids: readonly string[]): Promise<Map<string, number>> {
+  if (ids.length === 0) return new Map();
+  const rows = await queryRows<{ id: string; n: number }>(
+    db,
+    sql`select id, count(*)::int as n from (
+        select application_id as id from duplicate_candidates where application_id = any(${uuidArray(ids)})
+        union all
+        select candidate_id from duplicate_candidates where candidate_id = any(${uuidArray(ids)})
+      ) sides group by id`,
+  );
+  return new Map(rows.map((row) => [row.id, row.n]));
+}
+
 function counted(ids: readonly string[], pairs: readonly GradedPair[]): { flagged: number; pairs: number } {
   const given = new Set(ids);
   const flagged = new Set(pairs.flatMap((p) => [p.x, p.y]).filter((id) => given.has(id)));
@@ -289,8 +304,7 @@ function counted(ids: readonly string[], pairs: readonly GradedPair[]): { flagge
 /**
  * Flags the probable duplicates of `applicationIds` (new cases, or cases whose identity changed)
  * among all cases, each other included, in the caller's transaction: their earlier pairs are
- * replaced by the pairs the rules find now, stored in both directions (`application_id = X` lists
- * X's candidates). Set-based: a handful of statements whatever the number of ids. Returns how many of
+ * replaced by the pairs the rules find now, one row per pair (duplicate_candidates). Set-based: a handful of statements whatever the number of ids. Returns how many of
  * the given cases have a candidate (`flagged`), and how many pairs were recorded (`pairs`: for one
  * case, its number of candidates). It takes the flagging turn until the caller commits: call it once,
  * after the transaction's cases are written and any reference counter taken, not between.
