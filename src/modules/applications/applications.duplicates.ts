@@ -59,8 +59,8 @@ export function uuidArray(ids: readonly string[]): SQL {
  * one year (below, the rule itself) is inside it, 29 February included.
  */
 const BIRTH_WINDOW_DAYS = 366;
-/** The same, written into the SQL as a number (a parameter would leave `date - $1` ambiguous). */
-const WINDOW = sql.raw(String(BIRTH_WINDOW_DAYS));
+/** The same as a typed parameter: `date - integer` is a date (an untyped one would be ambiguous). */
+const WINDOW = sql`${BIRTH_WINDOW_DAYS}::int`;
 
 /** Within one year, the same whichever date comes first (29 February included). */
 const WITHIN_ONE_YEAR = sql`least(a.birth_date, b.birth_date) + interval '1 year' >= greatest(a.birth_date, b.birth_date)`;
@@ -248,7 +248,7 @@ async function similarNamesOf(tx: Db, ids: readonly string[]): Promise<SimilarNa
   );
   const records: NameRecord[] = [];
   for (const row of rows) {
-    if (records.length % RECORDS_PER_SLICE === RECORDS_PER_SLICE - 1) await breathe();
+    if (records.length > 0 && records.length % RECORDS_PER_SLICE === 0) await breathe();
     records.push({ id: row.id, birthDay: row.day, trigrams: row.trigrams === '' ? [] : row.trigrams.split('|') });
   }
   const found = await similarNames(records, ids, { threshold: SIMILARITY_THRESHOLD, windowDays: BIRTH_WINDOW_DAYS, recordsPerSlice: RECORDS_PER_SLICE });
@@ -304,9 +304,10 @@ function counted(ids: readonly string[], pairs: readonly GradedPair[]): { flagge
 /**
  * Flags the probable duplicates of `applicationIds` (new cases, or cases whose identity changed)
  * among all cases, each other included, in the caller's transaction: their earlier pairs are
- * replaced by the pairs the rules find now, one row per pair (duplicate_candidates). Set-based: a handful of statements whatever the number of ids. Returns how many of
- * the given cases have a candidate (`flagged`), and how many pairs were recorded (`pairs`: for one
- * case, its number of candidates). It takes the flagging turn until the caller commits: call it once,
+ * replaced by the pairs the rules find now, one row per pair (duplicate_candidates). Set-based: a
+ * handful of statements whatever the number of ids. Returns how many of the given cases have a
+ * candidate (`flagged`), and how many pairs were recorded (`pairs`: for one case, its number of
+ * candidates). It takes the flagging turn until the caller commits: call it once,
  * after the transaction's cases are written and any reference counter taken, not between.
  */
 export async function flagDuplicates(
