@@ -195,7 +195,7 @@ describe.skipIf(!inject('testServerUrl'))('an import’s catch-up outside the tu
       const stored = await recordedCandidates(tx, mine!.id);
       expect(stored.map((r) => r.candidateId)).toEqual([other.id]);
       await numberCases(tx, 'interior', [mine!]);
-      expect(await flagSearched(tx, caught)).toEqual({ flagged: 1, pairs: 1 });
+      expect(await flagSearched(tx, caught)).toEqual({ flagged: 1, pairs: 1, candidates: new Map([[mine!.id, 1]]) });
     });
   });
 });

@@ -7,7 +7,7 @@ import { applications, importBatches } from '../../src/modules/applications/appl
 import { auditLog } from '../../src/modules/audit/audit.table.js';
 import { bearer, createUser, tokenFor } from '../factories.js';
 import { createTestApp, type TestApp } from '../harness.js';
-import { applicantBody, recordedPair } from './helpers.js';
+import { applicantBody, recordedCandidates, recordedPair } from './helpers.js';
 
 /** Issue 12, item 1: batch import of a returned group — CSV or JSON, all or nothing, every bad row named. */
 
@@ -190,6 +190,32 @@ describe('duplicates are flagged, never created silently', () => {
     expect(result.cases.map((c) => c.duplicateCandidates > 0)).toEqual([true, true, true, false]);
     expect(result.duplicatesFlagged).toBe(3);
     expect(await recordedPair(t.database.db, result.cases[0]!.id, walkIn.json<{ id: string }>().id)).toBeDefined();
+  });
+
+  it('gives each case the number of candidates recorded for it, the same in the answer, its audit entry and a replay', async () => {
+    const known = applicantBody();
+    const walkIn = await t.app.inject({ method: 'POST', url: '/applications', headers: bearer(staff), payload: { applicant: known } });
+    expect(walkIn.statusCode).toBe(201);
+    // Three rows of one officer, one of them also repeating the walk-in's ID: 2, 2 and 3 candidates.
+    const twin = row();
+    const rows = [twin, { ...twin, serviceNumber: 'Y1234' }, { ...twin, nationalId: known.nationalId as string }, row()];
+    const headers = { 'idempotency-key': `counts-${randomInt(1e9)}` };
+    const res = await post(csv(rows), 'text/csv', headers);
+    expect(res.statusCode, res.body).toBe(201);
+    const result = res.json<Imported>();
+    const recorded = await Promise.all(result.cases.map(async (c) => (await recordedCandidates(t.database.db, c.id)).length));
+    expect(recorded).toEqual([2, 2, 3, 0]);
+    expect(result.cases.map((c) => c.duplicateCandidates)).toEqual(recorded);
+    const entries = await t.database.db
+      .select({ entityId: auditLog.entityId, canonical: auditLog.canonical })
+      .from(auditLog)
+      .where(and(eq(auditLog.action, 'application.created'), sql`${auditLog.entityId} = any(${`{${result.cases.map((c) => c.id).join(',')}}`}::text[])`));
+    const logged = new Map(entries.map((e) => [e.entityId, (JSON.parse(e.canonical) as { details: { duplicateCandidates: number } }).details.duplicateCandidates]));
+    expect(result.cases.map((c) => logged.get(c.id))).toEqual(recorded);
+    // A replay counts what is recorded, in SQL: the same numbers.
+    const again = await post(csv(rows), 'text/csv', headers);
+    expect(again.statusCode).toBe(201);
+    expect(again.json<Imported>().cases.map((c) => c.duplicateCandidates)).toEqual(recorded);
   });
 });
 

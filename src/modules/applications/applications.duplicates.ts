@@ -158,9 +158,13 @@ function gradedPairs(ids: SQL, similar: SimilarNames): SQL {
     where g.grade is not null`;
 }
 
-interface GradedPair {
+/** A pair of cases, lower id first: what a flagging needs back of the pairs it stored. */
+interface PairKey {
   x: string;
   y: string;
+}
+
+interface GradedPair extends PairKey {
   grade: DuplicateGrade;
   similarity: number;
   evidence: DuplicateEvidence[];
@@ -265,10 +269,13 @@ async function pairsOf(tx: Db, ids: readonly string[]): Promise<GradedPair[]> {
   return queryRows<GradedPair>(tx, gradedPairs(uuidArray(ids), await similarNamesFor(tx, ids)));
 }
 
-/** The same, stored as they are found (one statement: the pairs cross to the service once). */
-async function storedPairsOf(tx: Db, ids: readonly string[]): Promise<GradedPair[]> {
+/**
+ * The same, stored as they are found, in one statement; only the pairs' keys come back (tens of
+ * thousands for a batch: their grades and evidence stay in the database).
+ */
+async function storedPairsOf(tx: Db, ids: readonly string[]): Promise<PairKey[]> {
   const graded = gradedPairs(uuidArray(ids), await similarNamesFor(tx, ids));
-  return queryRows<GradedPair>(tx, sql`with graded as (${graded}), stored as (${storePairs(sql`graded as p`)}) select * from graded`);
+  return queryRows<PairKey>(tx, sql`with graded as (${graded}), stored as (${storePairs(sql`graded as p`)}) select x, y from graded`);
 }
 
 async function storeGraded(tx: Db, pairs: readonly GradedPair[]): Promise<void> {
@@ -295,10 +302,22 @@ export async function candidateCounts(db: Db, ids: readonly string[]): Promise<M
   return new Map(rows.map((row) => [row.id, row.n]));
 }
 
-function counted(ids: readonly string[], pairs: readonly GradedPair[]): { flagged: number; pairs: number } {
+function counted(ids: readonly string[], pairs: readonly PairKey[]): { flagged: number; pairs: number } {
   const given = new Set(ids);
   const flagged = new Set(pairs.flatMap((p) => [p.x, p.y]).filter((id) => given.has(id)));
   return { flagged: flagged.size, pairs: pairs.length };
+}
+
+/** Per case of `ids`, on how many of `pairs` it is (either side). */
+function candidatesPerCase(ids: readonly string[], pairs: readonly PairKey[]): Map<string, number> {
+  const counts = new Map(ids.map((id) => [id, 0]));
+  for (const { x, y } of pairs) {
+    for (const id of [x, y]) {
+      const n = counts.get(id);
+      if (n !== undefined) counts.set(id, n + 1);
+    }
+  }
+  return counts;
 }
 
 /**
@@ -336,7 +355,8 @@ export interface SearchedDuplicates {
   ids: readonly string[];
   /** The last turn committed before the search began: later turns flagged cases it may not have seen. */
   since: number;
-  pairs: GradedPair[];
+  /** Every pair of `ids` stored so far. */
+  pairs: PairKey[];
 }
 
 /**
@@ -405,14 +425,20 @@ export async function catchUpOutsideTurn(tx: Db, searched: SearchedDuplicates): 
 
 /**
  * The second step: takes the turn (until the caller commits) and catches `searched` up with every
- * turn before it, then counts. After it, the searched cases are flagged as if they had been written
- * in this turn.
+ * turn before it, then counts: how many of the cases have a candidate, how many pairs there are, and
+ * each case's number of candidates. After it, the searched cases are flagged as if they had been
+ * written in this turn.
  */
-export async function flagSearched(tx: Db, searched: SearchedDuplicates): Promise<{ flagged: number; pairs: number }> {
-  if (searched.ids.length === 0) return { flagged: 0, pairs: 0 };
+export async function flagSearched(
+  tx: Db,
+  searched: SearchedDuplicates,
+): Promise<{ flagged: number; pairs: number; candidates: Map<string, number> }> {
+  if (searched.ids.length === 0) return { flagged: 0, pairs: 0, candidates: new Map() };
   const seq = await takeTurn(tx, searched.ids);
   const caught = await catchUpTo(tx, searched, seq);
-  return counted(caught.ids, caught.pairs);
+  // The searched cases were created in this transaction: no one else can have paired them, so these
+  // are all their pairs, and their counts are what candidateCounts would read.
+  return { ...counted(caught.ids, caught.pairs), candidates: candidatesPerCase(caught.ids, caught.pairs) };
 }
 
 export interface Duplicate {
