@@ -113,6 +113,27 @@ describe('insertCasesBulk', () => {
     });
   });
 
+  it('keeps every case with its own fields, committee and reference across statements (2,345 cases, three chunks)', async () => {
+    const before = (await counter('interior')) ?? 0;
+    const committee = await createCommittee(t, { ministry: 'interior' });
+    const cases = officers(2_345);
+    const committeeIds = cases.map((_, i) => (i % 3 === 0 ? committee.id : null));
+    const created = await db.transaction((tx) => insertCasesBulk(tx, { ministry: 'interior', channel: 'walk_in', cases, committeeIds }));
+    expect(created.map((c) => c.reference)).toEqual(consecutive(before + 1, 2_345).map((n) => `MOI-${year}-${String(n).padStart(6, '0')}`));
+    const rows = await db
+      .select({ id: applications.id, reference: applications.reference, committeeId: applications.committeeId, nationalId: applicants.nationalId, name: applicants.fullNameAr })
+      .from(applications)
+      .innerJoin(applicants, eq(applicants.applicationId, applications.id))
+      .where(inArray(applications.id, created.map((c) => c.id)));
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    expect(byId.size).toBe(2_345);
+    const mismatched = created.filter((c, i) => {
+      const row = byId.get(c.id);
+      return row?.reference !== c.reference || row.nationalId !== cases[i]!.nationalId || row.name !== cases[i]!.fullNameAr || row.committeeId !== committeeIds[i];
+    });
+    expect(mismatched).toEqual([]);
+  });
+
   it('reserves one block per year of the cases, each without gaps', async () => {
     const last = year - 3;
     const cases = officers(6);

@@ -184,10 +184,30 @@ const insertRows = statement<never>(
       from json_populate_recordset(null::applicants, ${sql.placeholder('applicants')}::json) as r`,
 );
 
+/** The rows of cases `from` to `to` as the insert statement takes them, with their ids. */
+function chunkOf(input: BulkCases, createdAt: readonly Date[], from: number, to: number) {
+  const caseRows: Record<string, unknown>[] = [];
+  const applicantRows: Record<string, unknown>[] = [];
+  for (let i = from; i < to; i++) {
+    const id = randomUUID();
+    const at = createdAt[i]!.toISOString();
+    caseRows.push({ id, reference: '', committee_id: input.committeeIds?.[i] ?? null, applicant_user_id: input.applicantUserIds?.[i] ?? null, created_at: at });
+    const columns = applicantColumns(input.cases[i]!);
+    const row: Record<string, unknown> = { application_id: id, updated_at: at };
+    for (let k = 0; k < STORED_KEYS.length; k++) {
+      const value = columns[STORED_KEYS[k]!];
+      if (value !== undefined) row[STORED_COLUMNS[k]!] = value;
+    }
+    applicantRows.push(row);
+  }
+  return { caseRows, applicantRows };
+}
+
 /**
  * Creates many cases of one ministry in the caller's transaction, in a handful of statements whatever
  * their number: the references are reserved (`reserveReferences`; or later, `numberLater`), then the
- * case rows and the applicant rows are inserted set-based from one JSON document per statement.
+ * case rows and the applicant rows are inserted set-based from one JSON document per statement, each
+ * chunk's rows built while the statement of the one before runs.
  * Applicant columns come from `applicantColumns`, as for a single case. Duplicates are not looked for
  * here: the caller flags them once the rows exist (`flagDuplicates`). Returns the cases in input order.
  */
@@ -198,27 +218,18 @@ export async function insertCasesBulk(tx: Db, input: BulkCases): Promise<BulkCas
   sameLength('createdAt', input.createdAt, count);
   if (count === 0) return [];
 
-  // Everything that needs no reference is computed before the counter is taken: its row lock is held
-  // until commit, and concurrent registrations of the ministry queue on it.
   const now = new Date();
   const createdAt = input.createdAt ?? Array.from({ length: count }, () => now);
-  const years = createdAt.map((at) => at.getUTCFullYear());
-  const caseRows: Record<string, unknown>[] = new Array<Record<string, unknown>>(count);
-  const applicantRows: Record<string, unknown>[] = new Array<Record<string, unknown>>(count);
-  for (let i = 0; i < count; i++) {
-    const id = randomUUID();
-    const at = createdAt[i]!.toISOString();
-    caseRows[i] = { id, reference: '', committee_id: input.committeeIds?.[i] ?? null, applicant_user_id: input.applicantUserIds?.[i] ?? null, created_at: at };
-    const columns = applicantColumns(input.cases[i]!);
-    const row: Record<string, unknown> = { application_id: id, updated_at: at };
-    for (let k = 0; k < STORED_KEYS.length; k++) {
-      const value = columns[STORED_KEYS[k]!];
-      if (value !== undefined) row[STORED_COLUMNS[k]!] = value;
-    }
-    applicantRows[i] = row;
-  }
-
-  const references = input.numberLater ? caseRows.map((row) => `${PLACEHOLDER}${String(row.id)}`) : await reserveReferences(tx, input.ministry, years);
+  // The first chunk is built before the counter is taken: its row lock is held until commit, and
+  // concurrent registrations of the ministry queue on it (a single case is built whole before it).
+  let chunk = chunkOf(input, createdAt, 0, Math.min(count, ROWS_PER_STATEMENT));
+  const references = input.numberLater
+    ? undefined
+    : await reserveReferences(
+        tx,
+        input.ministry,
+        createdAt.map((at) => at.getUTCFullYear()),
+      );
 
   const result: BulkCase[] = new Array<BulkCase>(count);
   const common = {
@@ -228,15 +239,26 @@ export async function insertCasesBulk(tx: Db, input: BulkCases): Promise<BulkCas
     consent: input.consentVersion ?? null,
     dedupVersion: input.flagLater ? STALE_DEDUP_VERSION : DEDUP_VERSION,
   };
-  // One statement per chunk, each awaited before the next is sent (a pg client runs one query at a time).
   for (let from = 0; from < count; from += ROWS_PER_STATEMENT) {
     const to = Math.min(count, from + ROWS_PER_STATEMENT);
     for (let i = from; i < to; i++) {
-      caseRows[i]!.reference = references[i]!;
-      result[i] = { id: caseRows[i]!.id as string, reference: references[i]! };
+      const row = chunk.caseRows[i - from]!;
+      const id = row.id as string;
+      row.reference = references?.[i] ?? `${PLACEHOLDER}${id}`;
+      result[i] = { id, reference: row.reference as string };
     }
-    // Case rows first (the applicants' foreign key), then their applicants, in one statement.
-    await insertRows.rows(tx, { ...common, cases: JSON.stringify(caseRows.slice(from, to)), applicants: JSON.stringify(applicantRows.slice(from, to)) });
+    // Case rows first (the applicants' foreign key), then their applicants, in one statement; the
+    // next chunk is built while it runs (the statement is sent before `rows` returns), and awaited
+    // before the next is sent: a pg client runs one query at a time.
+    const inserting = insertRows.rows(tx, { ...common, cases: JSON.stringify(chunk.caseRows), applicants: JSON.stringify(chunk.applicantRows) });
+    try {
+      if (to < count) chunk = chunkOf(input, createdAt, to, Math.min(count, to + ROWS_PER_STATEMENT));
+    } catch (error) {
+      // The statement sent is still settled first, so nothing is left running (or rejecting) unseen.
+      await inserting.catch(() => undefined);
+      throw error;
+    }
+    await inserting;
   }
   return result;
 }
