@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
 import { verifyChain, type VerifyReport } from '../../src/modules/audit/audit.verify.js';
-import { checkpointKey, chainHash } from '../../src/modules/audit/audit.chain.js';
+import { checkpointKey, chainHash, personalDigest } from '../../src/modules/audit/audit.chain.js';
 import { createTestApp, type TestApp } from '../harness.js';
 import { bearer, createUser, tokenFor } from '../factories.js';
 import { appendEntries, entryCount, headSeq, sampleEvent, snapshot, staffContext, superuser, tamper } from './helpers.js';
@@ -350,6 +350,27 @@ describe('writing', () => {
     expect(await verifyQuietly()).toMatchObject({ ok: true, headSeq: head + 2 });
     await tamper(t, `UPDATE audit_log SET entity_id = 'a' WHERE seq = ${head + 1}`);
     expect(await verifyQuietly()).toMatchObject({ ok: false, firstBadSeq: head + 1, problem: { kind: 'changed_entry', detail: containing('entity_id') } });
+  });
+
+  it('entries of several contexts in one append each keep their own client address, as its keyed hash', async () => {
+    const head = await headSeq(t);
+    const first = { actor: null, requestId: 'r-first', clientAddress: '198.51.100.1' };
+    const second = { actor: null, requestId: 'r-second', clientAddress: '198.51.100.2' };
+    const none = { actor: null, requestId: 'r-none', clientAddress: null };
+    const event = { action: 'read' as const, entityType: 'application', entityId: 'x' };
+    await t.database.db.transaction((tx) =>
+      t.app.audit.appendEach(tx, [first, second, first, none].map((context) => ({ context, event }))),
+    );
+    const addresses = await Promise.all([1, 2, 3, 4].map(async (n) => (JSON.parse((await row(head + n)).canonical) as { requestId: string; clientAddress: string | null })));
+    expect(addresses.map((a) => a.requestId)).toEqual(['r-first', 'r-second', 'r-first', 'r-none']);
+    expect(addresses.map((a) => a.clientAddress)).toEqual([
+      personalDigest(t.secrets.auditHmacKey, '198.51.100.1'),
+      personalDigest(t.secrets.auditHmacKey, '198.51.100.2'),
+      personalDigest(t.secrets.auditHmacKey, '198.51.100.1'),
+      null,
+    ]);
+    expect(addresses[0]!.clientAddress).not.toBe(addresses[1]!.clientAddress);
+    expect((await verifyQuietly()).ok).toBe(true);
   });
 
   it('personal data is stored as keyed hashes, workflow data in clear', async () => {

@@ -129,18 +129,21 @@ const appendRows = statement<never>(
 export function createAuditWriter(options: AuditWriterOptions): AuditWriter {
   const pending = new WeakMap<object, AuditEvent[]>();
 
-  /** Chains entries after `head`: their audit_log rows, and the new head. */
-  function chain(head: AppendedEntry, entries: { context: AuditContext; event: CheckedEvent }[]) {
-    let seq = head.seq;
-    let prevHash = head.hash;
-    const at = new Date().toISOString();
-    const rows: Record<string, string | number | null>[] = [];
-    const appended: AppendedEntry[] = [];
-    for (const { context, event } of entries) {
-      seq += 1;
-      const entry: CanonicalEntry = {
-        seq,
-        at,
+  /**
+   * Everything of each entry but its place in the chain (`seq`, `at`): worked out before the head is
+   * taken, so the chain is held only while the entries are numbered and hashed. The client address's
+   * keyed hash is computed once per context (a batch's entries share one).
+   */
+  function prepare(entries: ContextualEvent[]): Omit<CanonicalEntry, 'seq' | 'at'>[] {
+    const addresses = new Map<AuditContext, string | null>();
+    return entries.map(({ context, event: raw }) => {
+      const event = checkEvent(raw);
+      let clientAddress = addresses.get(context);
+      if (clientAddress === undefined) {
+        clientAddress = personalDigest(options.hmacKey, context.clientAddress);
+        addresses.set(context, clientAddress);
+      }
+      return {
         actor: context.actor ? { id: context.actor.id, role: context.actor.role } : null,
         action: event.action,
         entityType: event.entityType,
@@ -151,9 +154,22 @@ export function createAuditWriter(options: AuditWriterOptions): AuditWriter {
         requestId: context.requestId,
         // Only when the client sent one, so entries without it keep the v2 shape exactly.
         ...(context.clientRequestId ? { clientRequestId: context.clientRequestId } : {}),
-        clientAddress: personalDigest(options.hmacKey, context.clientAddress),
+        clientAddress,
         ...classify(options.hmacKey, event),
       };
+    });
+  }
+
+  /** Chains prepared entries after `head`: their audit_log rows, and the new head. */
+  function chain(head: AppendedEntry, entries: Omit<CanonicalEntry, 'seq' | 'at'>[]) {
+    let seq = head.seq;
+    let prevHash = head.hash;
+    const at = new Date().toISOString();
+    const rows: Record<string, string | number | null>[] = [];
+    const appended: AppendedEntry[] = [];
+    for (const prepared of entries) {
+      seq += 1;
+      const entry: CanonicalEntry = { seq, at, ...prepared };
       const canonical = canonicalJson(entry);
       const hash = chainHash(seq, prevHash, canonical);
       rows.push(auditLogRow(entry, canonical, prevHash, hash));
@@ -166,13 +182,13 @@ export function createAuditWriter(options: AuditWriterOptions): AuditWriter {
   const writer: AuditWriter = {
     async appendEach(tx, entries) {
       if (entries.length === 0) return [];
-      // Checked before the head is taken: a malformed event never holds the chain.
-      const checked = entries.map(({ context, event }) => ({ context, event: checkEvent(event) }));
+      // Checked and classified before the head is taken: a malformed event never holds the chain.
+      const prepared = prepare(entries);
       const [taken] = await takeHead.rows(tx);
       if (!taken) throw missingHead();
       // bigint comes as text from the driver.
       const head = { seq: Number(taken.seq), hash: taken.hash };
-      const chained = chain(head, checked);
+      const chained = chain(head, prepared);
       await appendRows.rows(tx, { rows: JSON.stringify(chained.rows), seq: chained.last.seq, hash: chained.last.hash });
       await options.onAppended?.(tx, chained.last, head.seq);
       return chained.appended;
