@@ -109,7 +109,17 @@ describe('the batch search against the single-case search, in PostgreSQL', () =>
       // A name that folds to nothing is similar to nothing.
       { name: '', birth: day(10) },
       { name: '', birth: day(10) },
-    ].map((c) => ({ ...c, id: randomUUID() }));
+    ]
+      // Other rules too, so that some pairs are found by a rule and by their names at once: an ID shared
+      // by every seventh case and the one seven after it, a service number by every eleventh and the
+      // one eleven after it, and a few Latin names that many cases share.
+      .map((c, i) => ({
+        ...c,
+        id: randomUUID(),
+        nationalId: i % 7 === 0 ? `${55_500_000_000 + Math.floor(i / 14)}` : null,
+        serviceNumber: i % 11 === 0 ? `SN${Math.floor(i / 22)}` : null,
+        latin: i % 5 === 0 ? ['ahmad ali', 'omar hasan', 'khaled omar'][i % 3]! : null,
+      }));
     await t.database.db.insert(applications).values(cases.map((c) => ({ id: c.id, reference: `MOI-SIMILAR-${c.id}`, ministry: 'interior', channel: 'walk_in' as const })));
     await t.database.db.insert(applicants).values(
       cases.map((c) => ({
@@ -117,6 +127,10 @@ describe('the batch search against the single-case search, in PostgreSQL', () =>
         fullNameAr: c.name === '' ? 'ال' : c.name,
         nameArFolded: c.name,
         birthDate: c.birth,
+        nationalId: c.nationalId,
+        serviceNumber: c.serviceNumber,
+        fullNameLatin: c.latin,
+        nameLatinFolded: c.latin,
         sex: 'male' as const,
         branch: 'army',
         rank: 'captain',
@@ -131,7 +145,7 @@ describe('the batch search against the single-case search, in PostgreSQL', () =>
       let recorded: Record<string, unknown>[] = [];
       await t.database.db
         .transaction(async (tx) => {
-          for (const chunk of chunks) await flagDuplicates(tx, chunk, { fresh: true });
+          for (const chunk of chunks) counts.push(await flagDuplicates(tx, chunk, { fresh: true }));
           recorded = await queryRows(
             tx,
             sql`select application_id, candidate_id, grade, evidence from duplicate_candidates order by application_id, candidate_id`,
@@ -144,11 +158,24 @@ describe('the batch search against the single-case search, in PostgreSQL', () =>
       return recorded;
     }
 
+    const counts: { flagged: number; pairs: number }[] = [];
     const atOnce = await flagged([ids]);
+    // Each pair counted once, whichever rules found it, as it is recorded once.
+    expect(counts).toEqual([{ flagged: new Set(atOnce.flatMap((row) => [row.application_id, row.candidate_id])).size, pairs: atOnce.length }]);
     const chunk = Math.floor(SEARCH_IN_MEMORY_FROM / 2);
     const caseByCase = await flagged(Array.from({ length: Math.ceil(ids.length / chunk) }, (_, i) => ids.slice(i * chunk, (i + 1) * chunk)));
     expect(caseByCase.length).toBeGreaterThan(1_000);
     expect(caseByCase.some((row) => JSON.stringify(row.evidence).includes('"similar"'))).toBe(true);
+    for (const field of ['nationalId', 'serviceNumber', 'fullNameLatin']) {
+      expect(caseByCase.some((row) => JSON.stringify(row.evidence).includes(`"field":"${field}"`)), field).toBe(true);
+    }
+    // Found by a rule and by their names alike.
+    expect(
+      caseByCase.some((row) => {
+        const evidence = JSON.stringify(row.evidence);
+        return evidence.includes('"nationalId"') && evidence.includes('"fullNameAr"');
+      }),
+    ).toBe(true);
     expect(atOnce).toEqual(caseByCase);
     const [x, y] = cases
       .filter((c) => 'boundary' in c)

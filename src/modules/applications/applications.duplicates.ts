@@ -68,7 +68,7 @@ const WITHIN_ONE_YEAR = sql`least(a.birth_date, b.birth_date) + interval '1 year
 /**
  * Where similar Arabic names come from: `search` looks them up in the GiST index on (birth date,
  * name), which visits every case born within the year around (about two milliseconds at 100,000 cases);
- * a list gives them, found by the same rule in memory for a batch (similarNamesOf: a tenth of the
+ * a list gives them, found by the same rule in memory for a batch (similarNamesAmong: a tenth of the
  * cost); `recorded` takes the pairs flagDuplicates recorded, plus equal names born the same day looked
  * up now (a few index entries). Writes search; reads use what the writes recorded, so a read costs no
  * search, and regrade it on the data as it is now.
@@ -76,13 +76,20 @@ const WITHIN_ONE_YEAR = sql`least(a.birth_date, b.birth_date) + interval '1 year
 type SimilarNames = 'search' | 'recorded' | readonly SimilarName[];
 
 /**
+ * Which rules put candidates forward: all of them, or only the similar Arabic names (a batch grades
+ * the others while it looks for those in memory). Either way every pair is graded on every rule.
+ */
+type Nominating = 'all' | 'similar names';
+
+/**
  * The graded pairs of the rules for `ids` against every case (each other included): one row per
  * unordered pair (`x` < `y`), with `grade`, `evidence` and the names' similarity. Candidates are
  * looked up by index — IDs by their btrees, equal Latin names within the birth window by theirs,
- * similar Arabic names as `similar` says — then every pair is graded on both rows as they are now.
- * `search` needs pg_trgm.similarity_threshold set to SIMILARITY_THRESHOLD (`%`).
+ * similar Arabic names as `similar` says — then every pair is graded on both rows as they are now, so
+ * a pair's grade and evidence do not depend on which rule found it. `search` needs
+ * pg_trgm.similarity_threshold set to SIMILARITY_THRESHOLD (`%`).
  */
-function gradedPairs(ids: SQL, similar: SimilarNames): SQL {
+function gradedPairs(ids: SQL, similar: SimilarNames, nominating: Nominating = 'all'): SQL {
   // The most similar first when one name floods a birth window.
   const names =
     similar === 'search'
@@ -123,13 +130,17 @@ function gradedPairs(ids: SQL, similar: SimilarNames): SQL {
         on b.name_latin_folded = s.name_latin_folded and s.name_latin_folded <> '' and b.birth_date between s.birth_date - ${WINDOW} and s.birth_date + ${WINDOW} and b.application_id <> s.id
     ),
     hits as (
-      select s.id as a, b.application_id as b, null::real as similarity from s join applicants b on b.national_id = s.national_id
+      select a, b, ${givenSimilarity} as similarity from names where rank <= ${NAME_CANDIDATES_PER_CASE}
+      ${
+        nominating === 'all'
+          ? sql`union all
+      select s.id, b.application_id, null::real from s join applicants b on b.national_id = s.national_id
       union all
       select s.id, b.application_id, null::real from s join applicants b on b.service_number = s.service_number
       union all
-      select a, b, ${givenSimilarity} from names where rank <= ${NAME_CANDIDATES_PER_CASE}
-      union all
-      select a, b, null::real from latin where rank <= ${NAME_CANDIDATES_PER_CASE}
+      select a, b, null::real from latin where rank <= ${NAME_CANDIDATES_PER_CASE}`
+          : sql``
+      }
     ),
     pairs as (select least(a, b) as x, greatest(a, b) as y, max(similarity) as similarity from hits where a <> b group by 1, 2)
     select p.x, p.y, g.grade, m.similarity,
@@ -171,7 +182,7 @@ interface GradedPair extends PairKey {
 }
 
 /**
- * From this many cases at once, similar names are found in memory (similarNamesOf): it reads the
+ * From this many cases at once, similar names are found in memory (similarNamesAmong): it reads the
  * trigrams of every case in the batch's birth window once (about half a second at 100,000 cases),
  * where the index search costs about two milliseconds per case.
  */
@@ -237,12 +248,11 @@ const flagOne = statement<{ pairs: number }>(
 const RECORDS_PER_SLICE = 10_000;
 
 /**
- * The similar Arabic names of `ids` among every case born within the window of one of them (each
- * other included), found in memory (applications.similar-names.ts) on the trigrams PostgreSQL
- * extracts: at most NAME_CANDIDATES_PER_CASE per case, the most similar first, as the search's rank.
- * pg_trgm's trigrams hold letters, digits, spaces or a hash in hexadecimal, never a `|`.
+ * The names of every case born within the window of one of `ids` (`ids` included), as the trigrams
+ * PostgreSQL extracts (`show_trgm`). pg_trgm's trigrams hold letters, digits, spaces or a hash in
+ * hexadecimal, never a `|`.
  */
-async function similarNamesOf(tx: Db, ids: readonly string[]): Promise<SimilarName[]> {
+async function nameRecordsOf(tx: Db, ids: readonly string[]): Promise<NameRecord[]> {
   const rows = await queryRows<{ id: string; day: number; trigrams: string }>(
     tx,
     sql`with probes as (select min(birth_date) as earliest, max(birth_date) as latest from applicants where application_id = any(${uuidArray(ids)}))
@@ -255,13 +265,21 @@ async function similarNamesOf(tx: Db, ids: readonly string[]): Promise<SimilarNa
     if (records.length > 0 && records.length % RECORDS_PER_SLICE === 0) await breathe();
     records.push({ id: row.id, birthDay: row.day, trigrams: row.trigrams === '' ? [] : row.trigrams.split('|') });
   }
+  return records;
+}
+
+/**
+ * The similar Arabic names of `ids` among `records`, found in memory (applications.similar-names.ts):
+ * at most NAME_CANDIDATES_PER_CASE per case, the most similar first, as the search's rank.
+ */
+async function similarNamesAmong(records: readonly NameRecord[], ids: readonly string[]): Promise<SimilarName[]> {
   const found = await similarNames(records, ids, { threshold: SIMILARITY_THRESHOLD, windowDays: BIRTH_WINDOW_DAYS, recordsPerSlice: RECORDS_PER_SLICE });
   found.sort((x, y) => (x.a < y.a ? -1 : x.a > y.a ? 1 : y.similarity - x.similarity || (x.b < y.b ? -1 : x.b > y.b ? 1 : 0)));
   return found.filter((pair, i) => i < NAME_CANDIDATES_PER_CASE || found[i - NAME_CANDIDATES_PER_CASE]!.a !== pair.a);
 }
 
 function similarNamesFor(tx: Db, ids: readonly string[]): Promise<SimilarNames> {
-  return ids.length < SEARCH_IN_MEMORY_FROM ? Promise.resolve('search') : similarNamesOf(tx, ids);
+  return ids.length < SEARCH_IN_MEMORY_FROM ? Promise.resolve('search') : nameRecordsOf(tx, ids).then((records) => similarNamesAmong(records, ids));
 }
 
 /** The graded pairs of `ids` among all cases. */
@@ -269,13 +287,36 @@ async function pairsOf(tx: Db, ids: readonly string[]): Promise<GradedPair[]> {
   return queryRows<GradedPair>(tx, gradedPairs(uuidArray(ids), await similarNamesFor(tx, ids)));
 }
 
+/** Graded pairs stored as they are found, in one statement; only their keys come back. */
+function storeFound(tx: Db, graded: SQL): Promise<PairKey[]> {
+  return queryRows<PairKey>(tx, sql`with graded as (${graded}), stored as (${storePairs(sql`graded as p`)}) select x, y from graded`);
+}
+
 /**
- * The same, stored as they are found, in one statement; only the pairs' keys come back (tens of
- * thousands for a batch: their grades and evidence stay in the database).
+ * The pairs of `ids` among all cases, stored as they are found; only the pairs' keys come back (tens
+ * of thousands for a batch: their grades and evidence stay in the database). A batch searched in
+ * memory is stored in two statements: PostgreSQL grades and stores the pairs of the other rules (IDs,
+ * equal Latin names) while the similar names are joined here, then theirs. Every pair is graded on
+ * every rule, so one found by both comes out the same from either statement.
  */
 async function storedPairsOf(tx: Db, ids: readonly string[]): Promise<PairKey[]> {
-  const graded = gradedPairs(uuidArray(ids), await similarNamesFor(tx, ids));
-  return queryRows<PairKey>(tx, sql`with graded as (${graded}), stored as (${storePairs(sql`graded as p`)}) select x, y from graded`);
+  if (ids.length < SEARCH_IN_MEMORY_FROM) return storeFound(tx, gradedPairs(uuidArray(ids), 'search'));
+  const records = await nameRecordsOf(tx, ids);
+  // Sent before the join starts and awaited after it (a connection runs one statement at a time);
+  // the handler keeps a failure meanwhile from counting as unhandled: it is thrown by the await.
+  const byOtherRules = storeFound(tx, gradedPairs(uuidArray(ids), []));
+  byOtherRules.catch(() => undefined);
+  let similar: SimilarName[];
+  try {
+    similar = await similarNamesAmong(records, ids);
+  } catch (error) {
+    await byOtherRules.catch(() => undefined);
+    throw error;
+  }
+  const first = await byOtherRules;
+  const second = await storeFound(tx, gradedPairs(uuidArray(ids), similar, 'similar names'));
+  const seen = new Set(first.map((p) => `${p.x} ${p.y}`));
+  return [...first, ...second.filter((p) => !seen.has(`${p.x} ${p.y}`))];
 }
 
 async function storeGraded(tx: Db, pairs: readonly GradedPair[]): Promise<void> {
