@@ -226,12 +226,14 @@ describe('a batch that is refused stores nothing', () => {
     const one = await post(csv(rows));
     expect(one.statusCode).toBe(400);
     expect(one.json<RowProblem>()).toMatchObject({ code: 'import.invalid_rows', errors: [{ line: 6, field: 'birthDate' }] });
+    expect(one.json<{ detail: string }>().detail).toBe('Rows of the batch that are not valid: 1. Nothing was imported; each error names its line and field.');
 
     rows[1] = row({ fullNameAr: 'Ahmad Latin' });
     rows[7] = row({ specializations: 'law;astrology', sex: 'unknown' });
     const three = await post(csv(rows));
     expect(three.statusCode).toBe(400);
     const errors = three.json<RowProblem>().errors;
+    expect(three.json<{ detail: string }>().detail).toMatch(/^Rows of the batch that are not valid: 3\. /);
     expect([...new Set(errors.map((e) => `${e.line} ${e.field}`))].map((key) => [Number(key.split(' ')[0]), key.split(' ')[1]])).toEqual([
       [3, 'fullNameAr'],
       [6, 'birthDate'],

@@ -63,7 +63,7 @@ export const residenceInconsistent = defineError({
 export const importInvalidRows = defineError({
   code: 'import.invalid_rows',
   status: 400,
-  en: '{rows} rows of the batch are not valid; nothing was imported. Each error names its line and field.',
+  en: 'Rows of the batch that are not valid: {rows}. Nothing was imported; each error names its line and field.',
   ar: 'عدد الصفوف غير الصالحة في الدفعة: {rows}؛ لم يُستورد أي شيء. كل خطأ يذكر رقم السطر والحقل.',
 });
 
