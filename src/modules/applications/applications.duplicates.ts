@@ -343,22 +343,19 @@ export async function candidateCounts(db: Db, ids: readonly string[]): Promise<M
   return new Map(rows.map((row) => [row.id, row.n]));
 }
 
-function counted(ids: readonly string[], pairs: readonly PairKey[]): { flagged: number; pairs: number } {
-  const given = new Set(ids);
-  const flagged = new Set(pairs.flatMap((p) => [p.x, p.y]).filter((id) => given.has(id)));
-  return { flagged: flagged.size, pairs: pairs.length };
-}
-
-/** Per case of `ids`, on how many of `pairs` it is (either side). */
-function candidatesPerCase(ids: readonly string[], pairs: readonly PairKey[]): Map<string, number> {
-  const counts = new Map(ids.map((id) => [id, 0]));
+/**
+ * What a flagging found for `ids`, from the pairs it stored: each case's number of candidates (on
+ * either side of a pair), how many of the cases have one (`flagged`), and how many pairs there are.
+ */
+function counted(ids: readonly string[], pairs: readonly PairKey[]): { flagged: number; pairs: number; candidates: Map<string, number> } {
+  const candidates = new Map(ids.map((id) => [id, 0]));
   for (const { x, y } of pairs) {
     for (const id of [x, y]) {
-      const n = counts.get(id);
-      if (n !== undefined) counts.set(id, n + 1);
+      const n = candidates.get(id);
+      if (n !== undefined) candidates.set(id, n + 1);
     }
   }
-  return counts;
+  return { flagged: [...candidates.values()].filter((n) => n > 0).length, pairs: pairs.length, candidates };
 }
 
 /**
@@ -388,7 +385,8 @@ export async function flagDuplicates(
     return { flagged: pairs > 0 ? 1 : 0, pairs };
   }
   if (!options.fresh) await forget(tx, ids);
-  return counted(ids, await storedPairsOf(tx, ids));
+  const { flagged, pairs } = counted(ids, await storedPairsOf(tx, ids));
+  return { flagged, pairs };
 }
 
 /** A search made outside the flagging turn (`searchDuplicates`), to be completed in it (`flagSearched`). */
@@ -479,7 +477,7 @@ export async function flagSearched(
   const caught = await catchUpTo(tx, searched, seq);
   // The searched cases were created in this transaction: no one else can have paired them, so these
   // are all their pairs, and their counts are what candidateCounts would read.
-  return { ...counted(caught.ids, caught.pairs), candidates: candidatesPerCase(caught.ids, caught.pairs) };
+  return counted(caught.ids, caught.pairs);
 }
 
 export interface Duplicate {

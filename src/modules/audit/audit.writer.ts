@@ -93,6 +93,9 @@ export function auditLogRow(entry: CanonicalEntry, canonical: string, prevHash: 
   };
 }
 
+/** An entry as it is before the chain gives it its place (`seq`) and time (`at`). */
+type PreparedEntry = Omit<CanonicalEntry, 'seq' | 'at'>;
+
 const missingHead = () => new Error('audit chain head is missing: migrations not applied');
 
 /** `changes`, `personal` and `details` of an event as stored: clear where the catalogue says so, keyed hashes otherwise. */
@@ -130,11 +133,11 @@ export function createAuditWriter(options: AuditWriterOptions): AuditWriter {
   const pending = new WeakMap<object, AuditEvent[]>();
 
   /**
-   * Everything of each entry but its place in the chain (`seq`, `at`): worked out before the head is
+   * Everything of each entry but its place in the chain: worked out before the head is
    * taken, so the chain is held only while the entries are numbered and hashed. The client address's
    * keyed hash is computed once per context (a batch's entries share one).
    */
-  function prepare(entries: ContextualEvent[]): Omit<CanonicalEntry, 'seq' | 'at'>[] {
+  function prepare(entries: ContextualEvent[]): PreparedEntry[] {
     const addresses = new Map<AuditContext, string | null>();
     return entries.map(({ context, event: raw }) => {
       const event = checkEvent(raw);
@@ -161,7 +164,7 @@ export function createAuditWriter(options: AuditWriterOptions): AuditWriter {
   }
 
   /** Chains prepared entries after `head`: their audit_log rows, and the new head. */
-  function chain(head: AppendedEntry, entries: Omit<CanonicalEntry, 'seq' | 'at'>[]) {
+  function chain(head: AppendedEntry, entries: PreparedEntry[]) {
     let seq = head.seq;
     let prevHash = head.hash;
     const at = new Date().toISOString();
