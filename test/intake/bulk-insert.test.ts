@@ -164,6 +164,24 @@ describe('insertCasesBulk', () => {
     expect(next!.reference).toBe(`MOI-${year}-${String(before + 1).padStart(6, '0')}`);
   });
 
+  it('fails whole when a later chunk cannot be built while the one before is being written, and the connection stays usable', async () => {
+    const before = (await counter('interior')) ?? 0;
+    const cases = officers(1_001);
+    const nationalIds = cases.map((c) => c.nationalId!);
+    // Case 1,001 (the second chunk, built while the first is inserted) breaks as it is read.
+    cases[1_000] = Object.defineProperty({ ...cases[1_000]! }, 'fullNameAr', {
+      get() {
+        throw new Error('an unreadable applicant');
+      },
+    });
+    await expect(db.transaction((tx) => insertCasesBulk(tx, { ministry: 'interior', channel: 'walk_in', cases }))).rejects.toThrow('an unreadable applicant');
+    expect(await counter('interior')).toBe(before);
+    const [stored] = await db.select({ n: sql<number>`count(*)::int` }).from(applicants).where(inArray(applicants.nationalId, nationalIds));
+    expect(stored!.n).toBe(0);
+    const [next] = await db.transaction((tx) => insertCasesBulk(tx, { ministry: 'interior', channel: 'walk_in', cases: officers(1) }));
+    expect(next!.reference).toBe(`MOI-${year}-${String(before + 1).padStart(6, '0')}`);
+  });
+
   it('links imported cases to their batch, and the table refuses an import without one', async () => {
     const staff = await createUser(t, { role: 'ministry_staff', ministry: 'defense' });
     const [batch] = await db
