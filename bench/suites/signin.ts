@@ -8,9 +8,9 @@
  * of the raw rounds either side of it. The service first runs a warm-up of sign-ins, so its code is
  * compiled as in a server that has been up for a while.
  *
- * Both sides use a libuv pool of the same size (UV_THREADPOOL_SIZE, default 4) and the same number of
- * operations in flight (BENCH_SIGNIN_CONNECTIONS, default 32): the service in its process, the
- * reference here. BENCH_SIGNIN_USERS (default 200) accounts sign in in turn; all must succeed.
+ * Both sides have the same number of operations in flight (BENCH_SIGNIN_CONNECTIONS, default 32): the
+ * reference here on the libuv pool (UV_THREADPOOL_SIZE, default 4), the service on its own hash
+ * threads (one per CPU, at a lower priority: src/modules/users/password.threads.ts). BENCH_SIGNIN_USERS (default 200) accounts sign in in turn; all must succeed.
  * BENCH_SIGNIN_ROUNDS (default 3) service rounds of BENCH_SECONDS each; BENCH_SIGNIN_WARMUP_SECONDS
  * (default 10).
  */

@@ -1,4 +1,9 @@
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { createHashThreads, HASH_THREAD_NICE } from '../../src/modules/users/password.threads.js';
 import { ARGON2_PARAMS, dummyPasswordHash, hashPassword, passwordProblem, verifyPassword } from '../../src/modules/users/password.js';
 
 describe('password rules', () => {
@@ -33,5 +38,51 @@ describe('argon2id', () => {
     expect(await verifyPassword(hash, 'olive-tree-harbour-1988')).toBe(false);
     expect(await verifyPassword('not a hash', 'x')).toBe(false);
     expect(await dummyPasswordHash()).toMatch(/^\$argon2id\$/);
+  });
+});
+
+describe('argon2id threads', () => {
+  /** Each thread of this process with its nice value (Linux's /proc). */
+  function threadNices(): number[] {
+    return readdirSync('/proc/self/task').map((tid) => {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      // Fields after the command name: state is field 3, nice field 19.
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+    });
+  }
+
+  it.runIf(process.platform === 'linux')('hash at a lower priority than the rest of the service, on threads of their own', async () => {
+    const pool = createHashThreads({ size: 2 });
+    const before = threadNices().filter((n) => n === HASH_THREAD_NICE).length;
+    const hashes = await Promise.all([pool.hash('olive-tree-harbour-1987', ARGON2_PARAMS), pool.hash('olive-tree-harbour-1988', ARGON2_PARAMS)]);
+    expect(threadNices().filter((n) => n === HASH_THREAD_NICE).length).toBe(before + 2);
+    expect(os.getPriority(0)).toBe(0);
+    expect(await verifyPassword(hashes[0], 'olive-tree-harbour-1987')).toBe(true);
+    expect(await verifyPassword(hashes[1], 'olive-tree-harbour-1987')).toBe(false);
+  });
+
+  it('run at most `size` at once and answer every job of a burst, each with its own result', async () => {
+    const pool = createHashThreads({ size: 2, nice: null });
+    const passwords = Array.from({ length: 7 }, (_, i) => `burst-password-number-${i}`);
+    const jobs = passwords.map((p) => pool.hash(p, ARGON2_PARAMS));
+    expect(pool.pending()).toBe(7);
+    const hashes = await Promise.all(jobs);
+    expect(pool.pending()).toBe(0);
+    expect(new Set(hashes).size).toBe(7);
+    const checks = await Promise.all(hashes.map((h, i) => pool.verify(h, passwords[i]!)));
+    expect(checks).toEqual(Array(7).fill(true));
+    expect(await pool.verify(hashes[0]!, passwords[1]!)).toBe(false);
+  });
+
+  it('fail a job whose input argon2 refuses, and go on with the next', async () => {
+    const pool = createHashThreads({ size: 1, nice: null });
+    await expect(pool.verify('not a hash', 'x')).rejects.toThrow();
+    expect(await pool.verify(await pool.hash('olive-tree-harbour-1987', ARGON2_PARAMS), 'olive-tree-harbour-1987')).toBe(true);
+  });
+
+  it('let a process that hashed once exit on its own', () => {
+    const script = `import { hashPassword } from './src/modules/users/password.ts'; console.log(await hashPassword('olive-tree-harbour-1987'));`;
+    const out = execFileSync(join(process.cwd(), 'node_modules', '.bin', 'tsx'), ['--input-type=module', '-e', script], { timeout: 30_000, encoding: 'utf8' });
+    expect(out).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
   });
 });

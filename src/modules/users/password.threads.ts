@@ -1,0 +1,123 @@
+import { availableParallelism } from 'node:os';
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+
+/**
+ * How much less the hashing threads weigh with the scheduler than everything else (a nice value):
+ * on a busy machine a request's database round trips and the event loop run first when they are
+ * ready, and hashes take the rest of the CPU — which they do in full when nothing else is waiting.
+ * Linux only, where the nice value belongs to a thread; elsewhere it would lower the whole service.
+ */
+export const HASH_THREAD_NICE = 10;
+
+export type HashJob = { kind: 'hash'; password: string; options: object } | { kind: 'verify'; hashed: string; password: string };
+
+/**
+ * The worker: lowers its own priority once, then hashes or verifies one job at a time, synchronously,
+ * on its own thread. CommonJS in a string, so it runs the same from the sources (tsx, vitest) and
+ * from the build, with argon2 resolved by the service (workerData) rather than from the working
+ * directory; started without the parent's flags (a loader, `--input-type=module`), which it does not need.
+ */
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+if (workerData.nice !== null) {
+  try { require('node:os').setPriority(0, workerData.nice); } catch {}
+}
+const { hashSync, verifySync } = require(workerData.argon2);
+parentPort.on('message', ({ id, job }) => {
+  try {
+    const value = job.kind === 'hash' ? hashSync(job.password, job.options) : verifySync(job.hashed, job.password);
+    parentPort.postMessage({ id, ok: true, value });
+  } catch (error) {
+    parentPort.postMessage({ id, ok: false, message: error instanceof Error ? error.message : String(error) });
+  }
+});
+`;
+
+interface Task {
+  id: number;
+  job: HashJob;
+  resolve: (value: string | boolean) => void;
+  reject: (error: Error) => void;
+}
+
+interface Thread {
+  worker: Worker;
+  /** The task it is on; null when idle. */
+  task: Task | null;
+}
+
+/**
+ * argon2 on a few threads of its own, at a lower priority (HASH_THREAD_NICE): `size` jobs at once (by
+ * default one per CPU), the rest queued in order. A thread keeps the process alive only while it has
+ * a job, so a command-line tool that hashes once still exits. A thread that dies fails its job and is
+ * replaced.
+ */
+export function createHashThreads(options: { size?: number; nice?: number | null } = {}) {
+  const size = Math.max(1, options.size ?? availableParallelism());
+  const nice = options.nice === undefined ? (process.platform === 'linux' ? HASH_THREAD_NICE : null) : options.nice;
+  const argon2 = createRequire(import.meta.url).resolve('@node-rs/argon2');
+  const threads: Thread[] = [];
+  const queue: Task[] = [];
+  let nextId = 0;
+
+  function spawn(): Thread {
+    const thread: Thread = { worker: new Worker(WORKER_SOURCE, { eval: true, execArgv: [], workerData: { argon2, nice } }), task: null };
+    thread.worker.unref();
+    thread.worker.on('message', (message: { id: number; ok: boolean; value?: string | boolean; message?: string }) => {
+      const task = thread.task;
+      if (!task || task.id !== message.id) return;
+      settle(thread);
+      if (message.ok) task.resolve(message.value!);
+      else task.reject(new Error(message.message));
+    });
+    const lost = (error: Error) => {
+      const index = threads.indexOf(thread);
+      if (index < 0) return;
+      threads.splice(index, 1);
+      const task = thread.task;
+      thread.task = null;
+      task?.reject(error);
+      pump();
+    };
+    thread.worker.on('error', lost);
+    thread.worker.on('exit', (code) => lost(new Error(`a password hashing thread stopped (exit code ${code})`)));
+    threads.push(thread);
+    return thread;
+  }
+
+  /** The thread is free: it stops holding the process, and takes the next job if there is one. */
+  function settle(thread: Thread): void {
+    thread.task = null;
+    thread.worker.unref();
+    pump();
+  }
+
+  function pump(): void {
+    while (queue.length > 0) {
+      const thread = threads.find((t) => t.task === null) ?? (threads.length < size ? spawn() : undefined);
+      if (!thread) return;
+      const task = queue.shift()!;
+      thread.task = task;
+      thread.worker.ref();
+      thread.worker.postMessage({ id: task.id, job: task.job });
+    }
+  }
+
+  function run<T extends string | boolean>(job: HashJob): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      queue.push({ id: nextId++, job, resolve: resolve as (value: string | boolean) => void, reject });
+      pump();
+    });
+  }
+
+  return {
+    size,
+    hash: (password: string, hashOptions: object) => run<string>({ kind: 'hash', password, options: hashOptions }),
+    verify: (hashed: string, password: string) => run<boolean>({ kind: 'verify', hashed, password }),
+    /** Jobs running and waiting (for tests and metrics). */
+    pending: () => queue.length + threads.filter((t) => t.task !== null).length,
+  };
+}
+
+export type HashThreads = ReturnType<typeof createHashThreads>;
