@@ -47,14 +47,17 @@ interface Thread {
   task: Task | null;
 }
 
+/** At most this many threads by default (the libuv pool's size, which hashed before): 19 MiB each while hashing. */
+const MAX_DEFAULT_THREADS = 4;
+
 /**
  * argon2 on a few threads of its own, at a lower priority (HASH_THREAD_NICE): `size` jobs at once (by
- * default one per CPU), the rest queued in order. A thread keeps the process alive only while it has
+ * default one per CPU, at most four), the rest queued in order; threads start on first demand. A thread keeps the process alive only while it has
  * a job, so a command-line tool that hashes once still exits. A thread that dies fails its job and is
  * replaced.
  */
 export function createHashThreads(options: { size?: number; nice?: number | null } = {}) {
-  const size = Math.max(1, options.size ?? availableParallelism());
+  const size = Math.max(1, options.size ?? Math.min(MAX_DEFAULT_THREADS, availableParallelism()));
   const nice = options.nice === undefined ? (process.platform === 'linux' ? HASH_THREAD_NICE : null) : options.nice;
   const argon2 = createRequire(import.meta.url).resolve('@node-rs/argon2');
   const threads: Thread[] = [];
@@ -95,7 +98,14 @@ export function createHashThreads(options: { size?: number; nice?: number | null
 
   function pump(): void {
     while (queue.length > 0) {
-      const thread = threads.find((t) => t.task === null) ?? (threads.length < size ? spawn() : undefined);
+      let thread: Thread | undefined;
+      try {
+        thread = threads.find((t) => t.task === null) ?? (threads.length < size ? spawn() : undefined);
+      } catch (error) {
+        // No thread could be started (memory, a thread limit): the job fails, the service goes on.
+        queue.shift()!.reject(error instanceof Error ? error : new Error(String(error)));
+        continue;
+      }
       if (!thread) return;
       const task = queue.shift()!;
       thread.task = task;
