@@ -10,7 +10,8 @@
  *
  * Both sides have the same number of operations in flight (BENCH_SIGNIN_CONNECTIONS, default 32): the
  * reference here on the libuv pool (UV_THREADPOOL_SIZE, default 4), the service on its own hash
- * threads (one per CPU, at a lower priority: src/modules/users/password.threads.ts). BENCH_SIGNIN_USERS (default 200) accounts sign in in turn; all must succeed.
+ * threads (one per CPU, at most four, at a lower priority: src/modules/users/password.threads.ts).
+ * BENCH_SIGNIN_USERS (default 200) accounts sign in in turn; all must succeed.
  * BENCH_SIGNIN_ROUNDS (default 3) service rounds of BENCH_SECONDS each; BENCH_SIGNIN_WARMUP_SECONDS
  * (default 10).
  */

@@ -62,12 +62,15 @@ describe('argon2id threads', () => {
   });
 
   it('run at most `size` at once and answer every job of a burst, each with its own result', async () => {
-    const pool = createHashThreads({ size: 2, nice: null });
+    // A nice value of its own, so this pool's threads can be told from the others' on Linux.
+    const nice = 7;
+    const pool = createHashThreads({ size: 2, nice: process.platform === 'linux' ? nice : null });
     const passwords = Array.from({ length: 7 }, (_, i) => `burst-password-number-${i}`);
     const jobs = passwords.map((p) => pool.hash(p, ARGON2_PARAMS));
     expect(pool.pending()).toBe(7);
     const hashes = await Promise.all(jobs);
     expect(pool.pending()).toBe(0);
+    if (process.platform === 'linux') expect(threadNices().filter((n) => n === nice)).toHaveLength(2);
     expect(new Set(hashes).size).toBe(7);
     const checks = await Promise.all(hashes.map((h, i) => pool.verify(h, passwords[i]!)));
     expect(checks).toEqual(Array(7).fill(true));

@@ -10,7 +10,7 @@ import { Worker } from 'node:worker_threads';
  */
 export const HASH_THREAD_NICE = 10;
 
-export type HashJob = { kind: 'hash'; password: string; options: object } | { kind: 'verify'; hashed: string; password: string };
+type HashJob = { kind: 'hash'; password: string; options: object } | { kind: 'verify'; hashed: string; password: string };
 
 /**
  * The worker: lowers its own priority once, then hashes or verifies one job at a time, synchronously,
@@ -52,9 +52,9 @@ const MAX_DEFAULT_THREADS = 4;
 
 /**
  * argon2 on a few threads of its own, at a lower priority (HASH_THREAD_NICE): `size` jobs at once (by
- * default one per CPU, at most four), the rest queued in order; threads start on first demand. A thread keeps the process alive only while it has
- * a job, so a command-line tool that hashes once still exits. A thread that dies fails its job and is
- * replaced.
+ * default one per CPU, at most four), the rest queued in order; threads start on first demand. A
+ * thread keeps the process alive only while it has a job, so a command-line tool that hashes once
+ * still exits. A thread that dies fails its job and is replaced.
  */
 export function createHashThreads(options: { size?: number; nice?: number | null } = {}) {
   const size = Math.max(1, options.size ?? Math.min(MAX_DEFAULT_THREADS, availableParallelism()));
@@ -129,5 +129,3 @@ export function createHashThreads(options: { size?: number; nice?: number | null
     pending: () => queue.length + threads.filter((t) => t.task !== null).length,
   };
 }
-
-export type HashThreads = ReturnType<typeof createHashThreads>;

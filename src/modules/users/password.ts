@@ -10,7 +10,7 @@ const ARGON2ID = 2;
  */
 export const ARGON2_PARAMS = { algorithm: ARGON2ID, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
 
-/** One pool for the process: the number of hashes at once is bounded as a whole (one per CPU). */
+/** One pool for the process: the number of hashes at once is bounded as a whole (one per CPU, at most four). */
 const threads = createHashThreads();
 
 export function hashPassword(password: string): Promise<string> {
