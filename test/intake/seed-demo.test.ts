@@ -11,7 +11,8 @@ import { applicantInput, foldArabic, foldLatin } from '../../src/modules/applica
 import { verifyChain } from '../../src/modules/audit/audit.verify.js';
 import { checkpointKey } from '../../src/modules/audit/audit.chain.js';
 import { DEMO_PASSWORD, demoTotpSecret, NAMED_ACCOUNTS } from '../../src/modules/demo/demo.accounts.js';
-import { DemoRefused, seedDemo, type SeedDemoResult } from '../../src/modules/demo/demo.seed.js';
+import { secondaryIndexes } from '../../src/modules/demo/demo.indexes.js';
+import { DemoInterrupted, DemoRefused, seedDemo, type SeedDemoResult } from '../../src/modules/demo/demo.seed.js';
 import { main as totpMain } from '../../src/modules/demo/demo-totp.cli.js';
 import { main as seedMain } from '../../src/modules/demo/seed-demo.cli.js';
 import { readAhead } from '../../src/modules/demo/demo.prepare.js';
@@ -80,6 +81,16 @@ async function digest(db: Db): Promise<string> {
         where u.role <> 'applicant' order by u.email, c.name`,
   );
   return createHash('sha256').update(JSON.stringify({ cases, staff })).digest('hex');
+}
+
+/** Every index of the schema as the catalogue defines it. */
+async function indexCatalogue(db: Db): Promise<string[]> {
+  const rows = await queryRows<{ entry: string }>(
+    db,
+    sql`select c.relname || ': ' || pg_get_indexdef(i.indexrelid) as entry from pg_index i join pg_class c on c.oid = i.indexrelid
+        join pg_namespace n on n.oid = c.relnamespace where n.nspname = current_schema() order by 1`,
+  );
+  return rows.map((r) => r.entry);
 }
 
 async function seedInto(seed: number): Promise<Db> {
@@ -352,12 +363,15 @@ describe('seed:demo', () => {
       audit: t.app.audit,
       unitSize: 50,
       parallel: other.url !== undefined,
+      deferIndexes: true,
       afterInsert: async () => {
         calls += 1;
         if (calls === 3) throw new Error('flagging failed');
       },
     });
     await expect(failing).rejects.toThrow('flagging failed');
+    // The indexes dropped for the load were built again all the same.
+    expect(await indexCatalogue(other.database.db)).toEqual(await indexCatalogue(t.database.db));
     const [row] = await queryRows<{ cases: number; entries: number }>(
       other.database.db,
       sql`select (select count(*)::int from applications) as cases, (select count(*)::int from audit_log where action in ('application.registered', 'application.created')) as entries`,
@@ -368,6 +382,59 @@ describe('seed:demo', () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
     const [after] = await queryRows<{ cases: number }>(other.database.db, sql`select count(*)::int as cases from applications`);
     expect(after!.cases).toBe(row!.cases);
+  });
+
+  it('builds the secondary indexes once at the end: the same as the migrations made them, none during the load', async () => {
+    const other = await createTestDatabase();
+    others.push(other);
+    const before = await indexCatalogue(other.database.db);
+    const during: number[] = [];
+    await seedDemo(other.database.db, {
+      cases: 120,
+      seed: 4,
+      mfaKey: t.secrets.mfaKey,
+      audit: t.app.audit,
+      unitSize: 40,
+      parallel: other.url !== undefined,
+      deferIndexes: true,
+      afterInsert: async (tx) => {
+        during.push((await secondaryIndexes(tx, ['applicants', 'applications', 'audit_log'])).length);
+      },
+    });
+    expect(during.length).toBeGreaterThan(1);
+    expect(during.every((n) => n === 0)).toBe(true);
+    const after = await indexCatalogue(other.database.db);
+    expect(after).toEqual(before);
+    // Trigram and lookup indexes among them, unique ones never dropped.
+    expect((await secondaryIndexes(other.database.db, ['applicants'])).map((i) => i.name)).toEqual(
+      expect.arrayContaining(['applicants_name_ar_trgm_idx', 'applicants_name_latin_trgm_idx', 'applicants_national_id_idx']),
+    );
+    expect(after.some((entry) => entry.startsWith('applications_reference_unique: CREATE UNIQUE INDEX'))).toBe(true);
+  });
+
+  it('stops when interrupted after the units being written, whole units kept, the indexes built again', async () => {
+    const other = await createTestDatabase();
+    others.push(other);
+    const interrupt = new AbortController();
+    const seeding = seedDemo(other.database.db, {
+      cases: 400,
+      seed: 6,
+      mfaKey: t.secrets.mfaKey,
+      audit: t.app.audit,
+      unitSize: 50,
+      parallel: other.url !== undefined,
+      signal: interrupt.signal,
+      onProgress: () => interrupt.abort(),
+    });
+    await expect(seeding).rejects.toBeInstanceOf(DemoInterrupted);
+    const [row] = await queryRows<{ cases: number; entries: number }>(
+      other.database.db,
+      sql`select (select count(*)::int from applications) as cases, (select count(*)::int from audit_log where action in ('application.registered', 'application.created')) as entries`,
+    );
+    expect(row!.cases).toBeGreaterThan(0);
+    expect(row!.cases).toBeLessThan(400);
+    expect(row!.cases).toBe(row!.entries);
+    expect(await indexCatalogue(other.database.db)).toEqual(await indexCatalogue(t.database.db));
   });
 
   it('reads ahead in order and passes a failure on to the consumer', async () => {

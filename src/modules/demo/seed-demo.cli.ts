@@ -8,7 +8,7 @@ import { checkpointKey } from '../audit/audit.chain.js';
 import { checkpointHook } from '../audit/audit.checkpoints.js';
 import { createAuditWriter } from '../audit/audit.writer.js';
 import { seedReference } from '../reference/reference.seed.js';
-import { DemoRefused, seedDemo, type SeedDemoResult } from './demo.seed.js';
+import { DemoInterrupted, DemoRefused, seedDemo, type SeedDemoResult } from './demo.seed.js';
 
 /**
  * npm run seed:demo -- --cases 100000 [--seed N]
@@ -56,6 +56,10 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   const config = loadConfig(io.env);
   const secrets = resolveSecrets(config);
   const database = createDatabase(config.database);
+  // Ctrl-C or a stop lets the units being written finish and the dropped indexes be built again.
+  const interrupt = new AbortController();
+  const stop = () => interrupt.abort();
+  process.once('SIGINT', stop).once('SIGTERM', stop);
   try {
     await migrate(database);
     await seedReference(database.db);
@@ -65,6 +69,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     });
     let reported = 0;
     const result = await seedDemo(database.db, {
+      signal: interrupt.signal,
       cases,
       seed,
       mfaKey: secrets.mfaKey,
@@ -81,6 +86,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     io.stdout.write(summary(result));
     return 0;
   } finally {
+    process.off('SIGINT', stop).off('SIGTERM', stop);
     await database.close();
   }
 }
@@ -92,6 +98,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   } catch (error) {
     if (error instanceof ConfigError) io.stderr.write(`${error.message}\n`);
     else if (error instanceof DemoRefused) io.stderr.write(`Refused: ${error.message}\n`);
+    else if (error instanceof DemoInterrupted) io.stderr.write(`Interrupted: ${error.message}; this database holds part of the demo data: drop it and seed a new one\n`);
     else if (error instanceof TypeError && (error as NodeJS.ErrnoException).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
       io.stderr.write(`${error.message}\n${USAGE}`);
       return 2;

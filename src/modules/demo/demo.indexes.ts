@@ -1,0 +1,76 @@
+import { sql } from 'drizzle-orm';
+import { queryRows, type Db } from '../../db/client.js';
+
+/** An index as the catalogue defines it: its name and the statement that builds it again. */
+export interface IndexDefinition {
+  name: string;
+  definition: string;
+}
+
+/**
+ * The secondary indexes of `tables` (in the current schema): neither primary keys nor unique indexes,
+ * nor any index a constraint owns. Those stay through a bulk load, because they guard the data; the
+ * others only speed up reads.
+ */
+export async function secondaryIndexes(db: Db, tables: readonly string[]): Promise<IndexDefinition[]> {
+  return queryRows<IndexDefinition>(
+    db,
+    sql`select c.relname as name, pg_get_indexdef(i.indexrelid) as definition
+        from pg_index i
+        join pg_class c on c.oid = i.indexrelid
+        join pg_class t on t.oid = i.indrelid
+        join pg_namespace n on n.oid = t.relnamespace
+        where n.nspname = current_schema() and t.relname = any(${sql.param(tables)}::text[])
+          and not i.indisprimary and not i.indisunique
+          and not exists (select 1 from pg_constraint k where k.conindid = i.indexrelid)
+        order by c.relname`,
+  );
+}
+
+const quoted = (name: string) => `"${name.replaceAll('"', '""')}"`;
+
+/**
+ * Runs `load` with the secondary indexes of `tables` dropped, then builds them again, whether `load`
+ * succeeded or not (PostgreSQL's advice for filling tables, "Populating a Database": one build over
+ * the whole table costs a fraction of maintaining the index row by row, a trigram index most of all).
+ * The indexes are built `builders` at a time (one per connection the caller can spare).
+ *
+ * Only for tables no one else uses meanwhile: reads would run without the indexes. A process killed
+ * during `load` leaves them dropped; that database then holds part of a load and is to be dropped.
+ */
+export async function withIndexesDeferred<T>(db: Db, tables: readonly string[], builders: number, load: () => Promise<T>): Promise<T> {
+  const indexes = await secondaryIndexes(db, tables);
+  await db.transaction(async (tx) => {
+    for (const index of indexes) await tx.execute(sql.raw(`drop index ${quoted(index.name)}`));
+  });
+  let outcome: { ok: true; value: T } | { ok: false; error: unknown };
+  try {
+    outcome = { ok: true, value: await load() };
+  } catch (error) {
+    outcome = { ok: false, error };
+  }
+  try {
+    await buildIndexes(db, indexes, builders);
+  } catch (error) {
+    // The load's own failure says more than the rebuild's that follows it.
+    if (outcome.ok) throw error;
+  }
+  if (!outcome.ok) throw outcome.error;
+  return outcome.value;
+}
+
+/** Builds `indexes` from their catalogue definitions, `builders` at a time. */
+async function buildIndexes(db: Db, indexes: readonly IndexDefinition[], builders: number): Promise<void> {
+  let next = 0;
+  const failures: unknown[] = [];
+  await Promise.all(
+    Array.from({ length: Math.max(1, Math.min(builders, indexes.length)) }, async () => {
+      while (next < indexes.length) {
+        const index = indexes[next++]!;
+        // Each one built even when another failed: as many as possible come back.
+        await db.execute(sql.raw(index.definition)).catch((error: unknown) => failures.push(error));
+      }
+    }),
+  );
+  if (failures.length > 0) throw failures[0];
+}
