@@ -154,8 +154,7 @@ async function seedCases(db: Db, options: SeedDemoOptions, settings: { seed: num
     for await (const prepared of readAhead(prepareHere(preparing), 2)) {
       const { ministry } = prepared.unit;
       await (options.parallel ? lanes[ministry] : Promise.all([lanes.interior, lanes.defense]));
-      if (options.signal?.aborted) failed.error ??= new DemoInterrupted(`interrupted after ${result.cases} of ${options.cases} cases`);
-      if (failed.error) break;
+      if (failed.error || options.signal?.aborted) break;
       const written = db.transaction((tx) =>
         writeUnit(tx, { prepared, staff, enteredBy, consentVersion: settings.consentVersion, applicantPasswordHash, audit: options.audit, afterInsert: options.afterInsert }),
       );
@@ -182,6 +181,8 @@ async function seedCases(db: Db, options: SeedDemoOptions, settings: { seed: num
     await Promise.all([lanes.interior, lanes.defense]);
   }
   if (failed.error) throw failed.error;
+  // Counted once the units being written have committed.
+  if (options.signal?.aborted && result.cases < options.cases) throw new DemoInterrupted(`stopped after ${result.cases.toLocaleString('en')} of ${options.cases.toLocaleString('en')} cases`);
   return result;
 }
 
