@@ -94,13 +94,14 @@ function gradedPairs(ids: SQL, similar: SimilarNames, nominating: Nominating = '
   const names =
     similar === 'search'
       ? sql`
-        select s.id as a, b.application_id as b,
+        select s.id as a, b.application_id as b, similarity(b.name_ar_folded, s.name_ar_folded) as similarity,
           row_number() over (partition by s.id order by similarity(b.name_ar_folded, s.name_ar_folded) desc, b.application_id) as rank
         from s join applicants b
           on b.birth_date between s.birth_date - ${WINDOW} and s.birth_date + ${WINDOW} and b.name_ar_folded % s.name_ar_folded and b.application_id <> s.id`
       : similar === 'recorded'
         ? sql`
-        select n.a, n.b, row_number() over (partition by n.a order by similarity(b.name_ar_folded, s.name_ar_folded) desc, n.b) as rank
+        select n.a, n.b, similarity(b.name_ar_folded, s.name_ar_folded) as similarity,
+          row_number() over (partition by n.a order by similarity(b.name_ar_folded, s.name_ar_folded) desc, n.b) as rank
         from (
           select s.id as a, b.application_id as b from s join applicants b
             on b.birth_date = s.birth_date and b.name_ar_folded = s.name_ar_folded and s.name_ar_folded <> '' and b.application_id <> s.id
@@ -115,8 +116,6 @@ function gradedPairs(ids: SQL, similar: SimilarNames, nominating: Nominating = '
         select n.a, n.b, 1 as rank, n.similarity
         from unnest(${uuidArray(similar.map((pair) => pair.a))}, ${uuidArray(similar.map((pair) => pair.b))},
           ${`{${similar.map((pair) => pair.similarity).join(',')}}`}::real[]) as n(a, b, similarity)`;
-  // The similarity of the names found in memory comes with them (exactly pg_trgm's); the rest is computed here.
-  const givenSimilarity = typeof similar === 'string' ? sql`null::real` : sql`similarity`;
   return sql`
     with s as not materialized (
       select application_id as id, national_id, service_number, name_ar_folded, name_latin_folded, birth_date
@@ -130,7 +129,7 @@ function gradedPairs(ids: SQL, similar: SimilarNames, nominating: Nominating = '
         on b.name_latin_folded = s.name_latin_folded and s.name_latin_folded <> '' and b.birth_date between s.birth_date - ${WINDOW} and s.birth_date + ${WINDOW} and b.application_id <> s.id
     ),
     hits as (
-      select a, b, ${givenSimilarity} as similarity from names where rank <= ${NAME_CANDIDATES_PER_CASE}
+      select a, b, similarity from names where rank <= ${NAME_CANDIDATES_PER_CASE}
       ${
         nominating === 'all'
           ? sql`union all
@@ -157,6 +156,8 @@ function gradedPairs(ids: SQL, similar: SimilarNames, nominating: Nominating = '
     from pairs p
     join applicants a on a.application_id = p.x
     join applicants b on b.application_id = p.y
+    -- The names' similarity comes with the pairs the names found (computed once there, by pg_trgm in
+    -- memory for a list): only pairs found by another rule compute it here.
     cross join lateral (select coalesce(p.similarity, similarity(a.name_ar_folded, b.name_ar_folded)) as similarity, ${WITHIN_ONE_YEAR} as near,
       -- A name that folds to nothing (an article alone) equals nothing.
       a.name_ar_folded <> '' and a.name_ar_folded = b.name_ar_folded as ar_equal,
