@@ -9,8 +9,9 @@
  *    with the same schema and indexes by plain `INSERT … SELECT FROM json_populate_recordset`, in units
  *    of the same size on the same two connections, with nothing computed: no generation, validation,
  *    folding, reference counter or audit chain. Both drop the tables' secondary indexes for the load
- *    and build them again after it (demo.indexes.ts), and both count that build. The ratio is the share of the database's own write
- *    speed for this data that the seeder keeps; what it loses is the work done in JavaScript.
+ *    and build them again after it (demo.indexes.ts), and both count that build. The ratio is the
+ *    share of the database's own write speed for this data that the seeder keeps; what it loses is the
+ *    work done in JavaScript.
  *  - `insertCasesBulk` of 10,000 validated applicants in one transaction (the import route's largest
  *    batch): rows per second, alternating with a plain INSERT of the same rows prepared beforehand (ids,
  *    references and folded names computed, JSON serialized), median of BENCH_SEED_BULK_ROUNDS (default 3).

@@ -11,7 +11,7 @@ import { applicantInput, foldArabic, foldLatin } from '../../src/modules/applica
 import { verifyChain } from '../../src/modules/audit/audit.verify.js';
 import { checkpointKey } from '../../src/modules/audit/audit.chain.js';
 import { DEMO_PASSWORD, demoTotpSecret, NAMED_ACCOUNTS } from '../../src/modules/demo/demo.accounts.js';
-import { secondaryIndexes } from '../../src/modules/demo/demo.indexes.js';
+import { secondaryIndexes, withIndexesDeferred } from '../../src/modules/demo/demo.indexes.js';
 import { DemoInterrupted, DemoRefused, seedDemo, type SeedDemoResult } from '../../src/modules/demo/demo.seed.js';
 import { main as totpMain } from '../../src/modules/demo/demo-totp.cli.js';
 import { main as seedMain } from '../../src/modules/demo/seed-demo.cli.js';
@@ -410,6 +410,31 @@ describe('seed:demo', () => {
       expect.arrayContaining(['applicants_name_ar_trgm_idx', 'applicants_name_latin_trgm_idx', 'applicants_national_id_idx']),
     );
     expect(after.some((entry) => entry.startsWith('applications_reference_unique: CREATE UNIQUE INDEX'))).toBe(true);
+  });
+
+  it('builds every other index when one cannot be built, and reports the load’s own failure before the build’s', async () => {
+    const other = await createTestDatabase();
+    others.push(other);
+    const db = other.database.db;
+    const before = await indexCatalogue(db);
+    // The load takes the name of a dropped index: that one build fails, the others still run.
+    const squat = sql`create index applicants_national_id_idx on applicants (email_folded)`;
+    await expect(withIndexesDeferred(db, ['applicants'], 2, () => db.execute(squat))).rejects.toThrow(/applicants_national_id_idx/);
+    let after = await indexCatalogue(db);
+    expect(after.filter((entry) => !before.includes(entry))).toEqual([expect.stringMatching(/^applicants_national_id_idx: .*\(email_folded\)$/)]);
+    expect(before.filter((entry) => !after.includes(entry))).toEqual([expect.stringMatching(/^applicants_national_id_idx: .*\(national_id\)$/)]);
+
+    // The same, and the load fails too: its error is the one reported.
+    await db.execute(sql`drop index applicants_national_id_idx`);
+    await db.execute(sql`create index applicants_national_id_idx on applicants (national_id)`);
+    const failingLoad = async () => {
+      await db.execute(squat);
+      throw new Error('load failed');
+    };
+    await expect(withIndexesDeferred(db, ['applicants'], 1, failingLoad)).rejects.toThrow('load failed');
+    after = await indexCatalogue(db);
+    expect(after.filter((entry) => !before.includes(entry))).toHaveLength(1);
+    expect(after).toHaveLength(before.length);
   });
 
   it('stops when interrupted after the units being written, whole units kept, the indexes built again', async () => {

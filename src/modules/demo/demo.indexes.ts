@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import { queryRows, type Db } from '../../db/client.js';
 
 /** An index as the catalogue defines it: its name and the statement that builds it again. */
@@ -27,8 +27,6 @@ export async function secondaryIndexes(db: Db, tables: readonly string[]): Promi
   );
 }
 
-const quoted = (name: string) => `"${name.replaceAll('"', '""')}"`;
-
 /**
  * Runs `load` with the secondary indexes of `tables` dropped, then builds them again, whether `load`
  * succeeded or not (PostgreSQL's advice for filling tables, "Populating a Database": one build over
@@ -41,7 +39,7 @@ const quoted = (name: string) => `"${name.replaceAll('"', '""')}"`;
 export async function withIndexesDeferred<T>(db: Db, tables: readonly string[], builders: number, load: () => Promise<T>): Promise<T> {
   const indexes = await secondaryIndexes(db, tables);
   await db.transaction(async (tx) => {
-    for (const index of indexes) await tx.execute(sql.raw(`drop index ${quoted(index.name)}`));
+    for (const index of indexes) await tx.execute(sql`drop index ${sql.identifier(index.name)}`);
   });
   let outcome: { ok: true; value: T } | { ok: false; error: unknown };
   try {
@@ -59,6 +57,18 @@ export async function withIndexesDeferred<T>(db: Db, tables: readonly string[], 
   return outcome.value;
 }
 
+/**
+ * The statement that builds `index` again. DDL takes no bound parameters, so it runs as the text
+ * `pg_get_indexdef` wrote for this very index a moment before (names quoted by PostgreSQL); anything
+ * else is refused rather than run.
+ */
+function buildStatement(index: IndexDefinition): SQL {
+  if (!/^CREATE INDEX \S+ ON \S+ USING /.test(index.definition) || !index.definition.includes(index.name)) {
+    throw new Error(`not an index definition from the catalogue: ${index.definition}`);
+  }
+  return sql.raw(index.definition);
+}
+
 /** Builds `indexes` from their catalogue definitions, `builders` at a time. */
 async function buildIndexes(db: Db, indexes: readonly IndexDefinition[], builders: number): Promise<void> {
   let next = 0;
@@ -68,7 +78,11 @@ async function buildIndexes(db: Db, indexes: readonly IndexDefinition[], builder
       while (next < indexes.length) {
         const index = indexes[next++]!;
         // Each one built even when another failed: as many as possible come back.
-        await db.execute(sql.raw(index.definition)).catch((error: unknown) => failures.push(error));
+        try {
+          await db.execute(buildStatement(index));
+        } catch (error) {
+          failures.push(error);
+        }
       }
     }),
   );
