@@ -29,13 +29,20 @@ export interface LoadOptions {
     path: string;
     headers?: Record<string, string>;
     body?: string;
-    /** autocannon's hook: shape each request just before it is sent (e.g. the next user). */
-    setupRequest?: (request: { body?: string }) => { body?: string };
+    /** autocannon's hook: shape each request just before it is sent (e.g. the next user, the next case). */
+    setupRequest?: (request: { path?: string; body?: string }) => { path?: string; body?: string };
   }[];
   connections?: number;
   seconds?: number;
   /** Warm-up before the measured load (default from the runner: 1 s). */
   warmupSeconds?: number;
+  /**
+   * Instead of seconds, warm up with this many requests (e.g. one pass over every case the load
+   * rotates through, so the measured run reads the steady state, not the first reads after a load).
+   */
+  warmupRequests?: number;
+  /** Called after the warm-up, right before the measured run (e.g. to read CPU counters). */
+  beforeMeasured?: () => Promise<void>;
 }
 
 export interface LoadResult {

@@ -52,13 +52,14 @@ export async function runLoad(options: LoadOptions, defaults: LoadDefaults): Pro
     ...(options.requests ? { requests: options.requests as autocannon.Request[] } : {}),
   };
   const warmupSeconds = options.warmupSeconds ?? defaults.warmupSeconds;
-  if (warmupSeconds > 0) {
-    const warmup = await run({ ...common, duration: warmupSeconds });
+  if (options.warmupRequests || warmupSeconds > 0) {
+    const warmup = await run(options.warmupRequests ? { ...common, amount: options.warmupRequests } : { ...common, duration: warmupSeconds });
     // The warm-up's last requests are abandoned, not cancelled: the service finishes them. Let it,
     // before the measured run starts, so the run neither inherits their work nor, with its own
     // requests, finds twice its connections in flight (a sign-in throttle counts them).
     await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, warmup.latency.max * 1.5)));
   }
+  await options.beforeMeasured?.();
   const result = await run({ ...common, duration: seconds, title: options.title });
   return {
     title: options.title,
