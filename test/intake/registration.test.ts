@@ -305,44 +305,4 @@ describe.skipIf(!inject('testServerUrl'))('a link that changes while a registrat
     expect(row!.registrationsCount).toBe(0);
     expect(await t.database.db.select().from(linkRegistrations).where(eq(linkRegistrations.linkId, link.id))).toEqual([]);
   });
-
-  it('holds neither the counter nor the flagging turn while it waits on its link: a walk-in of the ministry is numbered meanwhile', async () => {
-    const link = await newLink();
-    const first = await register(link.token, registration());
-    expect(first.statusCode, first.body).toBe(201);
-    const [prefix, year, number] = first.json<Registered>().reference.split('-') as [string, string, string];
-    const holder = new pg.Client({ connectionString: t.url });
-    await holder.connect();
-    let released = false;
-    try {
-      // Another transaction holds the link's row: the registration writes its case, then waits to count it.
-      await holder.query('begin');
-      await holder.query('select 1 from registration_links where id = $1 for update', [link.id]);
-      let settled = false;
-      const pending = register(link.token, registration()).finally(() => (settled = true));
-      const waiting = async () => {
-        const { rows } = await holder.query<{ n: string }>(
-          "select count(*)::text as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and pid <> pg_backend_pid()",
-        );
-        return Number(rows[0]!.n) >= 1;
-      };
-      expect(await waitFor(waiting, 10_000)).toBe(true);
-
-      // A walk-in of the same ministry takes the counter and the turn, and commits before the registration.
-      const walkIn = await t.app.inject({ method: 'POST', url: '/applications', headers: bearer(staff), payload: { applicant: applicantBody(distinctNames()) } });
-      expect(walkIn.statusCode, walkIn.body).toBe(201);
-      expect(walkIn.json<{ reference: string }>().reference).toBe(`${prefix}-${year}-${String(Number(number) + 1).padStart(6, '0')}`);
-      expect(settled).toBe(false);
-
-      await holder.query('rollback');
-      released = true;
-      const res = await pending;
-      expect(res.statusCode, res.body).toBe(201);
-      // Numbered once counted, after the walk-in: no gap, no repeat.
-      expect(res.json<Registered>().reference).toBe(`${prefix}-${year}-${String(Number(number) + 2).padStart(6, '0')}`);
-    } finally {
-      if (!released) await holder.query('rollback').catch(() => undefined);
-      await holder.end();
-    }
-  });
 });

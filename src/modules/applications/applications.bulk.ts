@@ -163,37 +163,6 @@ export async function numberCases(tx: Db, ministry: string, cases: readonly Bulk
   return numbered;
 }
 
-const numberOne = statement<{ reference: string }>(
-  'number_case',
-  sql`with c as (
-        select id, extract(year from created_at at time zone 'UTC')::int as year from applications
-        where id = ${sql.placeholder('id')}::uuid and ministry = ${sql.placeholder('ministry')}::text and starts_with(reference, ${PLACEHOLDER})),
-      reserved as (
-        insert into case_reference_counters (ministry, year, last)
-        select ${sql.placeholder('ministry')}::text, c.year, 1 from c
-        on conflict (ministry, year) do update set last = case_reference_counters.last + 1
-        returning year, last),
-      numbered as (
-        update applications a
-        set reference = m.reference_prefix || '-' || r.year || '-' || case when r.last < 1000000 then lpad(r.last::text, 6, '0') else r.last::text end
-        from reserved r join ministries m on m.code = ${sql.placeholder('ministry')}::text
-        where a.id = ${sql.placeholder('id')}::uuid
-        returning a.reference)
-      select reference from numbered`,
-);
-
-/**
- * Numbers one case `insertCasesBulk` created with `numberLater`, in one statement: the next number of
- * its ministry and creation year, as `reserveReferences` gives it (the counter's row lock is held
- * until commit). For a single case written with other locks to take: numbered after them, the counter
- * is held only for the end of the transaction.
- */
-export async function numberCase(tx: Db, ministry: string, id: string): Promise<string> {
-  const [row] = await numberOne.rows(tx, { id, ministry });
-  if (!row?.reference) throw new Error(`numberCase: ${id} is not an unnumbered case of ${ministry}, or ${ministry} has no reference prefix`);
-  return row.reference;
-}
-
 /** The case rows, then their applicants (the foreign key), in one statement: one text for every call (a registration's, an import's chunks). */
 const insertRows = statement<never>(
   'insert_cases',

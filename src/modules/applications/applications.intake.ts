@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AuditTx } from '../audit/audit.writer.js';
 import type { ApplicantInput } from './applicant.fields.js';
-import { insertCasesBulk, numberCase } from './applications.bulk.js';
+import { insertCasesBulk } from './applications.bulk.js';
 import { flagDuplicates } from './applications.duplicates.js';
 import type { CaseChannel } from './applications.state.js';
 
@@ -21,15 +21,9 @@ export interface NewCase {
 }
 
 /**
- * Creates a case with its applicant inside the caller's (audited) transaction: the case row and the
- * applicant row, then its reference, then its probable duplicates flagged (applications.duplicates.ts).
- * The caller records the audit entry; its answer never depends on the duplicates (no enumeration).
- *
- * Numbering and flagging each take a row lock held until commit (the ministry's counter; the flagging
- * turn, shared by every ministry), and every other write of a case waits on them: they are taken last,
- * after the rows are written, so each is held only for the end of the transaction. `claim` runs
- * before them, once the case exists, for what takes a lock of its own (a registration counting itself
- * on its link): a claim waiting on its lock holds neither the counter nor the turn.
+ * Creates a case with its applicant inside the caller's (audited) transaction: the reference, the
+ * case row, the applicant row and its probable duplicates flagged (applications.duplicates.ts). The
+ * caller records the audit entry; its answer never depends on the duplicates (no enumeration).
  */
 export async function insertCase(
   tx: AuditTx,
@@ -41,10 +35,9 @@ export async function insertCase(
     consentVersion?: string;
     /** The import batch (`channel: batch_import`). */
     importBatchId?: string;
-    claim?: (applicationId: string) => Promise<void>;
   },
 ): Promise<NewCase> {
-  // The case and its applicant as a bulk of one, in one statement, numbered once the locks before it are taken.
+  // The case as a bulk of one: the reference and prefix in one statement, the case and its applicant in another.
   const [created] = await insertCasesBulk(tx, {
     ministry: input.ministry,
     channel: input.channel,
@@ -52,13 +45,10 @@ export async function insertCase(
     applicantUserIds: [input.applicantUserId ?? null],
     ...(input.consentVersion ? { consentVersion: input.consentVersion } : {}),
     ...(input.importBatchId ? { importBatchId: input.importBatchId } : {}),
-    numberLater: true,
   });
   if (!created) throw new Error('case insert returned nothing');
-  await input.claim?.(created.id);
-  const reference = await numberCase(tx, input.ministry, created.id);
   // Flaggings take turns until commit (applications.duplicates.ts), so cases written at the same
   // moment see each other.
   const flags = await flagDuplicates(tx, [created.id], { fresh: true });
-  return { id: created.id, reference, duplicateCandidates: flags.pairs };
+  return { id: created.id, reference: created.reference, duplicateCandidates: flags.pairs };
 }

@@ -88,7 +88,7 @@ export interface Registered {
  * The link's registration counted, if the cap allows, and the case linked to it, in one statement
  * (prepared: every registration runs it). No row: the cap is reached.
  */
-interface CountedRow {
+const countRegistration = statement<{
   id: string;
   ministry: string;
   opensAt: string | null;
@@ -96,12 +96,7 @@ interface CountedRow {
   revokedAt: string | null;
   maxRegistrations: number | null;
   registrationsCount: number;
-}
-
-/** The link as counted, its times as dates. */
-type LinkCounted = Omit<CountedRow, 'opensAt' | 'closesAt' | 'revokedAt'> & { opensAt: Date | null; closesAt: Date | null; revokedAt: Date | null };
-
-const countRegistration = statement<CountedRow>(
+}>(
   'registration_count',
   sql`with counted as (
         update ${registrationLinks} set registrations_count = registrations_count + 1
@@ -139,9 +134,8 @@ export async function register(args: {
   complete: (tx: Db, stored: { status: number; outcome: Registered }) => Promise<void>;
 }): Promise<Registered & SessionTokens> {
   return args.audit.inTransaction(args.db, args.context, async (tx, record) => {
-    // The account and its session first, then the case (insertCase): the row locks every registration
-    // takes (the link's count, the ministry's counter, the flagging turn, the audit chain) are held
-    // until commit, so they are taken last.
+    // The account and its session first: the link's row lock and the reference counter are held
+    // until commit, so only what must be counted runs under them.
     const user = await createApplicantAccount(
       tx,
       // Applicants sign in with their case reference; their email is only a contact and need not be unique.
@@ -149,24 +143,24 @@ export async function register(args: {
       record,
     );
     const session = await args.openSession(tx, user.id);
-    let link: LinkCounted | undefined;
     const created = await insertCase(tx, {
       ministry: args.ministry,
       channel: 'link',
       applicant: args.applicant,
       applicantUserId: user.id,
       consentVersion: args.consentVersion,
-      // Counted and linked in one statement, before the case is numbered and flagged: a registration
-      // waiting on its link's row lock holds neither the ministry's counter nor the flagging turn.
-      claim: async (applicationId) => {
-        const [counted] = await countRegistration.rows(tx, { linkId: args.linkId, applicationId });
-        // No row: the cap is reached. Otherwise the count includes this registration; the link must
-        // have been open before it (if not, the transaction is rolled back, the link row with it).
-        link = counted && { ...counted, opensAt: atOrNull(counted.opensAt), closesAt: atOrNull(counted.closesAt), revokedAt: atOrNull(counted.revokedAt) };
-        if (!link || link.ministry !== args.ministry || linkStatus({ ...link, registrationsCount: link.registrationsCount - 1 }) !== 'open') throw linkGone();
-      },
     });
-    if (!link) throw new Error('a registration was created without counting it on its link');
+    // Counted and linked in one statement; the row lock on the link is the last one taken.
+    const [counted] = await countRegistration.rows(tx, { linkId: args.linkId, applicationId: created.id });
+    const link = counted && {
+      ...counted,
+      opensAt: atOrNull(counted.opensAt),
+      closesAt: atOrNull(counted.closesAt),
+      revokedAt: atOrNull(counted.revokedAt),
+    };
+    // No row: the cap is reached. Otherwise the count includes this registration; the link must
+    // have been open before it (if not, the transaction is rolled back, the link row with it).
+    if (!link || link.ministry !== args.ministry || linkStatus({ ...link, registrationsCount: link.registrationsCount - 1 }) !== 'open') throw linkGone();
     await record([
       {
         action: 'application.registered',
