@@ -11,8 +11,8 @@ import { applicantInput, foldArabic, foldLatin } from '../../src/modules/applica
 import { verifyChain } from '../../src/modules/audit/audit.verify.js';
 import { checkpointKey } from '../../src/modules/audit/audit.chain.js';
 import { DEMO_PASSWORD, demoTotpSecret, NAMED_ACCOUNTS } from '../../src/modules/demo/demo.accounts.js';
-import { secondaryIndexes, withIndexesDeferred } from '../../src/modules/demo/demo.indexes.js';
-import { DemoInterrupted, DemoRefused, seedDemo, type SeedDemoResult } from '../../src/modules/demo/demo.seed.js';
+import { buildStatement, secondaryIndexes, withIndexesDeferred } from '../../src/modules/demo/demo.indexes.js';
+import { DemoInterrupted, DemoRefused, FILLED_TABLES, seedDemo, type SeedDemoResult } from '../../src/modules/demo/demo.seed.js';
 import { main as totpMain } from '../../src/modules/demo/demo-totp.cli.js';
 import { main as seedMain } from '../../src/modules/demo/seed-demo.cli.js';
 import { readAhead } from '../../src/modules/demo/demo.prepare.js';
@@ -435,6 +435,20 @@ describe('seed:demo', () => {
     after = await indexCatalogue(db);
     expect(after.filter((entry) => !before.includes(entry))).toHaveLength(1);
     expect(after).toHaveLength(before.length);
+  });
+
+  it('rebuilds an index only from its own catalogue definition: another name, another table or a second statement is refused', async () => {
+    const indexes = await secondaryIndexes(t.database.db, FILLED_TABLES);
+    expect(indexes.length).toBeGreaterThan(5);
+    for (const index of indexes) expect(() => buildStatement(index)).not.toThrow();
+    const index = indexes.find((i) => i.name === 'applicants_national_id_idx')!;
+    const tampered = [
+      { ...index, definition: index.definition.replace('applicants_national_id_idx', 'other_idx') },
+      { ...index, definition: index.definition.replace('ON public.applicants', 'ON public.users') },
+      { ...index, definition: `${index.definition}; drop table applicants` },
+      { ...index, definition: 'drop table applicants' },
+    ];
+    for (const wrong of tampered) expect(() => buildStatement(wrong)).toThrow("not the catalogue's definition of index applicants_national_id_idx");
   });
 
   it('stops when interrupted after the units being written, whole units kept, the indexes built again', async () => {

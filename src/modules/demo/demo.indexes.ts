@@ -5,6 +5,8 @@ import { queryRows, type Db } from '../../db/client.js';
 export interface IndexDefinition {
   name: string;
   definition: string;
+  /** How that statement must begin: `CREATE INDEX <name> ON <schema>.<table> USING `, quoted as PostgreSQL quotes them. */
+  head: string;
 }
 
 /**
@@ -15,7 +17,8 @@ export interface IndexDefinition {
 export async function secondaryIndexes(db: Db, tables: readonly string[]): Promise<IndexDefinition[]> {
   return queryRows<IndexDefinition>(
     db,
-    sql`select c.relname as name, pg_get_indexdef(i.indexrelid) as definition
+    sql`select c.relname as name, pg_get_indexdef(i.indexrelid) as definition,
+          format('CREATE INDEX %I ON %I.%I USING ', c.relname, n.nspname, t.relname) as head
         from pg_index i
         join pg_class c on c.oid = i.indexrelid
         join pg_class t on t.oid = i.indrelid
@@ -59,12 +62,12 @@ export async function withIndexesDeferred<T>(db: Db, tables: readonly string[], 
 
 /**
  * The statement that builds `index` again. DDL takes no bound parameters, so it runs as the text
- * `pg_get_indexdef` wrote for this very index a moment before (names quoted by PostgreSQL); anything
- * else is refused rather than run.
+ * `pg_get_indexdef` wrote for this very index a moment before: one statement that creates exactly this
+ * index on its own table, and nothing else (a `;` could begin a second statement, so none is allowed).
  */
-function buildStatement(index: IndexDefinition): SQL {
-  if (!/^CREATE INDEX \S+ ON \S+ USING /.test(index.definition) || !index.definition.includes(index.name)) {
-    throw new Error(`not an index definition from the catalogue: ${index.definition}`);
+export function buildStatement(index: IndexDefinition): SQL {
+  if (!index.definition.startsWith(index.head) || index.definition.includes(';')) {
+    throw new Error(`not the catalogue's definition of index ${index.name}: ${index.definition}`);
   }
   return sql.raw(index.definition);
 }
