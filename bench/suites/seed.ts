@@ -8,8 +8,8 @@
  *    the very rows it wrote (read back as JSON beforehand) written again into another fresh database
  *    with the same schema and indexes by plain `INSERT … SELECT FROM json_populate_recordset`, in units
  *    of the same size on the same two connections, with nothing computed: no generation, validation,
- *    folding, reference counter or audit chain. Both drop the tables' secondary indexes for the load
- *    and build them again after it (demo.indexes.ts), and both count that build. The ratio is the
+ *    folding, reference counter or audit chain. Both drop the tables' secondary indexes and foreign keys
+ *    for the load and build and add them again after it (demo.indexes.ts), and both count that. The ratio is the
  *    share of the database's own write speed for this data that the seeder keeps; what it loses is the
  *    work done in JavaScript.
  *  - `insertCasesBulk` of 10,000 validated applicants in one transaction (the import route's largest
@@ -28,7 +28,7 @@ import { insertCasesBulk } from '../../src/modules/applications/applications.bul
 import { applicantColumns } from '../../src/modules/applications/applications.columns.js';
 import { DEMO_COMMITTEES, DEMO_LINKS } from '../../src/modules/demo/demo.accounts.js';
 import { DemoGenerator } from '../../src/modules/demo/demo.generate.js';
-import { withIndexesDeferred } from '../../src/modules/demo/demo.indexes.js';
+import { withIndexesAndKeysDeferred } from '../../src/modules/demo/demo.indexes.js';
 import { FILLED_TABLES } from '../../src/modules/demo/demo.seed.js';
 import { seedReference } from '../../src/modules/reference/reference.seed.js';
 import { seedDemoDatabase } from '../lib/demo.js';
@@ -105,8 +105,8 @@ async function plainRewrite(serverUrl: string, seededUrl: string): Promise<numbe
         for (const chunk of chunks) await insert(clients[0]!, table, chunk);
       }
       const started = performance.now();
-      // Like the seeder: the secondary indexes dropped for the load and built again after it, on two connections.
-      await withIndexesDeferred(target.database.db, FILLED_TABLES, 2, async () => {
+      // Like the seeder: the secondary indexes and foreign keys dropped for the load and put back after it, on two connections.
+      await withIndexesAndKeysDeferred(target.database.db, FILLED_TABLES, 2, async () => {
         for (const phase of phases) {
           let next = 0;
           await Promise.all(

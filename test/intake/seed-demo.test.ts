@@ -11,7 +11,7 @@ import { applicantInput, foldArabic, foldLatin } from '../../src/modules/applica
 import { verifyChain } from '../../src/modules/audit/audit.verify.js';
 import { checkpointKey } from '../../src/modules/audit/audit.chain.js';
 import { DEMO_PASSWORD, demoTotpSecret, NAMED_ACCOUNTS } from '../../src/modules/demo/demo.accounts.js';
-import { buildStatement, secondaryIndexes, withIndexesDeferred } from '../../src/modules/demo/demo.indexes.js';
+import { addKeyStatement, buildStatement, foreignKeys, secondaryIndexes, withIndexesAndKeysDeferred } from '../../src/modules/demo/demo.indexes.js';
 import { DemoInterrupted, DemoRefused, FILLED_TABLES, seedDemo, type SeedDemoResult } from '../../src/modules/demo/demo.seed.js';
 import { main as totpMain } from '../../src/modules/demo/demo-totp.cli.js';
 import { main as seedMain } from '../../src/modules/demo/seed-demo.cli.js';
@@ -84,11 +84,16 @@ async function digest(db: Db): Promise<string> {
 }
 
 /** Every index of the schema as the catalogue defines it. */
+/** Every index and every foreign key of the schema, as the catalogue defines them. */
 async function indexCatalogue(db: Db): Promise<string[]> {
   const rows = await queryRows<{ entry: string }>(
     db,
     sql`select c.relname || ': ' || pg_get_indexdef(i.indexrelid) as entry from pg_index i join pg_class c on c.oid = i.indexrelid
-        join pg_namespace n on n.oid = c.relnamespace where n.nspname = current_schema() order by 1`,
+        join pg_namespace n on n.oid = c.relnamespace where n.nspname = current_schema()
+        union all
+        select t.relname || '.' || k.conname || ': ' || pg_get_constraintdef(k.oid) from pg_constraint k join pg_class t on t.oid = k.conrelid
+        join pg_namespace n on n.oid = t.relnamespace where n.nspname = current_schema() and k.contype = 'f'
+        order by 1`,
   );
   return rows.map((r) => r.entry);
 }
@@ -384,11 +389,12 @@ describe('seed:demo', () => {
     expect(after!.cases).toBe(row!.cases);
   });
 
-  it('builds the secondary indexes once at the end: the same as the migrations made them, none during the load', async () => {
+  it('builds the secondary indexes and adds the foreign keys once at the end: the same as the migrations made them, none during the load', async () => {
     const other = await createTestDatabase();
     others.push(other);
     const before = await indexCatalogue(other.database.db);
     const during: number[] = [];
+    const keysDuring: number[] = [];
     await seedDemo(other.database.db, {
       cases: 120,
       seed: 4,
@@ -399,10 +405,16 @@ describe('seed:demo', () => {
       deferIndexes: true,
       afterInsert: async (tx) => {
         during.push((await secondaryIndexes(tx, ['applicants', 'applications', 'audit_log'])).length);
+        keysDuring.push((await foreignKeys(tx, FILLED_TABLES)).length);
       },
     });
     expect(during.length).toBeGreaterThan(1);
     expect(during.every((n) => n === 0)).toBe(true);
+    expect(keysDuring.every((n) => n === 0)).toBe(true);
+    // The keys the cases hold among them: to their ministry, committee, account, batch and link.
+    expect((await foreignKeys(other.database.db, FILLED_TABLES)).map((k) => `${k.table}.${k.name}`)).toEqual(
+      expect.arrayContaining(['applicants.applicants_application_id_applications_id_fk', 'link_registrations.link_registrations_link_id_registration_links_id_fk']),
+    );
     const after = await indexCatalogue(other.database.db);
     expect(after).toEqual(before);
     // Trigram and lookup indexes among them, unique ones never dropped.
@@ -419,7 +431,7 @@ describe('seed:demo', () => {
     const before = await indexCatalogue(db);
     // The load takes the name of a dropped index: that one build fails, the others still run.
     const squat = sql`create index applicants_national_id_idx on applicants (email_folded)`;
-    await expect(withIndexesDeferred(db, ['applicants'], 2, () => db.execute(squat))).rejects.toThrow(/applicants_national_id_idx/);
+    await expect(withIndexesAndKeysDeferred(db, ['applicants'], 2, () => db.execute(squat))).rejects.toThrow(/applicants_national_id_idx/);
     let after = await indexCatalogue(db);
     expect(after.filter((entry) => !before.includes(entry))).toEqual([expect.stringMatching(/^applicants_national_id_idx: .*\(email_folded\)$/)]);
     expect(before.filter((entry) => !after.includes(entry))).toEqual([expect.stringMatching(/^applicants_national_id_idx: .*\(national_id\)$/)]);
@@ -431,7 +443,7 @@ describe('seed:demo', () => {
       await db.execute(squat);
       throw new Error('load failed');
     };
-    await expect(withIndexesDeferred(db, ['applicants'], 1, failingLoad)).rejects.toThrow('load failed');
+    await expect(withIndexesAndKeysDeferred(db, ['applicants'], 1, failingLoad)).rejects.toThrow('load failed');
     after = await indexCatalogue(db);
     expect(after.filter((entry) => !before.includes(entry))).toHaveLength(1);
     expect(after).toHaveLength(before.length);
@@ -449,6 +461,36 @@ describe('seed:demo', () => {
       { ...index, definition: 'drop table applicants' },
     ];
     for (const wrong of tampered) expect(() => buildStatement(wrong)).toThrow("not the catalogue's definition of index applicants_national_id_idx");
+
+    const keys = await foreignKeys(t.database.db, FILLED_TABLES);
+    expect(keys.length).toBeGreaterThan(5);
+    for (const key of keys) expect(() => addKeyStatement(key)).not.toThrow();
+    const key = keys.find((k) => k.table === 'applicants')!;
+    expect(key.head).toBe(`ALTER TABLE public.applicants ADD CONSTRAINT ${key.name} `);
+    for (const definition of [`${key.definition}; drop table applicants`, 'CHECK (true)', 'drop table applicants']) {
+      expect(() => addKeyStatement({ ...key, definition })).toThrow(`not the catalogue's definition of foreign key ${key.name}`);
+    }
+  });
+
+  it('adds every other key when a loaded row breaks one, and fails the load with that row’s error', async () => {
+    const other = await createTestDatabase();
+    others.push(other);
+    const db = other.database.db;
+    const before = await indexCatalogue(db);
+    // Without its keys the table takes a registration of a case and a link that do not exist.
+    const orphan = sql`insert into link_registrations (application_id, link_id) values (gen_random_uuid(), gen_random_uuid())`;
+    const error = await withIndexesAndKeysDeferred(db, FILLED_TABLES, 2, () => db.execute(orphan)).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(String((error as { cause?: unknown }).cause ?? error)).toMatch(/violates foreign key constraint "link_registrations_/);
+    const after = await indexCatalogue(db);
+    // Both keys of that table refused the row; everything else came back.
+    expect(before.filter((entry) => !after.includes(entry))).toEqual([
+      expect.stringMatching(/^link_registrations\.link_registrations_application_id_.*: FOREIGN KEY/),
+      expect.stringMatching(/^link_registrations\.link_registrations_link_id_.*: FOREIGN KEY/),
+    ]);
+    expect(after.filter((entry) => !before.includes(entry))).toEqual([]);
   });
 
   it('stops when interrupted after the units being written, whole units kept, the indexes built again', async () => {

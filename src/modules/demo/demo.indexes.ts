@@ -30,19 +30,54 @@ export async function secondaryIndexes(db: Db, tables: readonly string[]): Promi
   );
 }
 
+/** A foreign key as the catalogue defines it: its name, its table and the clause that adds it again. */
+export interface ForeignKeyDefinition {
+  name: string;
+  table: string;
+  /** `FOREIGN KEY (…) REFERENCES …`, as `pg_get_constraintdef` writes it. */
+  definition: string;
+  /** How the statement that adds it begins: `ALTER TABLE <schema>.<table> ADD CONSTRAINT <name> `, quoted as PostgreSQL quotes them. */
+  head: string;
+}
+
+/** The foreign keys of `tables` (in the current schema): the keys their rows hold, not those that point at them. */
+export async function foreignKeys(db: Db, tables: readonly string[]): Promise<ForeignKeyDefinition[]> {
+  return queryRows<ForeignKeyDefinition>(
+    db,
+    sql`select k.conname as name, t.relname as "table", pg_get_constraintdef(k.oid) as definition,
+          format('ALTER TABLE %I.%I ADD CONSTRAINT %I ', n.nspname, t.relname, k.conname) as head
+        from pg_constraint k
+        join pg_class t on t.oid = k.conrelid
+        join pg_namespace n on n.oid = t.relnamespace
+        where n.nspname = current_schema() and t.relname = any(${sql.param(tables)}::text[]) and k.contype = 'f'
+        order by t.relname, k.conname`,
+  );
+}
+
 /**
- * Runs `load` with the secondary indexes of `tables` dropped, then builds them again, whether `load`
- * succeeded or not (PostgreSQL's advice for filling tables, "Populating a Database": one build over
- * the whole table costs a fraction of maintaining the index row by row, a trigram index most of all).
- * The indexes are built `builders` at a time (one per connection the caller can spare).
+ * Runs `load` with the secondary indexes and the foreign keys of `tables` dropped, then builds the
+ * indexes and adds the keys again, whether `load` succeeded or not (PostgreSQL's advice for filling
+ * tables, "Populating a Database": one build over the whole table costs a fraction of maintaining an
+ * index row by row, a trigram index most of all; one check of a key over the whole table, a join, a
+ * fraction of a check per row, and 100,000 cases make about 450,000 of those). Adding a key checks
+ * every row loaded: a row it refuses fails the load at its end, as it would have failed the load.
+ * Primary keys, unique indexes and check constraints stay throughout. The indexes are built
+ * `builders` at a time (one per connection the caller can spare); the keys are added one after the
+ * other (adding one locks both its tables).
  *
- * Only for tables no one else uses meanwhile: reads would run without the indexes. A process killed
- * during `load` leaves them dropped; that database then holds part of a load and is to be dropped.
+ * Only for tables no one else uses meanwhile: reads would run without the indexes, writes without the
+ * keys. A process killed during `load` leaves them dropped; that database then holds part of a load
+ * and is to be dropped.
  */
-export async function withIndexesDeferred<T>(db: Db, tables: readonly string[], builders: number, load: () => Promise<T>): Promise<T> {
+export async function withIndexesAndKeysDeferred<T>(db: Db, tables: readonly string[], builders: number, load: () => Promise<T>): Promise<T> {
   const indexes = await secondaryIndexes(db, tables);
+  const keys = await foreignKeys(db, tables);
+  // Checked before anything is dropped: what could not be put back is not taken away.
+  for (const index of indexes) buildStatement(index);
+  for (const key of keys) addKeyStatement(key);
   await db.transaction(async (tx) => {
     for (const index of indexes) await tx.execute(sql`drop index ${sql.identifier(index.name)}`);
+    for (const key of keys) await tx.execute(sql`alter table ${sql.identifier(key.table)} drop constraint ${sql.identifier(key.name)}`);
   });
   let outcome: { ok: true; value: T } | { ok: false; error: unknown };
   try {
@@ -50,14 +85,32 @@ export async function withIndexesDeferred<T>(db: Db, tables: readonly string[], 
   } catch (error) {
     outcome = { ok: false, error };
   }
-  try {
-    await buildIndexes(db, indexes, builders);
-  } catch (error) {
-    // The load's own failure says more than the rebuild's that follows it.
-    if (outcome.ok) throw error;
+  const failures: unknown[] = [];
+  await buildIndexes(db, indexes, builders, failures);
+  // Each one added even when another failed: as many as possible come back.
+  for (const key of keys) {
+    try {
+      await db.execute(addKeyStatement(key));
+    } catch (error) {
+      failures.push(error);
+    }
   }
+  // The load's own failure says more than the rebuild's that follows it.
   if (!outcome.ok) throw outcome.error;
+  if (failures.length > 0) throw failures[0];
   return outcome.value;
+}
+
+/**
+ * The statement that adds `key` again. DDL takes no bound parameters, so it runs as the text the
+ * catalogue wrote for this very key a moment before: a foreign key clause after a head that names its
+ * own table and name (built by the catalogue query), and no second statement (no `;`).
+ */
+export function addKeyStatement(key: ForeignKeyDefinition): SQL {
+  if (!key.definition.startsWith('FOREIGN KEY (') || key.definition.includes(';')) {
+    throw new Error(`not the catalogue's definition of foreign key ${key.name}: ${key.definition}`);
+  }
+  return sql.raw(key.head + key.definition);
 }
 
 /**
@@ -72,10 +125,9 @@ export function buildStatement(index: IndexDefinition): SQL {
   return sql.raw(index.definition);
 }
 
-/** Builds `indexes` from their catalogue definitions, `builders` at a time. */
-async function buildIndexes(db: Db, indexes: readonly IndexDefinition[], builders: number): Promise<void> {
+/** Builds `indexes` from their catalogue definitions, `builders` at a time; what fails is added to `failures`. */
+async function buildIndexes(db: Db, indexes: readonly IndexDefinition[], builders: number, failures: unknown[]): Promise<void> {
   let next = 0;
-  const failures: unknown[] = [];
   await Promise.all(
     Array.from({ length: Math.max(1, Math.min(builders, indexes.length)) }, async () => {
       while (next < indexes.length) {
@@ -89,5 +141,4 @@ async function buildIndexes(db: Db, indexes: readonly IndexDefinition[], builder
       }
     }),
   );
-  if (failures.length > 0) throw failures[0];
 }
