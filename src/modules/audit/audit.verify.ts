@@ -1,9 +1,8 @@
 import type { PGlite, Transaction } from '@electric-sql/pglite';
 import type { KeyObject } from 'node:crypto';
-import * as crypto from 'node:crypto';
 import pg from 'pg';
 import type { Database } from '../../db/client.js';
-import { CHAIN_VERSION, GENESIS_HASH, checkpointSignatureValid } from './audit.chain.js';
+import { GENESIS_HASH, chainHash, checkpointSignatureValid } from './audit.chain.js';
 import { isoTime } from './audit.checkpoints.js';
 
 export type ProblemKind = 'gap' | 'changed_entry' | 'broken_link' | 'head_mismatch' | 'checkpoint_mismatch' | 'bad_signature';
@@ -261,10 +260,6 @@ async function diagnose(query: RawQuery, seq: number, canonical: string): Promis
 const ROW_COLUMNS = `concat_ws(E'\\x1f', seq, prev_hash, hash, coalesce('v' || actor_id::text, 'n'), coalesce('v' || actor_role, 'n'), action, entity_type,
   coalesce('v' || entity_id, 'n'), outcome, coalesce('v' || request_id, 'n'), at, coalesce('v' || case_id::text, 'n'), coalesce('v' || ministry, 'n')), canonical`;
 
-// One-shot crypto.hash (Node ≥ 20.12) skips a Hash object per entry; createHash elsewhere.
-const sha256: (text: string) => string =
-  typeof crypto.hash === 'function' ? (text) => crypto.hash('sha256', text) : (text) => crypto.createHash('sha256').update(text).digest('hex');
-
 /**
  * Recomputes the hash chain in sequence order, in keyset batches inside one snapshot, and names the
  * first entry that is missing (gap), altered (changed_entry: hash or query columns), or no longer
@@ -317,7 +312,7 @@ export async function verifyChain(options: VerifyOptions): Promise<VerifyReport>
       const [row] = await query('select seq::text, prev_hash, hash, canonical from audit_log where seq = $1', [anchor.seq]);
       if (!row) return report(anchor.seq, { kind: 'gap', detail: 'the entry of the verified checkpoint is missing' }, anchor.seq, mode);
       checked += 1;
-      const recomputed = sha256(`${CHAIN_VERSION}\n${row[0]}\n${row[1]}\n${row[3]}`);
+      const recomputed = chainHash(String(row[0]), String(row[1]), String(row[3]));
       if (recomputed !== row[2]) return report(anchor.seq, { kind: 'changed_entry', detail: 'hash does not match the entry' }, anchor.seq, mode);
       if (row[2] !== anchor.hash) return report(anchor.seq, { kind: 'checkpoint_mismatch', detail: 'the entry no longer has the hash of its signed checkpoint' }, anchor.seq, mode);
       checkpointsChecked += 1;
@@ -377,7 +372,7 @@ export async function verifyChain(options: VerifyOptions): Promise<VerifyReport>
       checked += 1;
       const rowPrevHash = fields[1]!;
       const rowHash = fields[2]!;
-      if (sha256(`${CHAIN_VERSION}\n${seqText}\n${rowPrevHash}\n${canonical}`) !== rowHash) {
+      if (chainHash(seqText, rowPrevHash, canonical) !== rowHash) {
         found = { seq, problem: { kind: 'changed_entry', detail: 'hash does not match the entry' } };
         return false;
       }
