@@ -193,6 +193,9 @@ async function seedCases(db: Db, options: SeedDemoOptions, settings: { seed: num
       handedOver.add(lane);
       void lane.then(() => handedOver.delete(lane));
     }
+  } catch (error) {
+    // Generation failed: the units handed over and not yet begun are not written either.
+    failed.error ??= error instanceof Error ? error : new Error(String(error));
   } finally {
     // Also when generation fails: nothing may still be writing once this returns.
     await Promise.all([lanes.interior, lanes.defense]);
