@@ -48,7 +48,7 @@ export interface SeedDemoOptions {
    * indexes). A failed or interrupted seed puts them back too.
    */
   deferIndexes?: boolean;
-  /** Stops after the units being written: the seed then fails with DemoInterrupted, its indexes built again. */
+  /** Stops after the units being written: the seed then fails with DemoInterrupted, its indexes and keys put back. */
   signal?: AbortSignal;
 }
 
