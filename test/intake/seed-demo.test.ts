@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { sql } from 'drizzle-orm';
+import { PgDialect } from 'drizzle-orm/pg-core';
 import { generate } from 'otplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows, type Db } from '../../src/db/client.js';
@@ -11,7 +12,7 @@ import { applicantInput, foldArabic, foldLatin } from '../../src/modules/applica
 import { verifyChain } from '../../src/modules/audit/audit.verify.js';
 import { checkpointKey } from '../../src/modules/audit/audit.chain.js';
 import { DEMO_PASSWORD, demoTotpSecret, NAMED_ACCOUNTS } from '../../src/modules/demo/demo.accounts.js';
-import { addKeyStatement, buildStatement, foreignKeys, secondaryIndexes, withIndexesAndKeysDeferred } from '../../src/modules/demo/demo.indexes.js';
+import { addKeyStatement, buildStatement, foreignKeys, secondaryIndexes, withIndexesAndKeysDeferred, type ForeignKeyDefinition } from '../../src/modules/demo/demo.indexes.js';
 import { DemoInterrupted, DemoRefused, FILLED_TABLES, seedDemo, type SeedDemoResult } from '../../src/modules/demo/demo.seed.js';
 import { main as totpMain } from '../../src/modules/demo/demo-totp.cli.js';
 import { main as seedMain } from '../../src/modules/demo/seed-demo.cli.js';
@@ -449,7 +450,7 @@ describe('seed:demo', () => {
     expect(after).toHaveLength(before.length);
   });
 
-  it('rebuilds an index only from its own catalogue definition: another name, another table or a second statement is refused', async () => {
+  it('rebuilds an index only from its own catalogue definition, and a foreign key from its parts with quoted names: anything else is refused', async () => {
     const indexes = await secondaryIndexes(t.database.db, FILLED_TABLES);
     expect(indexes.length).toBeGreaterThan(5);
     for (const index of indexes) expect(() => buildStatement(index)).not.toThrow();
@@ -464,11 +465,18 @@ describe('seed:demo', () => {
 
     const keys = await foreignKeys(t.database.db, FILLED_TABLES);
     expect(keys.length).toBeGreaterThan(5);
-    for (const key of keys) expect(() => addKeyStatement(key)).not.toThrow();
+    for (const k of keys) expect(() => addKeyStatement(k)).not.toThrow();
     const key = keys.find((k) => k.table === 'applicants')!;
-    expect(key.head).toBe(`ALTER TABLE public.applicants ADD CONSTRAINT ${key.name} `);
-    for (const definition of [`${key.definition}; drop table applicants`, 'CHECK (true)', 'drop table applicants']) {
-      expect(() => addKeyStatement({ ...key, definition })).toThrow(`not the catalogue's definition of foreign key ${key.name}`);
+    expect(key).toMatchObject({ columns: ['application_id'], referencedTable: 'applications', referencedColumns: ['id'], onDelete: 'c', match: 's' });
+    const render = (k: ForeignKeyDefinition) => new PgDialect().sqlToQuery(addKeyStatement(k)).sql.replace(/\s+/g, ' ');
+    expect(render(key)).toBe(
+      `alter table "applicants" add constraint "${key.name}" foreign key ("application_id") references "public"."applications" ("id") match simple on update no action on delete cascade not deferrable`,
+    );
+    // Names from the catalogue are quoted identifiers, whatever they hold.
+    expect(render({ ...key, table: 'applicants"; drop table users; --' })).toContain('alter table "applicants""; drop table users; --" add constraint');
+    // What it could not say again is refused, before anything is dropped.
+    for (const wrong of [{ ...key, match: 'p' }, { ...key, onDelete: 'x' }, { ...key, setColumns: true }, { ...key, columns: [] }, { ...key, referencedColumns: ['id', 'other'] }]) {
+      expect(() => addKeyStatement(wrong)).toThrow(`foreign key ${key.name} cannot be added again from its parts`);
     }
   });
 

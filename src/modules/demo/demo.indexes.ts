@@ -30,25 +30,40 @@ export async function secondaryIndexes(db: Db, tables: readonly string[]): Promi
   );
 }
 
-/** A foreign key as the catalogue defines it: its name, its table and the clause that adds it again. */
+/** A foreign key as the catalogue holds it, in parts: enough to add it again with quoted names only. */
 export interface ForeignKeyDefinition {
   name: string;
   table: string;
-  /** `FOREIGN KEY (…) REFERENCES …`, as `pg_get_constraintdef` writes it. */
-  definition: string;
-  /** How the statement that adds it begins: `ALTER TABLE <schema>.<table> ADD CONSTRAINT <name> `, quoted as PostgreSQL quotes them. */
-  head: string;
+  columns: string[];
+  referencedSchema: string;
+  referencedTable: string;
+  referencedColumns: string[];
+  /** `pg_constraint.confdeltype` and `confupdtype`: a (no action), r, c, n, d. */
+  onDelete: string;
+  onUpdate: string;
+  /** `confmatchtype`: s (simple), f (full), p (partial). */
+  match: string;
+  deferrable: boolean;
+  deferred: boolean;
+  /** `confdelsetcols` is set (ON DELETE SET NULL (columns), PostgreSQL 15): not rebuilt here. */
+  setColumns: boolean;
 }
 
 /** The foreign keys of `tables` (in the current schema): the keys their rows hold, not those that point at them. */
 export async function foreignKeys(db: Db, tables: readonly string[]): Promise<ForeignKeyDefinition[]> {
+  const columnsOf = (relation: SQL, numbers: SQL) =>
+    sql`array(select a.attname::text from unnest(${numbers}) with ordinality as u(n, i) join pg_attribute a on a.attrelid = ${relation} and a.attnum = u.n order by u.i)`;
   return queryRows<ForeignKeyDefinition>(
     db,
-    sql`select k.conname as name, t.relname as "table", pg_get_constraintdef(k.oid) as definition,
-          format('ALTER TABLE %I.%I ADD CONSTRAINT %I ', n.nspname, t.relname, k.conname) as head
+    sql`select k.conname as name, t.relname as "table", ${columnsOf(sql`k.conrelid`, sql`k.conkey`)} as columns,
+          rn.nspname as "referencedSchema", r.relname as "referencedTable", ${columnsOf(sql`k.confrelid`, sql`k.confkey`)} as "referencedColumns",
+          k.confdeltype::text as "onDelete", k.confupdtype::text as "onUpdate", k.confmatchtype::text as match,
+          k.condeferrable as deferrable, k.condeferred as deferred, k.confdelsetcols is not null as "setColumns"
         from pg_constraint k
         join pg_class t on t.oid = k.conrelid
         join pg_namespace n on n.oid = t.relnamespace
+        join pg_class r on r.oid = k.confrelid
+        join pg_namespace rn on rn.oid = r.relnamespace
         where n.nspname = current_schema() and t.relname = any(${sql.param(tables)}::text[]) and k.contype = 'f'
         order by t.relname, k.conname`,
   );
@@ -101,16 +116,26 @@ export async function withIndexesAndKeysDeferred<T>(db: Db, tables: readonly str
   return outcome.value;
 }
 
+const ACTIONS: Readonly<Record<string, SQL>> = { a: sql`no action`, r: sql`restrict`, c: sql`cascade`, n: sql`set null`, d: sql`set default` };
+const MATCHES: Readonly<Record<string, SQL>> = { s: sql`match simple`, f: sql`match full` };
+
 /**
- * The statement that adds `key` again. DDL takes no bound parameters, so it runs as the text the
- * catalogue wrote for this very key a moment before: a foreign key clause after a head that names its
- * own table and name (built by the catalogue query), and no second statement (no `;`).
+ * The statement that adds `key` again, from its parts: every name a quoted identifier, every keyword
+ * one of a fixed few. A key with a part it cannot say (MATCH PARTIAL, SET NULL of some columns) is
+ * refused, before anything is dropped.
  */
 export function addKeyStatement(key: ForeignKeyDefinition): SQL {
-  if (!key.definition.startsWith('FOREIGN KEY (') || key.definition.includes(';')) {
-    throw new Error(`not the catalogue's definition of foreign key ${key.name}: ${key.definition}`);
+  const onDelete = ACTIONS[key.onDelete];
+  const onUpdate = ACTIONS[key.onUpdate];
+  const match = MATCHES[key.match];
+  if (!onDelete || !onUpdate || !match || key.setColumns || key.columns.length === 0 || key.columns.length !== key.referencedColumns.length) {
+    throw new Error(`foreign key ${key.name} cannot be added again from its parts`);
   }
-  return sql.raw(key.head + key.definition);
+  const names = (list: readonly string[]) => sql.join(list.map((name) => sql.identifier(name)), sql`, `);
+  const timing = key.deferrable ? (key.deferred ? sql`deferrable initially deferred` : sql`deferrable initially immediate`) : sql`not deferrable`;
+  return sql`alter table ${sql.identifier(key.table)} add constraint ${sql.identifier(key.name)}
+    foreign key (${names(key.columns)}) references ${sql.identifier(key.referencedSchema)}.${sql.identifier(key.referencedTable)} (${names(key.referencedColumns)})
+    ${match} on update ${onUpdate} on delete ${onDelete} ${timing}`;
 }
 
 /**
