@@ -2,7 +2,8 @@ import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 
-const TSX = join(process.cwd(), 'node_modules', '.bin', 'tsx');
+/** The local tsx, which runs the service's and the seed's TypeScript sources in a child process. */
+export const TSX = join(process.cwd(), 'node_modules', '.bin', 'tsx');
 
 export interface ChildServer {
   name: string;

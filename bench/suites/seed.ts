@@ -35,6 +35,7 @@ import { DemoGenerator } from '../../src/modules/demo/demo.generate.js';
 import { withIndexesAndKeysDeferred } from '../../src/modules/demo/demo.indexes.js';
 import { FILLED_TABLES } from '../../src/modules/demo/demo.seed.js';
 import { seedReference } from '../../src/modules/reference/reference.seed.js';
+import { TSX } from '../lib/children.js';
 import type { BenchContext, BenchRow, BenchSuite } from '../types.js';
 
 const CASES = Number(process.env.BENCH_SEED_CASES) || 100_000;
@@ -68,7 +69,6 @@ async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>)
   }
 }
 
-const TSX = join(process.cwd(), 'node_modules', '.bin', 'tsx');
 
 /** The node flags `npm run seed:demo` gives the seed (package.json), so the bench runs the command as users do. */
 function seedNodeFlags(): string[] {

@@ -1,6 +1,5 @@
 import canonicalizeModule from 'canonicalize';
-import * as crypto from 'node:crypto';
-import { createHash, createHmac, createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
+import { createHash, createHmac, createPrivateKey, createPublicKey, hash, sign, verify, type KeyObject } from 'node:crypto';
 
 // The package's typings declare a module object; at run time the default export is the function.
 const canonicalize = canonicalizeModule as unknown as (value: unknown) => string | undefined;
@@ -50,9 +49,8 @@ export function canonicalJson(value: unknown): string {
   return text;
 }
 
-/** SHA-256 in hex: one-shot `crypto.hash` where Node has it (≥ 20.12), with no Hash object per call. */
-const sha256Hex: (text: string) => string =
-  typeof crypto.hash === 'function' ? (text) => crypto.hash('sha256', text) : (text) => createHash('sha256').update(text).digest('hex');
+/** SHA-256 in hex, one-shot (`crypto.hash`, in every Node the engines field allows): no Hash object per call. */
+const sha256Hex = (text: string): string => hash('sha256', text);
 
 /** SHA-256 over the version tag, the sequence number, the previous hash and the canonical entry. */
 export function chainHash(seq: number | string, prevHash: string, canonical: string): string {
