@@ -12,7 +12,7 @@ import { applicantInput, foldArabic, foldLatin } from '../../src/modules/applica
 import { verifyChain } from '../../src/modules/audit/audit.verify.js';
 import { checkpointKey } from '../../src/modules/audit/audit.chain.js';
 import { DEMO_PASSWORD, demoTotpSecret, NAMED_ACCOUNTS } from '../../src/modules/demo/demo.accounts.js';
-import { addKeyStatement, buildStatement, foreignKeys, secondaryIndexes, withIndexesAndKeysDeferred, type ForeignKeyDefinition } from '../../src/modules/demo/demo.indexes.js';
+import { addKeyStatement, buildIndexStatement, foreignKeys, secondaryIndexes, withIndexesAndKeysDeferred, type ForeignKeyDefinition, type IndexDefinition } from '../../src/modules/demo/demo.indexes.js';
 import { DemoInterrupted, DemoRefused, FILLED_TABLES, seedDemo, type SeedDemoResult } from '../../src/modules/demo/demo.seed.js';
 import { main as totpMain } from '../../src/modules/demo/demo-totp.cli.js';
 import { main as seedMain } from '../../src/modules/demo/seed-demo.cli.js';
@@ -450,18 +450,33 @@ describe('seed:demo', () => {
     expect(after).toHaveLength(before.length);
   });
 
-  it('rebuilds an index only from its own catalogue definition, and a foreign key from its parts with quoted names: anything else is refused', async () => {
+  it('rebuilds an index and adds a foreign key from their catalogue parts, every name quoted: anything else is refused', async () => {
     const indexes = await secondaryIndexes(t.database.db, FILLED_TABLES);
     expect(indexes.length).toBeGreaterThan(5);
-    for (const index of indexes) expect(() => buildStatement(index)).not.toThrow();
+    for (const index of indexes) expect(() => buildIndexStatement(index)).not.toThrow();
+    const renderIndex = (i: IndexDefinition) => new PgDialect().sqlToQuery(buildIndexStatement(i)).sql;
+    const trigram = indexes.find((i) => i.name === 'applicants_birth_name_ar_trgm_idx')!;
+    expect(renderIndex(trigram)).toBe(
+      'create index "applicants_birth_name_ar_trgm_idx" on "applicants" using gist ("birth_date" "public"."gist_date_ops", "name_ar_folded" "public"."gist_trgm_ops")',
+    );
     const index = indexes.find((i) => i.name === 'applicants_national_id_idx')!;
-    const tampered = [
-      { ...index, definition: index.definition.replace('applicants_national_id_idx', 'other_idx') },
-      { ...index, definition: index.definition.replace('ON public.applicants', 'ON public.users') },
-      { ...index, definition: `${index.definition}; drop table applicants` },
-      { ...index, definition: 'drop table applicants' },
-    ];
-    for (const wrong of tampered) expect(() => buildStatement(wrong)).toThrow("not the catalogue's definition of index applicants_national_id_idx");
+    expect(renderIndex({ ...index, table: 'applicants"; drop table users; --' })).toContain('on "applicants""; drop table users; --" using btree');
+    const wrongIndexes = [{ ...index, plain: false }, { ...index, method: 'drop table' }, { ...index, columns: [] }, { ...index, opclasses: [] }, { ...index, opclassSchemas: [] }];
+    for (const wrong of wrongIndexes) expect(() => buildIndexStatement(wrong)).toThrow('index applicants_national_id_idx cannot be built again from its parts');
+    // What the parts could not say is marked so by the catalogue itself.
+    await t.database.db.execute(sql`create index applicants_partial_probe_idx on applicants (national_id) where national_id is not null`);
+    await t.database.db.execute(sql`create index applicants_expression_probe_idx on applicants (lower(email))`);
+    await t.database.db.execute(sql`create index applicants_collation_probe_idx on applicants (email collate "C")`);
+    try {
+      const probes = (await secondaryIndexes(t.database.db, ['applicants'])).filter((i) => i.name.endsWith('_probe_idx'));
+      expect(probes.map((i) => [i.name, i.plain])).toEqual([
+        ['applicants_collation_probe_idx', false],
+        ['applicants_expression_probe_idx', false],
+        ['applicants_partial_probe_idx', false],
+      ]);
+    } finally {
+      await t.database.db.execute(sql`drop index applicants_partial_probe_idx, applicants_expression_probe_idx, applicants_collation_probe_idx`);
+    }
 
     const keys = await foreignKeys(t.database.db, FILLED_TABLES);
     expect(keys.length).toBeGreaterThan(5);

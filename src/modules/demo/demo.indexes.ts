@@ -1,12 +1,28 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { queryRows, type Db } from '../../db/client.js';
 
-/** An index as the catalogue defines it: its name and the statement that builds it again. */
+/** The names of `numbers` (attribute numbers of `relation`, an array), in their order. */
+const columnsOf = (relation: SQL, numbers: SQL) =>
+  sql`array(select a.attname::text from unnest(${numbers}) with ordinality as u(n, i) join pg_attribute a on a.attrelid = ${relation} and a.attnum = u.n order by u.i)`;
+
+/** A list of quoted names, comma-separated. */
+const names = (list: readonly string[]) => sql.join(list.map((name) => sql.identifier(name)), sql`, `);
+
+/** An index as the catalogue holds it, in parts: enough to build it again with quoted names only. */
 export interface IndexDefinition {
   name: string;
-  definition: string;
-  /** How that statement must begin: `CREATE INDEX <name> ON <schema>.<table> USING `, quoted as PostgreSQL quotes them. */
-  head: string;
+  table: string;
+  /** The access method: btree, gin, gist… */
+  method: string;
+  /** The key columns, in order, each with its operator class (schema and name). */
+  columns: string[];
+  opclassSchemas: string[];
+  opclasses: string[];
+  /**
+   * Columns only, each in its column's collation and default order: no expression, predicate,
+   * INCLUDE, storage option or tablespace of its own (what these parts could not say again).
+   */
+  plain: boolean;
 }
 
 /**
@@ -15,12 +31,20 @@ export interface IndexDefinition {
  * others only speed up reads.
  */
 export async function secondaryIndexes(db: Db, tables: readonly string[]): Promise<IndexDefinition[]> {
+  // Each key in its column's collation. The vectors' arrays count from 0, so they are rebuilt to compare.
+  const columnCollations = sql`array(select a.attcollation from unnest(i.indkey::int2[]) with ordinality as u(n, k) join pg_attribute a on a.attrelid = i.indrelid and a.attnum = u.n order by u.k)`;
+  const indexCollations = sql`array(select u.c from unnest(i.indcollation::oid[]) with ordinality as u(c, k) order by u.k)`;
+  const opclassPart = (part: SQL) =>
+    sql`array(select ${part} from unnest(i.indclass::oid[]) with ordinality as u(o, k) join pg_opclass oc on oc.oid = u.o join pg_namespace ocn on ocn.oid = oc.opcnamespace order by u.k)`;
   return queryRows<IndexDefinition>(
     db,
-    sql`select c.relname as name, pg_get_indexdef(i.indexrelid) as definition,
-          format('CREATE INDEX %I ON %I.%I USING ', c.relname, n.nspname, t.relname) as head
+    sql`select c.relname as name, t.relname as "table", am.amname::text as method, ${columnsOf(sql`i.indrelid`, sql`i.indkey::int2[]`)} as columns,
+          ${opclassPart(sql`ocn.nspname::text`)} as "opclassSchemas", ${opclassPart(sql`oc.opcname::text`)} as opclasses,
+          (i.indexprs is null and i.indpred is null and i.indnatts = i.indnkeyatts and c.reloptions is null and c.reltablespace = 0
+            and 0 <> all(i.indkey::int2[]) and 0 = all(i.indoption::int2[]) and ${indexCollations} = ${columnCollations}) as plain
         from pg_index i
         join pg_class c on c.oid = i.indexrelid
+        join pg_am am on am.oid = c.relam
         join pg_class t on t.oid = i.indrelid
         join pg_namespace n on n.oid = t.relnamespace
         where n.nspname = current_schema() and t.relname = any(${sql.param(tables)}::text[])
@@ -51,8 +75,6 @@ export interface ForeignKeyDefinition {
 
 /** The foreign keys of `tables` (in the current schema): the keys their rows hold, not those that point at them. */
 export async function foreignKeys(db: Db, tables: readonly string[]): Promise<ForeignKeyDefinition[]> {
-  const columnsOf = (relation: SQL, numbers: SQL) =>
-    sql`array(select a.attname::text from unnest(${numbers}) with ordinality as u(n, i) join pg_attribute a on a.attrelid = ${relation} and a.attnum = u.n order by u.i)`;
   return queryRows<ForeignKeyDefinition>(
     db,
     sql`select k.conname as name, t.relname as "table", ${columnsOf(sql`k.conrelid`, sql`k.conkey`)} as columns,
@@ -88,7 +110,7 @@ export async function withIndexesAndKeysDeferred<T>(db: Db, tables: readonly str
   const indexes = await secondaryIndexes(db, tables);
   const keys = await foreignKeys(db, tables);
   // Checked before anything is dropped: what could not be put back is not taken away.
-  for (const index of indexes) buildStatement(index);
+  for (const index of indexes) buildIndexStatement(index);
   for (const key of keys) addKeyStatement(key);
   await db.transaction(async (tx) => {
     for (const index of indexes) await tx.execute(sql`drop index ${sql.identifier(index.name)}`);
@@ -131,26 +153,30 @@ export function addKeyStatement(key: ForeignKeyDefinition): SQL {
   if (!onDelete || !onUpdate || !match || key.setColumns || key.columns.length === 0 || key.columns.length !== key.referencedColumns.length) {
     throw new Error(`foreign key ${key.name} cannot be added again from its parts`);
   }
-  const names = (list: readonly string[]) => sql.join(list.map((name) => sql.identifier(name)), sql`, `);
   const timing = key.deferrable ? (key.deferred ? sql`deferrable initially deferred` : sql`deferrable initially immediate`) : sql`not deferrable`;
   return sql`alter table ${sql.identifier(key.table)} add constraint ${sql.identifier(key.name)}
     foreign key (${names(key.columns)}) references ${sql.identifier(key.referencedSchema)}.${sql.identifier(key.referencedTable)} (${names(key.referencedColumns)})
     ${match} on update ${onUpdate} on delete ${onDelete} ${timing}`;
 }
 
+const METHODS: Readonly<Record<string, SQL>> = { btree: sql`btree`, hash: sql`hash`, gin: sql`gin`, gist: sql`gist`, brin: sql`brin`, spgist: sql`spgist` };
+
 /**
- * The statement that builds `index` again. DDL takes no bound parameters, so it runs as the text
- * `pg_get_indexdef` wrote for this very index a moment before: one statement that creates exactly this
- * index on its own table, and nothing else (a `;` could begin a second statement, so none is allowed).
+ * The statement that builds `index` again, from its parts: every name (index, table, column, operator
+ * class) a quoted identifier, the access method one of a fixed few. An index with a part it cannot
+ * say (an expression, a predicate…) is refused, before anything is dropped.
  */
-export function buildStatement(index: IndexDefinition): SQL {
-  if (!index.definition.startsWith(index.head) || index.definition.includes(';')) {
-    throw new Error(`not the catalogue's definition of index ${index.name}: ${index.definition}`);
+export function buildIndexStatement(index: IndexDefinition): SQL {
+  const method = METHODS[index.method];
+  const { columns, opclasses, opclassSchemas } = index;
+  if (!method || !index.plain || columns.length === 0 || columns.length !== opclasses.length || columns.length !== opclassSchemas.length) {
+    throw new Error(`index ${index.name} cannot be built again from its parts`);
   }
-  return sql.raw(index.definition);
+  const keys = columns.map((column, k) => sql`${sql.identifier(column)} ${sql.identifier(opclassSchemas[k]!)}.${sql.identifier(opclasses[k]!)}`);
+  return sql`create index ${sql.identifier(index.name)} on ${sql.identifier(index.table)} using ${method} (${sql.join(keys, sql`, `)})`;
 }
 
-/** Builds `indexes` from their catalogue definitions, `builders` at a time; what fails is added to `failures`. */
+/** Builds `indexes` from their catalogue parts, `builders` at a time; what fails is added to `failures`. */
 async function buildIndexes(db: Db, indexes: readonly IndexDefinition[], builders: number, failures: unknown[]): Promise<void> {
   let next = 0;
   await Promise.all(
@@ -159,7 +185,7 @@ async function buildIndexes(db: Db, indexes: readonly IndexDefinition[], builder
         const index = indexes[next++]!;
         // Each one built even when another failed: as many as possible come back.
         try {
-          await db.execute(buildStatement(index));
+          await db.execute(buildIndexStatement(index));
         } catch (error) {
           failures.push(error);
         }
