@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -16,7 +16,7 @@ import { addKeyStatement, buildIndexStatement, foreignKeys, secondaryIndexes, wi
 import { DemoInterrupted, DemoRefused, FILLED_TABLES, seedDemo, type SeedDemoResult } from '../../src/modules/demo/demo.seed.js';
 import { main as totpMain } from '../../src/modules/demo/demo-totp.cli.js';
 import { main as seedMain } from '../../src/modules/demo/seed-demo.cli.js';
-import { readAhead } from '../../src/modules/demo/demo.prepare.js';
+import { prepareHere, prepareInWorker, readAhead, type PreparedUnit } from '../../src/modules/demo/demo.prepare.js';
 import * as names from '../../seeds/demo/names.js';
 import { bearer } from '../factories.js';
 import { createTestApp, createTestDatabase, type TestApp, type TestDatabase } from '../harness.js';
@@ -99,10 +99,10 @@ async function indexCatalogue(db: Db): Promise<string[]> {
   return rows.map((r) => r.entry);
 }
 
-async function seedInto(seed: number): Promise<Db> {
+async function seedInto(seed: number, prepareIn?: 'worker' | 'here'): Promise<Db> {
   const other = await createTestDatabase();
   others.push(other);
-  await seedDemo(other.database.db, { cases: CASES, seed, today: TODAY, mfaKey: t.secrets.mfaKey, audit: t.app.audit, unitSize: 100 });
+  await seedDemo(other.database.db, { cases: CASES, seed, today: TODAY, mfaKey: t.secrets.mfaKey, audit: t.app.audit, unitSize: 100, ...(prepareIn ? { prepareIn } : {}) });
   return other.database.db;
 }
 
@@ -111,10 +111,11 @@ async function signIn(payload: Record<string, string>) {
 }
 
 describe('seed:demo', () => {
-  it('gives the same data for the same seed (written one ministry at a time or both at once) and other data for another seed', async () => {
-    const [again, other] = await Promise.all([seedInto(SEED), seedInto(SEED + 1)]);
+  it('gives the same data for the same seed (written one ministry at a time or both at once, prepared in a worker or not) and other data for another seed', async () => {
+    const [again, here, other] = await Promise.all([seedInto(SEED), seedInto(SEED, 'here'), seedInto(SEED + 1)]);
     const first = await digest(t.database.db);
     expect(await digest(again)).toBe(first);
+    expect(await digest(here)).toBe(first);
     expect(await digest(other)).not.toBe(first);
   });
 
@@ -560,6 +561,40 @@ describe('seed:demo', () => {
       })(),
     ).rejects.toThrow('generator bug');
     expect(seen).toEqual([1, 2]);
+  });
+
+  it('prepares the same units in a worker as in this thread, and stops the worker when the consumer stops', async () => {
+    const options = { seed: SEED, today: TODAY, cases: 300, unitSize: 40 };
+    const collect = async (source: AsyncGenerator<PreparedUnit>) => {
+      const units: PreparedUnit[] = [];
+      for await (const unit of source) units.push(unit);
+      return units;
+    };
+    const [inWorker, inThread] = await Promise.all([collect(prepareInWorker(options)), collect(prepareHere(options))]);
+    expect(inWorker.reduce((n, unit) => n + unit.cases.length, 0)).toBe(300);
+    expect(inWorker).toEqual(inThread);
+    // A batch carries the SHA-256 of its rows as sent; other units none.
+    expect(inWorker.filter((unit) => unit.unit.kind === 'batch').every((unit) => /^[0-9a-f]{64}$/.test(unit.sourceSha256 ?? ''))).toBe(true);
+    expect(inWorker.filter((unit) => unit.unit.kind !== 'batch').every((unit) => unit.sourceSha256 === null)).toBe(true);
+
+    // The process's threads (Linux): the worker is one while it runs, and gone once the consumer stops.
+    const threads = () => Number(/^Threads:\s+(\d+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))![1]);
+    const before = threads();
+    const source = prepareInWorker(options);
+    await source.next();
+    expect(threads()).toBeGreaterThan(before);
+    await source.return(undefined);
+    expect(threads()).toBe(before);
+  });
+
+  it('passes on a failure of the preparation in the worker, as in this thread', async () => {
+    // An impossible day: the generator cannot place dates relative to it.
+    const options = { seed: SEED, today: '2026-13-45', cases: 50, unitSize: 10 };
+    const drain = async (source: AsyncGenerator<PreparedUnit>) => {
+      for await (const unit of source) void unit;
+    };
+    await expect(drain(prepareHere(options))).rejects.toThrow('Invalid time value');
+    await expect(drain(prepareInWorker(options))).rejects.toThrow('Invalid time value');
   });
 
   it('refuses a database that already has cases, and changes nothing', async () => {

@@ -37,8 +37,12 @@ export function asciiDigits(value: string): string {
   return value.replace(ARABIC_INDIC, (d) => String(d.charCodeAt(0) - 0x0660)).replace(PERSIAN, (d) => String(d.charCodeAt(0) - 0x06f0));
 }
 
+/** Printable ASCII words with single spaces between them: text `cleanText` would give back as it is. */
+const CLEAN_ASCII = /^[\x21-\x7E]+(?: [\x21-\x7E]+)*$/;
+
 /** NFC, no control or zero-width characters, whitespace runs collapsed, trimmed. */
 export function cleanText(value: string): string {
+  if (CLEAN_ASCII.test(value)) return value;
   return value.normalize('NFC').replace(/[\t\n\r\v\f\u00A0\u2000-\u200A\u2028\u2029\u3000]/g, ' ').replace(INVISIBLE, '').replace(/ {2,}/g, ' ').trim();
 }
 
@@ -63,17 +67,33 @@ const latinName = (max: number) =>
 /** Digits typed on an Arabic keyboard become ASCII before anything else looks at the value. */
 const digitsFirst = (max: number) => z.string().max(max).transform((v) => asciiDigits(cleanText(v)));
 
-const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
-function isCalendarDate(v: string): boolean {
-  if (!ISO_DATE.test(v)) return false;
-  const d = new Date(`${v}T00:00:00Z`);
-  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === v;
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+/** Days in each month of a common year. */
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+/** YYYY-MM-DD naming a day of the proleptic Gregorian calendar (what `Date` accepts), by arithmetic: no Date per value. */
+export function isCalendarDate(v: string): boolean {
+  const parts = ISO_DATE.exec(v);
+  if (!parts) return false;
+  const year = Number(parts[1]);
+  const month = Number(parts[2]);
+  const day = Number(parts[3]);
+  if (month < 1 || month > 12 || day < 1) return false;
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return day <= (month === 2 && leap ? 29 : MONTH_DAYS[month - 1]!);
 }
 const calendarDate = digitsFirst(20).pipe(z.string().refine(isCalendarDate, say('A date as YYYY-MM-DD', 'تاريخ صحيح بالصيغة سنة-شهر-يوم', 'date')));
 
+const DAY_MS = 86_400_000;
+/** The last day `today` formatted, and its text: a bulk validation reads the clock per value, not a Date each. */
+const formatted = { day: Number.NaN, text: '' };
 /** Today in UTC as YYYY-MM-DD (the clock is read at validation time). */
 function today(): string {
-  return new Date().toISOString().slice(0, 10);
+  const day = Math.floor(Date.now() / DAY_MS);
+  if (day !== formatted.day) {
+    formatted.text = new Date(day * DAY_MS).toISOString().slice(0, 10);
+    formatted.day = day;
+  }
+  return formatted.text;
 }
 function yearsBefore(date: string, years: number): string {
   return `${String(Number(date.slice(0, 4)) - years).padStart(4, '0')}${date.slice(4)}`;

@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { desc, sql } from 'drizzle-orm';
 import { queryRows, type Db } from '../../db/client.js';
 import { insertCasesBulk } from '../applications/applications.bulk.js';
@@ -13,7 +13,7 @@ import { hashPassword } from '../users/password.js';
 import { createDemoStaff, DEMO_PASSWORD, type DemoStaff } from './demo.accounts.js';
 import { demoWindowStart } from './demo.generate.js';
 import { withIndexesAndKeysDeferred } from './demo.indexes.js';
-import { prepareHere, readAhead, type PreparedUnit } from './demo.prepare.js';
+import { prepareHere, prepareInWorker, readAhead, type PreparedUnit } from './demo.prepare.js';
 import { DemoRandom } from './demo.random.js';
 
 /**
@@ -50,6 +50,11 @@ export interface SeedDemoOptions {
   deferIndexes?: boolean;
   /** Stops after the units being written: the seed then fails with DemoInterrupted, its indexes and keys put back. */
   signal?: AbortSignal;
+  /**
+   * Where the cases are generated and validated: in a worker thread (default), beside the writing, or
+   * in this thread between its statements. The data is the same either way.
+   */
+  prepareIn?: 'worker' | 'here';
 }
 
 export interface SeedDemoResult {
@@ -150,19 +155,20 @@ async function seedCases(db: Db, options: SeedDemoOptions, settings: { seed: num
   const turn = { interior: 0, defense: 0 };
   const enteredBy = (ministry: MinistryCode) => staff.staff[ministry][turn[ministry]++ % staff.staff[ministry].length]!;
 
-  // Units are generated and validated in plan order (so the data does not depend on timing), two
-  // ahead, while earlier ones are written. Each ministry's units are written one after the other (its
-  // lane), so its references follow the plan; with `parallel`, the two lanes are written at the same
-  // time, on two connections (they meet only at the audit chain head, taken last). A unit is handed
-  // to its lane without waiting for the lane: with several units of one ministry in a row (the plan
-  // has runs of four), the other lane would otherwise stand idle. At most UNITS_HANDED_OVER wait or
-  // are written at once.
+  // Units are generated and validated in plan order (so the data does not depend on timing), in a
+  // worker thread unless told otherwise, a few ahead, while earlier ones are written. Each ministry's
+  // units are written one after the other (its lane), so its references follow the plan; with
+  // `parallel`, the two lanes are written at the same time, on two connections (they meet only at
+  // the audit chain head, taken last). A unit is handed to its lane without waiting for the lane:
+  // with several units of one ministry in a row (the plan has runs of four), the other lane would
+  // otherwise stand idle. At most UNITS_HANDED_OVER wait or are written at once.
   const lanes: Record<MinistryCode, Promise<void>> = { interior: Promise.resolve(), defense: Promise.resolve() };
   const handedOver = new Set<Promise<void>>();
   const failed: { error?: Error } = {};
   try {
     const preparing = { seed, today, cases: options.cases, unitSize: options.unitSize ?? DEFAULT_UNIT };
-    for await (const prepared of readAhead(prepareHere(preparing), 2)) {
+    const source = options.prepareIn === 'here' ? prepareHere(preparing) : prepareInWorker(preparing);
+    for await (const prepared of readAhead(source, 2)) {
       const { ministry } = prepared.unit;
       if (options.parallel) {
         while (handedOver.size >= UNITS_HANDED_OVER) await Promise.race(handedOver);
@@ -229,12 +235,13 @@ async function writeUnit(tx: Db, args: WriteUnitArgs): Promise<{ flagged: number
   let batch: { id: string; ministry: MinistryCode; importedBy: string; sha256: string } | null = null;
   if (prepared.unit.kind === 'batch') {
     const { ministry } = prepared.unit.batch;
+    if (prepared.sourceSha256 === null) throw new Error('an import batch unit was prepared without the SHA-256 of its rows');
     batch = {
       id: randomUUID(),
       ministry,
       importedBy: args.enteredBy(ministry),
       // The bytes the ministry received: the rows as sent, before cleaning.
-      sha256: createHash('sha256').update(JSON.stringify(prepared.cases.map((c) => c.raw))).digest('hex'),
+      sha256: prepared.sourceSha256,
     };
     await tx.insert(importBatches).values({
       id: batch.id,
