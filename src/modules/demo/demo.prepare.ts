@@ -113,7 +113,10 @@ export type WorkerReply = { done: false; unit: PreparedUnit } | { done: true } |
 export async function* prepareInWorker(options: PrepareOptions): AsyncGenerator<PreparedUnit> {
   const worker = FROM_SOURCE
     ? // From source (the tests, the bench's suites), the worker registers the TypeScript loader first.
-      new Worker(`import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(WORKER_ENTRY.href)}); })`, { eval: true, workerData: options })
+      new Worker(`import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then(({ register }) => { register(); return import(${JSON.stringify(WORKER_ENTRY.href)}); })`, {
+        eval: true,
+        workerData: options,
+      })
     : new Worker(fileURLToPath(WORKER_ENTRY), { workerData: options });
   const waiting: { resolve: (reply: WorkerReply) => void; reject: (error: Error) => void }[] = [];
   let failure: Error | undefined;
