@@ -424,6 +424,12 @@ describe('seed:demo', () => {
       expect.arrayContaining(['applicants_name_ar_trgm_idx', 'applicants_name_latin_trgm_idx', 'applicants_national_id_idx']),
     );
     expect(after.some((entry) => entry.startsWith('applications_reference_unique: CREATE UNIQUE INDEX'))).toBe(true);
+    // Every filled table analyzed once, in the same stretch of work as the builds.
+    const analyzed = await queryRows<{ table: string; n: number }>(
+      other.database.db,
+      sql`select relname as table, analyze_count::int as n from pg_stat_user_tables where relname = any(${sql.param([...FILLED_TABLES])}::text[]) order by relname`,
+    );
+    expect(analyzed).toEqual([...FILLED_TABLES].sort().map((table) => ({ table, n: 1 })));
   });
 
   it('builds every other index when one cannot be built, and reports the load’s own failure before the build’s', async () => {

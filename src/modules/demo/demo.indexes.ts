@@ -92,26 +92,92 @@ export async function foreignKeys(db: Db, tables: readonly string[]): Promise<Fo
 }
 
 /**
+ * One statement of the work after a load (`run` sends it), with the tables it locks: `shared` as CREATE INDEX locks
+ * them (two builds on one table run side by side), `exclusive` as ANALYZE and ADD FOREIGN KEY do (the
+ * latter on both its tables): either waits for any other work on the table.
+ */
+export interface RebuildJob {
+  run: () => Promise<unknown>;
+  tables: readonly string[];
+  mode: 'shared' | 'exclusive';
+}
+
+/**
+ * Runs `jobs` on `workers` connections at once, each worker taking the first job in the list that
+ * would not wait for a lock the other workers' jobs hold (a worker blocked on a lock is a connection
+ * and a core standing idle); every job is run even when another fails, and what fails is added to
+ * `failures`.
+ */
+export async function runJobs(jobs: readonly RebuildJob[], workers: number, failures: unknown[]): Promise<void> {
+  const waiting = [...jobs];
+  const shared = new Map<string, number>();
+  const exclusive = new Set<string>();
+  const free = (job: RebuildJob) => job.tables.every((t) => !exclusive.has(t) && (job.mode === 'shared' || !shared.has(t)));
+  let wakeUp: (() => void)[] = [];
+  const worker = async () => {
+    while (waiting.length > 0) {
+      const at = waiting.findIndex(free);
+      if (at < 0) {
+        // Every job left waits for a table another worker is on: go on when that one is done.
+        await new Promise<void>((resolve) => wakeUp.push(resolve));
+        continue;
+      }
+      const [job] = waiting.splice(at, 1) as [RebuildJob];
+      for (const t of job.tables) {
+        if (job.mode === 'shared') shared.set(t, (shared.get(t) ?? 0) + 1);
+        else exclusive.add(t);
+      }
+      try {
+        await job.run();
+      } catch (error) {
+        failures.push(error);
+      } finally {
+        for (const t of job.tables) {
+          if (job.mode === 'exclusive') exclusive.delete(t);
+          else if (shared.get(t) === 1) shared.delete(t);
+          else shared.set(t, shared.get(t)! - 1);
+        }
+        const woken = wakeUp;
+        wakeUp = [];
+        for (const resolve of woken) resolve();
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(workers, jobs.length)) }, worker));
+}
+
+/**
  * Runs `load` with the secondary indexes and the foreign keys of `tables` dropped, then builds the
  * indexes and adds the keys again, whether `load` succeeded or not (PostgreSQL's advice for filling
  * tables, "Populating a Database": one build over the whole table costs a fraction of maintaining an
  * index row by row, a trigram index most of all; one check of a key over the whole table, a join, a
  * fraction of a check per row, and 100,000 cases make about 450,000 of those). Adding a key checks
  * every row loaded: a row it refuses fails the load at its end, as it would have failed the load.
- * Primary keys, unique indexes and check constraints stay throughout. The indexes are built
- * `builders` at a time (one per connection the caller can spare); the keys are added one after the
- * other (adding one locks both its tables).
+ * Primary keys, unique indexes and check constraints stay throughout. With `analyze`, a load that
+ * succeeded also gets its tables analyzed (fresh statistics for the planner after they grew from
+ * nothing), in the same work. That work runs `builders` statements at a time (one per connection the
+ * caller can spare): index builds first, then the analyses and the keys, never two that would wait
+ * for each other's locks (builds on one table run together; an analysis or a key waits for its tables).
  *
  * Only for tables no one else uses meanwhile: reads would run without the indexes, writes without the
  * keys. A process killed during `load` leaves them dropped; that database then holds part of a load
  * and is to be dropped.
  */
-export async function withIndexesAndKeysDeferred<T>(db: Db, tables: readonly string[], builders: number, load: () => Promise<T>): Promise<T> {
+export async function withIndexesAndKeysDeferred<T>(
+  db: Db,
+  tables: readonly string[],
+  builders: number,
+  load: () => Promise<T>,
+  options: { analyze?: boolean } = {},
+): Promise<T> {
   const indexes = await secondaryIndexes(db, tables);
   const keys = await foreignKeys(db, tables);
   // Checked before anything is dropped: what could not be put back is not taken away.
-  for (const index of indexes) buildIndexStatement(index);
-  for (const key of keys) addKeyStatement(key);
+  const job = (statement: SQL, tables: readonly string[], mode: RebuildJob['mode']): RebuildJob => ({ run: () => db.execute(statement), tables, mode });
+  const jobs: RebuildJob[] = [
+    ...indexes.map((index) => job(buildIndexStatement(index), [index.table], 'shared')),
+    ...keys.map((key) => job(addKeyStatement(key), [key.table, key.referencedTable], 'exclusive')),
+  ];
   await db.transaction(async (tx) => {
     for (const index of indexes) await tx.execute(sql`drop index ${sql.identifier(index.name)}`);
     for (const key of keys) await tx.execute(sql`alter table ${sql.identifier(key.table)} drop constraint ${sql.identifier(key.name)}`);
@@ -122,16 +188,13 @@ export async function withIndexesAndKeysDeferred<T>(db: Db, tables: readonly str
   } catch (error) {
     outcome = { ok: false, error };
   }
-  const failures: unknown[] = [];
-  await buildIndexes(db, indexes, builders, failures);
-  // Each one added even when another failed: as many as possible come back.
-  for (const key of keys) {
-    try {
-      await db.execute(addKeyStatement(key));
-    } catch (error) {
-      failures.push(error);
-    }
+  if (outcome.ok && options.analyze) {
+    // After the index builds, before the keys: the keys are quick, the analyses of the largest tables are not.
+    jobs.splice(indexes.length, 0, ...tables.map((table) => job(sql`analyze ${sql.identifier(table)}`, [table], 'exclusive')));
   }
+  const failures: unknown[] = [];
+  // Each one built or added even when another failed: as many as possible come back.
+  await runJobs(jobs, builders, failures);
   // The load's own failure says more than the rebuild's that follows it.
   if (!outcome.ok) throw outcome.error;
   if (failures.length > 0) throw failures[0];
@@ -176,20 +239,3 @@ export function buildIndexStatement(index: IndexDefinition): SQL {
   return sql`create index ${sql.identifier(index.name)} on ${sql.identifier(index.table)} using ${method} (${sql.join(keys, sql`, `)})`;
 }
 
-/** Builds `indexes` from their catalogue parts, `builders` at a time; what fails is added to `failures`. */
-async function buildIndexes(db: Db, indexes: readonly IndexDefinition[], builders: number, failures: unknown[]): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.max(1, Math.min(builders, indexes.length)) }, async () => {
-      while (next < indexes.length) {
-        const index = indexes[next++]!;
-        // Each one built even when another failed: as many as possible come back.
-        try {
-          await db.execute(buildIndexStatement(index));
-        } catch (error) {
-          failures.push(error);
-        }
-      }
-    }),
-  );
-}
