@@ -569,6 +569,14 @@ describe('seed:demo', () => {
     expect(seen).toEqual([1, 2]);
   });
 
+  it('analyzes every table it filled, also when its indexes stay in place (a flagging hook)', async () => {
+    const analyzed = await queryRows<{ table: string; n: number }>(
+      t.database.db,
+      sql`select relname as table, analyze_count::int as n from pg_stat_user_tables where relname = any(${sql.param([...FILLED_TABLES])}::text[]) order by relname`,
+    );
+    expect(analyzed).toEqual([...FILLED_TABLES].sort().map((table) => ({ table, n: 1 })));
+  });
+
   it('prepares the same units in a worker as in this thread, and stops the worker when the consumer stops', async () => {
     const options = { seed: SEED, today: TODAY, cases: 300, unitSize: 40 };
     const collect = async (source: AsyncGenerator<PreparedUnit>) => {

@@ -92,9 +92,9 @@ export async function foreignKeys(db: Db, tables: readonly string[]): Promise<Fo
 }
 
 /**
- * One statement of the work after a load (`run` sends it), with the tables it locks: `shared` as CREATE INDEX locks
- * them (two builds on one table run side by side), `exclusive` as ANALYZE and ADD FOREIGN KEY do (the
- * latter on both its tables): either waits for any other work on the table.
+ * One statement of the work after a load (`run` sends it), with the tables it locks: `shared` as
+ * CREATE INDEX locks them (two builds on one table run side by side), `exclusive` as ANALYZE and ADD
+ * FOREIGN KEY do (the latter on both its tables): either waits for any other work on the table.
  */
 export interface RebuildJob {
   run: () => Promise<unknown>;
@@ -108,6 +108,16 @@ export interface RebuildJob {
  * and a core standing idle); every job is run even when another fails, and what fails is added to
  * `failures`.
  */
+/** A statement as a job of `runJobs`. */
+function statementJob(db: Db, statement: SQL, tables: readonly string[], mode: RebuildJob['mode']): RebuildJob {
+  return { run: () => db.execute(statement), tables, mode };
+}
+
+/** Fresh planner statistics for each of `tables`, as jobs of `runJobs`. */
+export function analyzeJobs(db: Db, tables: readonly string[]): RebuildJob[] {
+  return tables.map((table) => statementJob(db, sql`analyze ${sql.identifier(table)}`, [table], 'exclusive'));
+}
+
 export async function runJobs(jobs: readonly RebuildJob[], workers: number, failures: unknown[]): Promise<void> {
   const waiting = [...jobs];
   const shared = new Map<string, number>();
@@ -173,10 +183,9 @@ export async function withIndexesAndKeysDeferred<T>(
   const indexes = await secondaryIndexes(db, tables);
   const keys = await foreignKeys(db, tables);
   // Checked before anything is dropped: what could not be put back is not taken away.
-  const job = (statement: SQL, tables: readonly string[], mode: RebuildJob['mode']): RebuildJob => ({ run: () => db.execute(statement), tables, mode });
   const jobs: RebuildJob[] = [
-    ...indexes.map((index) => job(buildIndexStatement(index), [index.table], 'shared')),
-    ...keys.map((key) => job(addKeyStatement(key), [key.table, key.referencedTable], 'exclusive')),
+    ...indexes.map((index) => statementJob(db, buildIndexStatement(index), [index.table], 'shared')),
+    ...keys.map((key) => statementJob(db, addKeyStatement(key), [key.table, key.referencedTable], 'exclusive')),
   ];
   await db.transaction(async (tx) => {
     for (const index of indexes) await tx.execute(sql`drop index ${sql.identifier(index.name)}`);
@@ -190,7 +199,7 @@ export async function withIndexesAndKeysDeferred<T>(
   }
   if (outcome.ok && options.analyze) {
     // After the index builds, before the keys: the keys are quick, the analyses of the largest tables are not.
-    jobs.splice(indexes.length, 0, ...tables.map((table) => job(sql`analyze ${sql.identifier(table)}`, [table], 'exclusive')));
+    jobs.splice(indexes.length, 0, ...analyzeJobs(db, tables));
   }
   const failures: unknown[] = [];
   // Each one built or added even when another failed: as many as possible come back.

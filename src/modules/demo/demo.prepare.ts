@@ -107,8 +107,8 @@ export type WorkerReply = { done: false; unit: PreparedUnit } | { done: true } |
 /**
  * In a worker thread (demo.prepare.worker.ts), unit after unit in plan order, the same units as
  * `prepareHere`: generating and validating are most of the seed's own work, and here they run beside
- * the writing instead of between its statements. The worker works one unit ahead of what was asked
- * for; it stops when the consumer does (or fails, its error passed on).
+ * the writing instead of between its statements. The worker prepares a unit when it is asked for one
+ * (`readAhead` asks ahead); it stops when the consumer does, or fails, its error passed on.
  */
 export async function* prepareInWorker(options: PrepareOptions): AsyncGenerator<PreparedUnit> {
   const worker = FROM_SOURCE
@@ -118,30 +118,29 @@ export async function* prepareInWorker(options: PrepareOptions): AsyncGenerator<
         workerData: options,
       })
     : new Worker(fileURLToPath(WORKER_ENTRY), { workerData: options });
-  const waiting: { resolve: (reply: WorkerReply) => void; reject: (error: Error) => void }[] = [];
+  // One request at a time: the generator asks again only once it has been resumed.
+  let asked: { resolve: (reply: WorkerReply) => void; reject: (error: Error) => void } | null = null;
   let failure: Error | undefined;
   const fail = (error: Error) => {
     failure ??= error;
-    for (const request of waiting.splice(0)) request.reject(failure);
+    asked?.reject(failure);
+    asked = null;
   };
-  worker.on('message', (reply: WorkerReply) => waiting.shift()?.resolve(reply));
+  worker.on('message', (reply: WorkerReply) => {
+    asked?.resolve(reply);
+    asked = null;
+  });
   worker.on('error', fail);
   worker.on('exit', (code) => fail(new Error(`the demo preparation worker stopped (exit code ${code})`)));
-  const next = () =>
-    new Promise<WorkerReply>((resolve, reject) => {
-      if (failure) return reject(failure);
-      waiting.push({ resolve, reject });
-      worker.postMessage('next');
-    });
   try {
-    let asked = next();
     for (;;) {
-      const reply = await asked;
+      const reply = await new Promise<WorkerReply>((resolve, reject) => {
+        if (failure) return reject(failure);
+        asked = { resolve, reject };
+        worker.postMessage('next');
+      });
       if ('error' in reply) throw reply.error;
       if (reply.done) return;
-      asked = next();
-      // Awaited in turn above; this only keeps a failure from counting as unhandled meanwhile.
-      asked.catch(() => undefined);
       yield reply.unit;
     }
   } finally {

@@ -12,7 +12,7 @@ import { consentTexts } from '../reference/reference.table.js';
 import { hashPassword } from '../users/password.js';
 import { createDemoStaff, DEMO_PASSWORD, type DemoStaff } from './demo.accounts.js';
 import { demoWindowStart } from './demo.generate.js';
-import { withIndexesAndKeysDeferred } from './demo.indexes.js';
+import { analyzeJobs, runJobs, withIndexesAndKeysDeferred } from './demo.indexes.js';
 import { prepareHere, prepareInWorker, readAhead, type PreparedUnit } from './demo.prepare.js';
 import { DemoRandom } from './demo.random.js';
 
@@ -123,12 +123,9 @@ export async function seedDemo(db: Db, options: SeedDemoOptions): Promise<SeedDe
   } else {
     result = await seeding();
     // Fresh statistics for the planner, a table per connection at a time.
-    const tables = [...FILLED_TABLES];
-    await Promise.all(
-      Array.from({ length: connections }, async () => {
-        for (let table = tables.shift(); table !== undefined; table = tables.shift()) await db.execute(sql`analyze ${sql.identifier(table)}`);
-      }),
-    );
+    const failures: unknown[] = [];
+    await runJobs(analyzeJobs(db, FILLED_TABLES), connections, failures);
+    if (failures.length > 0) throw failures[0];
   }
   result.seconds = (performance.now() - started) / 1000;
   result.casesPerSecond = result.cases / result.seconds;
