@@ -107,8 +107,10 @@ export type WorkerReply = { done: false; unit: PreparedUnit } | { done: true } |
 /**
  * In a worker thread (demo.prepare.worker.ts), unit after unit in plan order, the same units as
  * `prepareHere`: generating and validating are most of the seed's own work, and here they run beside
- * the writing instead of between its statements. The worker prepares a unit when it is asked for one
- * (`readAhead` asks ahead); it stops when the consumer does, or fails, its error passed on.
+ * the writing instead of between its statements. The worker is asked for the next unit before this
+ * one is handed over: `readAhead`'s requests alone would leave it idle, since an async generator
+ * resumes for one request at a time (asking here, alternating runs were 9 % faster). It stops when
+ * the consumer does, or fails, its error passed on.
  */
 export async function* prepareInWorker(options: PrepareOptions): AsyncGenerator<PreparedUnit> {
   const worker = FROM_SOURCE
@@ -118,29 +120,31 @@ export async function* prepareInWorker(options: PrepareOptions): AsyncGenerator<
         workerData: options,
       })
     : new Worker(fileURLToPath(WORKER_ENTRY), { workerData: options });
-  // One request at a time: the generator asks again only once it has been resumed.
-  let asked: { resolve: (reply: WorkerReply) => void; reject: (error: Error) => void } | null = null;
+  // Answered in the order asked (the worker answers each request in turn).
+  const waiting: { resolve: (reply: WorkerReply) => void; reject: (error: Error) => void }[] = [];
   let failure: Error | undefined;
   const fail = (error: Error) => {
     failure ??= error;
-    asked?.reject(failure);
-    asked = null;
+    for (const request of waiting.splice(0)) request.reject(failure);
   };
-  worker.on('message', (reply: WorkerReply) => {
-    asked?.resolve(reply);
-    asked = null;
-  });
+  worker.on('message', (reply: WorkerReply) => waiting.shift()?.resolve(reply));
   worker.on('error', fail);
   worker.on('exit', (code) => fail(new Error(`the demo preparation worker stopped (exit code ${code})`)));
+  const next = () =>
+    new Promise<WorkerReply>((resolve, reject) => {
+      if (failure) return reject(failure);
+      waiting.push({ resolve, reject });
+      worker.postMessage('next');
+    });
   try {
+    let asked = next();
     for (;;) {
-      const reply = await new Promise<WorkerReply>((resolve, reject) => {
-        if (failure) return reject(failure);
-        asked = { resolve, reject };
-        worker.postMessage('next');
-      });
+      const reply = await asked;
       if ('error' in reply) throw reply.error;
       if (reply.done) return;
+      asked = next();
+      // Awaited in turn above; this only keeps a failure from counting as unhandled meanwhile.
+      asked.catch(() => undefined);
       yield reply.unit;
     }
   } finally {
