@@ -35,6 +35,32 @@ export function groupCpuMicros(pgrp: number): number {
   return (ticks * 1_000_000) / TICKS_PER_SECOND;
 }
 
+/**
+ * CPU time (µs) used so far by the main threads of a process group's processes: a Node.js service's
+ * event loop, without its worker and hashing threads (the group's other processes are idle launchers).
+ */
+export function groupMainThreadCpuMicros(pgrp: number): number {
+  let ticks = 0;
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const stat = readStat(Number(name));
+    if (stat?.pgrp === pgrp) ticks += readTaskTicks(stat.pid, stat.pid) ?? 0;
+  }
+  return (ticks * 1_000_000) / TICKS_PER_SECOND;
+}
+
+/** utime + stime of one thread, in ticks. */
+function readTaskTicks(pid: number, tid: number): number | undefined {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  return Number(fields[11]) + Number(fields[12]);
+}
+
 /** CPU time (µs) used so far by each of these processes (absent ones are left out). */
 function pidsCpuMicros(pids: number[]): Map<number, number> {
   const result = new Map<number, number>();

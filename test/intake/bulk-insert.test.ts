@@ -230,6 +230,36 @@ describe('insertCasesBulk', () => {
     }
   });
 
+  it('numbers a single case (one statement) as a bulk numbers one, past six digits too, on either database', async () => {
+    const embedded = createDatabase({ kind: 'pglite-memory' });
+    try {
+      await migrate(embedded);
+      await seedReference(embedded.db);
+      for (const target of [db, embedded.db]) {
+        const rolledBack = new Error('rolled back');
+        let seen: string[] = [];
+        await expect(
+          target.transaction(async (tx) => {
+            await tx.insert(caseReferenceCounters).values({ ministry: 'interior', year, last: 999_998 }).onConflictDoUpdate({
+              target: [caseReferenceCounters.ministry, caseReferenceCounters.year],
+              set: { last: 999_998 },
+            });
+            const single = await insertCase(tx as unknown as AuditTx, { ministry: 'interior', channel: 'walk_in', applicant: officers(1)[0]! });
+            const [bulk] = await insertCasesBulk(tx, { ministry: 'interior', channel: 'walk_in', cases: officers(1) });
+            const another = await insertCase(tx as unknown as AuditTx, { ministry: 'interior', channel: 'walk_in', applicant: officers(1)[0]! });
+            seen = [single.reference, bulk!.reference, another.reference];
+            throw rolledBack;
+          }),
+        ).rejects.toBe(rolledBack);
+        expect(seen).toEqual([`MOI-${year}-999999`, `MOI-${year}-1000000`, `MOI-${year}-1000001`]);
+      }
+      await expect(embedded.db.transaction((tx) => insertCase(tx as unknown as AuditTx, { ministry: 'nowhere', channel: 'walk_in', applicant: officers(1)[0]! }))).rejects.toThrow();
+      expect(await queryRows(embedded.db, sql`select 1 from applications`)).toEqual([]);
+    } finally {
+      await embedded.close();
+    }
+  });
+
   it('runs on the embedded database too', async () => {
     const embedded = createDatabase({ kind: 'pglite-memory' });
     try {

@@ -96,6 +96,27 @@ describe('public registration', () => {
     expect(await caseCount()).toBe(before);
   });
 
+  it('refuses a link revoked or filled elsewhere while this instance remembers it open, storing nothing', async () => {
+    // Another instance (or a database operator) closes them: this one read both as open a moment ago.
+    const revoked = await newLink();
+    const filled = await newLink({ maxRegistrations: 2 });
+    for (const link of [revoked, filled]) expect((await register(link.token, registration())).statusCode).toBe(201);
+    await t.database.db.update(registrationLinks).set({ revokedAt: new Date() }).where(eq(registrationLinks.id, revoked.id));
+    await t.database.db.update(registrationLinks).set({ registrationsCount: 2 }).where(eq(registrationLinks.id, filled.id));
+    const before = await caseCount();
+    // The first answer comes from the registration's transaction, the second from the link read again.
+    for (let attempt = 0; attempt < 2; attempt++) {
+      for (const link of [revoked, filled]) {
+        const res = await register(link.token, registration());
+        expect(res.statusCode).toBe(410);
+        expect(res.json<{ code: string }>().code).toBe('registration_link.gone');
+      }
+    }
+    expect(await caseCount()).toBe(before);
+    const counts = await t.database.db.select({ id: registrationLinks.id, n: registrationLinks.registrationsCount }).from(registrationLinks);
+    expect(counts.filter((c) => c.id === revoked.id || c.id === filled.id).sort((a, b) => a.n - b.n).map((c) => c.n)).toEqual([1, 2]);
+  });
+
   it('creates exactly one case when 50 register at once on the last seat', async () => {
     const link = await newLink({ maxRegistrations: 1 });
     const before = await caseCount();

@@ -6,7 +6,7 @@ import { statement } from '../../db/statement.js';
 import type { ApplicantInput } from './applicant.fields.js';
 import { applicants } from './applicant.table.js';
 import { applicantColumns, type ApplicantColumns } from './applications.columns.js';
-import { DEDUP_VERSION, STALE_DEDUP_VERSION, uuidArray } from './applications.duplicates.js';
+import { DEDUP_VERSION, STALE_DEDUP_VERSION, turnCtes, uuidArray } from './applications.duplicates.js';
 import type { CaseChannel } from './applications.state.js';
 
 /** Many cases of one ministry and channel, created together (a batch import, demo data). */
@@ -163,7 +163,20 @@ export async function numberCases(tx: Db, ministry: string, cases: readonly Bulk
   return numbered;
 }
 
-/** The case rows, then their applicants (the foreign key), in one statement: one text for every call (a registration's, an import's chunks). */
+/** The applicants columns an insert writes, in the order of APPLICANT_VALUES. */
+const APPLICANT_TARGET = sql`application_id, ${sql.join(
+  STORED_COLUMNS.map((c) => sql.identifier(c)),
+  sql`, `,
+)}, consent_version, consented_at, updated_at, dedup_version`;
+
+/** Their values from a row `r` of applicants as JSON (`chunkOf`), read as NULL where absent. */
+const APPLICANT_VALUES = sql`r.application_id, ${sql.join(
+  STORED_COLUMNS.map((c) => (c === 'preferred_governorates' ? sql`coalesce(r.${sql.identifier(c)}, '{}')` : sql`r.${sql.identifier(c)}`)),
+  sql`, `,
+)}, ${sql.placeholder('consent')}::text, case when ${sql.placeholder('consent')}::text is null then null else r.updated_at end, r.updated_at,
+             ${sql.placeholder('dedupVersion')}::smallint`;
+
+/** The case rows, then their applicants (the foreign key), in one statement: one text for every call (an import's chunks, demo data). */
 const insertRows = statement<never>(
   'insert_cases',
   sql`with cases as (
@@ -172,17 +185,82 @@ const insertRows = statement<never>(
                ${sql.placeholder('batch')}::uuid, r.created_at, r.created_at
         from json_populate_recordset(null::applications, ${sql.placeholder('cases')}::json) as r
         returning id)
-      insert into applicants (application_id, ${sql.join(
-        STORED_COLUMNS.map((c) => sql.identifier(c)),
-        sql`, `,
-      )}, consent_version, consented_at, updated_at, dedup_version)
-      select r.application_id, ${sql.join(
-        STORED_COLUMNS.map((c) => (c === 'preferred_governorates' ? sql`coalesce(r.${sql.identifier(c)}, '{}')` : sql`r.${sql.identifier(c)}`)),
-        sql`, `,
-      )}, ${sql.placeholder('consent')}::text, case when ${sql.placeholder('consent')}::text is null then null else r.updated_at end, r.updated_at,
-             ${sql.placeholder('dedupVersion')}::smallint
+      insert into applicants (${APPLICANT_TARGET})
+      select ${APPLICANT_VALUES}
       from json_populate_recordset(null::applicants, ${sql.placeholder('applicants')}::json) as r`,
 );
+
+/**
+ * One case in one statement: its reference reserved and formatted as `reserveReferences` formats it
+ * (prefix-year-number, six digits at least), the case row, its applicant row, and then the flagging
+ * turn for it (`turnCtes`), in that order: each step reads the rows of the one before. The locks
+ * come in the order a bulk call and a flagging take them: the ministry's counter, then the turn.
+ */
+const insertOneRow = statement<{ reference: string; seq: string }>(
+  'insert_case',
+  sql`with reserved as (
+        insert into case_reference_counters (ministry, year, last) values (${sql.placeholder('ministry')}::text, ${sql.placeholder('year')}::int, 1)
+        on conflict (ministry, year) do update set last = case_reference_counters.last + 1
+        returning last),
+      cases as (
+        insert into applications (id, reference, ministry, status, channel, applicant_user_id, committee_id, import_batch_id, created_at, updated_at)
+        select r.id, m.reference_prefix || '-' || ${sql.placeholder('year')}::int || '-' || lpad(n.last::text, greatest(6, length(n.last::text)), '0'),
+               m.code, 'submitted', ${sql.placeholder('channel')}::case_channel, r.applicant_user_id, r.committee_id, ${sql.placeholder('batch')}::uuid,
+               r.created_at, r.created_at
+        from json_populate_record(null::applications, ${sql.placeholder('case')}::json) as r, reserved n, ministries m
+        where m.code = ${sql.placeholder('ministry')}::text
+        returning id, reference),
+      written as (
+        insert into applicants (${APPLICANT_TARGET})
+        select ${APPLICANT_VALUES}
+        from json_populate_record(null::applicants, ${sql.placeholder('applicant')}::json) as r join cases on cases.id = r.application_id
+        returning application_id),
+      ${turnCtes(sql`select application_id from written`, sql`array[${sql.placeholder('id')}::uuid]`)}
+      select c.reference, l.seq from cases c, logged l`,
+);
+
+/** A single case of `insertCaseTakingTurn`. */
+export interface OneCase {
+  ministry: string;
+  channel: CaseChannel;
+  /** A validated applicant (`applicantInput`). */
+  applicant: ApplicantInput;
+  applicantUserId?: string | null;
+  /** The consent version the applicant accepted (link registrations). */
+  consentVersion?: string;
+  /** The import batch (`channel: batch_import`). */
+  importBatchId?: string;
+}
+
+/**
+ * Creates one case in the caller's transaction in a single statement — numbered, written and its
+ * flagging turn taken — where a bulk of one would take three: a registration and a walk-in entry
+ * are a case each, and every round trip to the database is a tenth of their time beside the
+ * password hash. The caller then flags it in the turn (`flagDuplicates(…, { turnTaken: true })`).
+ */
+export async function insertCaseTakingTurn(tx: Db, input: OneCase): Promise<BulkCase> {
+  const now = new Date();
+  const { caseRows, applicantRows } = chunkOf(
+    { ministry: input.ministry, channel: input.channel, cases: [input.applicant], applicantUserIds: [input.applicantUserId ?? null] },
+    [now],
+    0,
+    1,
+  );
+  const id = caseRows[0]!.id as string;
+  const [row] = await insertOneRow.rows(tx, {
+    ministry: input.ministry,
+    year: now.getUTCFullYear(),
+    channel: input.channel,
+    batch: input.importBatchId ?? null,
+    consent: input.consentVersion ?? null,
+    dedupVersion: DEDUP_VERSION,
+    id,
+    case: JSON.stringify(caseRows[0]),
+    applicant: JSON.stringify(applicantRows[0]),
+  });
+  if (!row) throw new Error(`no reference prefix for ministry ${input.ministry}`);
+  return { id, reference: row.reference };
+}
 
 /** The rows of cases `from` to `to` as the insert statement takes them, with their ids. */
 function chunkOf(input: BulkCases, createdAt: readonly Date[], from: number, to: number) {

@@ -202,14 +202,27 @@ async function takeTurn(tx: Db, ids: readonly string[]): Promise<number> {
   return Number(turn!.seq);
 }
 
-const turnTaken = statement<{ seq: string }>(
-  'duplicate_turn_take',
-  sql`with turn as (
-        insert into duplicate_flagging (id, seq) values (1, 1)
+/**
+ * The turn as the CTEs `turn` and `logged` of a caller's statement (`logged` has the turn's `seq`
+ * and, in `threshold`, the similarity threshold set for the transaction): taken once `after` (a
+ * query) has a row, so a statement that writes a case first takes the turn only once that case is
+ * written, and no lock it takes before comes after the turn. The search must come in a later
+ * statement, whose snapshot sees every case the turns before this one committed:
+ * `flagDuplicates(…, { turnTaken: true })`.
+ */
+export function turnCtes(after: SQL, ids: SQL): SQL {
+  return sql`turn as (
+        insert into duplicate_flagging (id, seq) select 1, 1 from (${after} limit 1) as written
         on conflict (id) do update set seq = duplicate_flagging.seq + 1
         returning seq),
-      logged as (insert into duplicate_flag_log (seq, application_ids) select seq, ${sql.placeholder('ids')}::uuid[] from turn returning seq)
-      select seq, set_config('pg_trgm.similarity_threshold', ${sql.placeholder('threshold')}::text, true) from logged`,
+      logged as (
+        insert into duplicate_flag_log (seq, application_ids) select seq, ${ids} from turn
+        returning seq, set_config('pg_trgm.similarity_threshold', ${String(SIMILARITY_THRESHOLD)}, true) as threshold)`;
+}
+
+const turnTaken = statement<{ seq: string }>(
+  'duplicate_turn_take',
+  sql`with ${turnCtes(sql`select 1`, sql`${sql.placeholder('ids')}::uuid[]`)} select seq from logged`,
 );
 
 /** How long the turn log is kept: far longer than a search may run (an import's statements have two minutes). */
@@ -374,11 +387,13 @@ export async function flagDuplicates(
   options: {
     /** The cases were created in this transaction: they have no earlier pairs to replace. */
     fresh?: boolean;
+    /** An earlier statement of the transaction took the turn for exactly these cases (`turnCtes`). */
+    turnTaken?: boolean;
   } = {},
 ): Promise<{ flagged: number; pairs: number }> {
   const ids = [...new Set(applicationIds)];
   if (ids.length === 0) return { flagged: 0, pairs: 0 };
-  await takeTurn(tx, ids);
+  if (!options.turnTaken) await takeTurn(tx, ids);
   if (ids.length === 1) {
     if (!options.fresh) await forget(tx, ids);
     const [row] = await flagOne.rows(tx, { id: ids[0] });

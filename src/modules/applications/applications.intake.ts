@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AuditTx } from '../audit/audit.writer.js';
 import type { ApplicantInput } from './applicant.fields.js';
-import { insertCasesBulk } from './applications.bulk.js';
+import { insertCaseTakingTurn } from './applications.bulk.js';
 import { flagDuplicates } from './applications.duplicates.js';
 import type { CaseChannel } from './applications.state.js';
 
@@ -37,18 +37,16 @@ export async function insertCase(
     importBatchId?: string;
   },
 ): Promise<NewCase> {
-  // The case as a bulk of one: the reference and prefix in one statement, the case and its applicant in another.
-  const [created] = await insertCasesBulk(tx, {
+  // Numbered and written in one statement, which takes the flagging turn last; flaggings take turns
+  // until commit (applications.duplicates.ts), so cases written at the same moment see each other.
+  const created = await insertCaseTakingTurn(tx, {
     ministry: input.ministry,
     channel: input.channel,
-    cases: [input.applicant],
-    applicantUserIds: [input.applicantUserId ?? null],
+    applicant: input.applicant,
+    applicantUserId: input.applicantUserId ?? null,
     ...(input.consentVersion ? { consentVersion: input.consentVersion } : {}),
     ...(input.importBatchId ? { importBatchId: input.importBatchId } : {}),
   });
-  if (!created) throw new Error('case insert returned nothing');
-  // Flaggings take turns until commit (applications.duplicates.ts), so cases written at the same
-  // moment see each other.
-  const flags = await flagDuplicates(tx, [created.id], { fresh: true });
+  const flags = await flagDuplicates(tx, [created.id], { fresh: true, turnTaken: true });
   return { id: created.id, reference: created.reference, duplicateCandidates: flags.pairs };
 }

@@ -24,6 +24,41 @@ export function linkStatus(link: Pick<LinkRow, 'revokedAt' | 'opensAt' | 'closes
   return 'open';
 }
 
+/** How long a registration trusts a link it read as open before reading it again. */
+export const LINK_MEMORY_MS = 5_000;
+/** At most this many links remembered (the oldest read is forgotten first). */
+const LINK_MEMORY_SIZE = 1_000;
+
+/**
+ * Links by token for registrations, read from the database at most once per LINK_MEMORY_MS each: a
+ * wave of registrations on one link is one statement less each. Safe because a link only ever
+ * closes: its token, ministry, window and cap never change, and revocation and the count are checked
+ * again where they count, in the registration's transaction (`countRegistration`), which refuses a
+ * link revoked or full since it was read here — on this instance or another. A link remembered
+ * closed is closed. An unknown token is not remembered, so a link created elsewhere is found at once.
+ */
+export function createLinkMemory(read: (token: string) => Promise<LinkRow | undefined>) {
+  const remembered = new Map<string, { link: LinkRow; until: number }>();
+  return {
+    async find(token: string): Promise<LinkRow | undefined> {
+      const now = Date.now();
+      const entry = remembered.get(token);
+      if (entry && entry.until > now) return entry.link;
+      const link = await read(token);
+      remembered.delete(token);
+      if (link) {
+        if (remembered.size >= LINK_MEMORY_SIZE) remembered.delete(remembered.keys().next().value!);
+        remembered.set(token, { link, until: now + LINK_MEMORY_MS });
+      }
+      return link;
+    },
+    /** Read it again next time (it was revoked here, or a registration found it closed). */
+    forget(token: string): void {
+      remembered.delete(token);
+    },
+  };
+}
+
 /** `PUBLIC_BASE_URL/apply/<token>`; relative when no public base URL is configured. */
 export function linkUrl(publicBaseUrl: string | undefined, token: string): string {
   return `${(publicBaseUrl ?? '').replace(/\/+$/, '')}/apply/${token}`;

@@ -3,6 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { eq, sql } from 'drizzle-orm';
 import { preparedPerDb } from '../../db/statement.js';
 import { z } from 'zod';
+import { AppError } from '../../http/errors.js';
 import { idempotencyKeyOf } from '../../http/idempotency.js';
 import { pageOf, pageQuery } from '../../http/pagination.js';
 import { applicantShape, crossChecks, requireContact, requireIdentity } from '../applications/applicant.fields.js';
@@ -11,7 +12,7 @@ import { passwordRejected } from '../users/users.errors.js';
 import { auditContext } from '../audit/audit.context.js';
 import { consentOutdated, linkGone, linkNotFound } from './registration.errors.js';
 import { claimRegistration, register, replayRegistration, type HashGate, type OpenSession, type Registered, type RegistrationSettings } from './registration.service.js';
-import { createLink, LINK_STATUSES, linkStatus, listLinks, revokeLink } from './registration.links.js';
+import { createLink, createLinkMemory, LINK_STATUSES, linkStatus, listLinks, revokeLink } from './registration.links.js';
 import { registrationLinks } from './registration.table.js';
 
 const linkSchema = z.object({
@@ -80,6 +81,8 @@ const registeredSchema = z.object({ applicationId: z.uuid(), reference: z.string
 export const registrationLinkRoutes: FastifyPluginAsync<RegistrationRoutesOptions> = async (app, options) => {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const db = app.database.db;
+  // Registrations read their link from memory (createLinkMemory); the page and staff read it fresh.
+  const links = createLinkMemory((token) => findLinkByToken(db, token));
 
   r.post(
     '/registration-links',
@@ -129,8 +132,11 @@ export const registrationLinkRoutes: FastifyPluginAsync<RegistrationRoutesOption
         response: { 200: linkSchema },
       },
     },
-    async (request) =>
-      revokeLink({ db, audit: app.audit, actor: request.actor!, context: auditContext(request), publicBaseUrl: options.publicBaseUrl, id: request.params.id }),
+    async (request) => {
+      const link = await revokeLink({ db, audit: app.audit, actor: request.actor!, context: auditContext(request), publicBaseUrl: options.publicBaseUrl, id: request.params.id });
+      links.forget(link.token);
+      return link;
+    },
   );
 
   r.get(
@@ -178,7 +184,7 @@ export const registrationLinkRoutes: FastifyPluginAsync<RegistrationRoutesOption
       },
     },
     async (request, reply) => {
-      const link = await findLinkByToken(db, request.params.token);
+      const link = await links.find(request.params.token);
       if (!link) throw linkNotFound();
       if (linkStatus(link) !== 'open') throw linkGone();
       await claimRegistration(db, options.throttle, link.id, request.ip);
@@ -209,6 +215,10 @@ export const registrationLinkRoutes: FastifyPluginAsync<RegistrationRoutesOption
           return { status: 201, outcome: { applicationId: response.applicationId, reference: response.reference }, response };
         },
         replay: (stored) => replayRegistration(db, options.openSession, stored.outcome),
+      }).catch((error: unknown) => {
+        // The transaction found the link closed (revoked or full since it was read): read it again next time.
+        if (error instanceof AppError && error.definition === linkGone.definition) links.forget(request.params.token);
+        throw error;
       });
       return reply.code(201).send(result.response);
     },
