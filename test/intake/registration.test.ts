@@ -1,9 +1,10 @@
-import { count, eq } from 'drizzle-orm';
+import { and, count, eq, inArray } from 'drizzle-orm';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import * as seeds from '../../seeds/reference.js';
 import { applicants } from '../../src/modules/applications/applicant.table.js';
+import { auditLog } from '../../src/modules/audit/audit.table.js';
 import { applications } from '../../src/modules/applications/applications.table.js';
 import { createHashGate } from '../../src/modules/registration/registration.service.js';
 import { linkRegistrations, registrationLinks } from '../../src/modules/registration/registration.table.js';
@@ -76,6 +77,21 @@ describe('public registration', () => {
     expect(login.statusCode).toBe(200);
     const listed = (await t.app.inject({ method: 'GET', url: '/registration-links', headers: bearer(staff) })).json<{ items: { id: string; registrationsCount: number }[] }>();
     expect(listed.items.find((l) => l.id === link.id)?.registrationsCount).toBe(1);
+    // The account and its session are written in one statement: the session's refresh token is stored
+    // for that account, and the account's creation is recorded beside the registration.
+    const refreshed = await t.app.inject({ method: 'POST', url: '/auth/refresh', payload: { refreshToken: body.refreshToken } });
+    expect(refreshed.statusCode).toBe(200);
+    const entries = await t.database.db
+      .select({ action: auditLog.action, entityId: auditLog.entityId, canonical: auditLog.canonical })
+      .from(auditLog)
+      .where(and(inArray(auditLog.entityId, [row!.applicantUserId!, body.applicationId]), inArray(auditLog.action, ['user.created', 'application.registered'])));
+    expect(entries.map((e) => [e.action, e.entityId]).sort()).toEqual(
+      [
+        ['application.registered', body.applicationId],
+        ['user.created', row!.applicantUserId],
+      ].sort(),
+    );
+    expect(JSON.parse(entries.find((e) => e.action === 'user.created')!.canonical)).toMatchObject({ changes: { role: { after: 'applicant' }, ministry: { after: 'interior' } } });
   });
 
   it('answers 410 on closed, full, revoked and scheduled links and 404 on unknown ones, storing nothing', async () => {

@@ -9,14 +9,14 @@ import type { AuditTrail } from '../audit/audit.js';
 import type { AuditContext, AuditEvent } from '../audit/audit.writer.js';
 import { takeNotices } from '../users/activation.js';
 import { dummyPasswordHash, verifyPassword } from '../users/password.js';
-import { normalizeEmail, signInColumns, signInMatches } from '../users/users.service.js';
+import { applicantCreated, normalizeEmail, signInColumns, signInMatches, type ApplicantAccount } from '../users/users.service.js';
 import { users } from '../users/users.table.js';
 import { committeeMembers, committees } from '../committees/committees.table.js';
 import { mfaRecoveryCodes, refreshTokens } from './auth.table.js';
 import { accountLocked, invalidCredentials, invalidEnrolmentCode, invalidMfaCode, invalidRefreshToken, mfaAlreadyEnabled, mfaCodeRequired, mfaNotStarted } from './auth.errors.js';
 import { decryptSecret, encryptSecret, hashRecoveryCode, newRecoveryCodes, newTotpSecret, provisioningUri, verifyTotp } from './mfa.js';
 import { claimAttempt, guessUnderClaim, recordFailure, recordSuccess, releaseAttempt, throttleKeys, type ThrottleSettings } from './throttle.js';
-import { hashRefreshToken, issueRefreshToken, lockFamily, revokeFamily } from './tokens.js';
+import { createAccountWithRefreshToken, hashRefreshToken, issueRefreshToken, lockFamily, revokeFamily } from './tokens.js';
 
 export interface AuthDeps {
   db: Db;
@@ -379,6 +379,27 @@ function enrolWithCode(args: { deps: AuthDeps; actor: Actor; code: string; conte
     ]);
     return { recoveryCodes };
   });
+}
+
+/**
+ * A registration's applicant account with its first session, in one statement: the account
+ * (user.created recorded through the caller's `record`), a refresh token family, and an access token
+ * naming it. The registration module reaches it through src/app.ts.
+ */
+export async function openSessionForNewApplicant(
+  deps: Pick<AuthDeps, 'refreshTokenTtlSeconds' | 'accessTokenTtlSeconds' | 'signAccessToken'>,
+  tx: Db,
+  account: ApplicantAccount,
+  record: (events: AuditEvent[]) => Promise<void>,
+): Promise<{ userId: string; accessToken: string; refreshToken: string; expiresIn: number }> {
+  const created = await createAccountWithRefreshToken(tx, account, { mfa: true, ttlSeconds: deps.refreshTokenTtlSeconds });
+  await record([applicantCreated(created.userId, created.account)]);
+  return {
+    userId: created.userId,
+    accessToken: deps.signAccessToken({ sub: created.userId, typ: 'access', mfa: true, sid: created.familyId }),
+    refreshToken: created.refreshToken,
+    expiresIn: deps.accessTokenTtlSeconds,
+  };
 }
 
 /**

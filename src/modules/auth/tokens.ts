@@ -2,6 +2,9 @@ import { and, eq, isNull, sql } from 'drizzle-orm';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Db } from '../../db/client.js';
 import { statement } from '../../db/statement.js';
+import { isUniqueViolation } from '../../db/errors.js';
+import { emailTaken } from '../users/users.errors.js';
+import { APPLICANT_ACCOUNT_INSERT, applicantAccountValues, type ApplicantAccount } from '../users/users.service.js';
 import { mfaRecoveryCodes, refreshTokens } from './auth.table.js';
 
 /** Opaque refresh tokens: 32 random bytes; only their SHA-256 is stored. */
@@ -22,18 +25,21 @@ export interface RefreshTokenInput {
   familyId?: string;
 }
 
-/** A new refresh token and its row, not yet stored. */
-function newRefreshToken(input: RefreshTokenInput): IssuedRefreshToken & { values: typeof refreshTokens.$inferInsert } {
+/** A new refresh token and its row but for its user, not yet stored. */
+function newToken(input: Omit<RefreshTokenInput, 'userId'>) {
   const refreshToken = randomBytes(32).toString('base64url');
   const familyId = input.familyId ?? randomUUID();
-  const values = {
+  return {
+    refreshToken,
     familyId,
-    userId: input.userId,
-    tokenHash: hashRefreshToken(refreshToken),
-    expiresAt: new Date(Date.now() + input.ttlSeconds * 1000),
-    mfa: input.mfa,
+    row: { familyId, tokenHash: hashRefreshToken(refreshToken), expiresAt: new Date(Date.now() + input.ttlSeconds * 1000), mfa: input.mfa },
   };
-  return { refreshToken, familyId, values };
+}
+
+/** A new refresh token and its row, not yet stored. */
+function newRefreshToken(input: RefreshTokenInput): IssuedRefreshToken & { values: typeof refreshTokens.$inferInsert & { expiresAt: Date } } {
+  const { refreshToken, familyId, row } = newToken(input);
+  return { refreshToken, familyId, values: { ...row, userId: input.userId } };
 }
 
 /** Stores a new refresh token (a sign-in or a rotation, inside its audited transaction). */
@@ -50,6 +56,45 @@ const insertRefreshToken = statement<never>(
       values (${sql.placeholder('familyId')}::uuid, ${sql.placeholder('userId')}::uuid, ${sql.placeholder('tokenHash')}::text,
               ${sql.placeholder('expiresAt')}::timestamptz, ${sql.placeholder('mfa')}::boolean)`,
 );
+
+/** An applicant account and the refresh token of its first session, in one statement (a registration's). */
+const insertAccountWithToken = statement<{ id: string }>(
+  'applicant_account_with_refresh_token',
+  sql`with account as (${APPLICANT_ACCOUNT_INSERT}),
+      token as (
+        insert into ${refreshTokens} (family_id, user_id, token_hash, expires_at, mfa)
+        select ${sql.placeholder('familyId')}::uuid, account.id, ${sql.placeholder('tokenHash')}::text, ${sql.placeholder('expiresAt')}::timestamptz, ${sql.placeholder('mfa')}::boolean
+        from account)
+      select id from account`,
+);
+
+/**
+ * Creates an applicant account (users' APPLICANT_ACCOUNT_INSERT) and stores the refresh token of its
+ * first session in the same statement: a registration's account is never without its session, and
+ * the two cost one round trip. Returns the account's id with the token; a taken email is `emailTaken`.
+ */
+export async function createAccountWithRefreshToken(
+  tx: Db,
+  account: ApplicantAccount,
+  session: Omit<RefreshTokenInput, 'userId' | 'familyId'>,
+): Promise<IssuedRefreshToken & { userId: string; account: ApplicantAccount }> {
+  const values = applicantAccountValues(account);
+  const { refreshToken, familyId, row: token } = newToken(session);
+  let row: { id: string } | undefined;
+  try {
+    [row] = await insertAccountWithToken.rows(tx, {
+      ...values,
+      familyId,
+      tokenHash: token.tokenHash,
+      expiresAt: token.expiresAt.toISOString(),
+      mfa: token.mfa,
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) throw emailTaken();
+    throw error;
+  }
+  return { userId: row!.id, refreshToken, familyId, account: values };
+}
 
 /**
  * Takes the session's (refresh-token family's) lock until the transaction ends. Rotation and

@@ -8,10 +8,10 @@ import { insertCase } from '../applications/applications.intake.js';
 import { CASE_ENTITY } from '../applications/applications.state.js';
 import { applications } from '../applications/applications.table.js';
 import type { AuditTrail } from '../audit/audit.js';
-import type { AuditContext } from '../audit/audit.writer.js';
+import type { AuditContext, AuditEvent } from '../audit/audit.writer.js';
 import { claimAttempt, releaseAttempt, type ThrottleSettings } from '../auth/throttle.js';
 import { hashPassword } from '../users/password.js';
-import { createApplicantAccount } from '../users/users.service.js';
+import type { ApplicantAccount } from '../users/users.service.js';
 import { applicantLogin } from '../applications/applications.intake.js';
 import { linkGone } from './registration.errors.js';
 import { linkStatus } from './registration.links.js';
@@ -23,6 +23,11 @@ export interface SessionTokens {
 }
 /** Opens a session for an applicant in the given transaction (the auth module's, wired by src/app.ts). */
 export type OpenSession = (tx: Db, userId: string) => Promise<SessionTokens>;
+/**
+ * Creates an applicant account with its first session in the given transaction, recording
+ * user.created through `record` (the auth module's `openSessionForNewApplicant`, wired by src/app.ts).
+ */
+export type OpenNewAccount = (tx: Db, account: ApplicantAccount, record: (events: AuditEvent[]) => Promise<void>) => Promise<SessionTokens & { userId: string }>;
 
 export interface RegistrationSettings {
   windowSeconds: number;
@@ -129,25 +134,24 @@ export async function register(args: {
   applicant: ApplicantInput;
   passwordHash: string;
   consentVersion: string;
-  openSession: OpenSession;
+  openNewAccount: OpenNewAccount;
   /** Stores the idempotency outcome in the same transaction. */
   complete: (tx: Db, stored: { status: number; outcome: Registered }) => Promise<void>;
 }): Promise<Registered & SessionTokens> {
   return args.audit.inTransaction(args.db, args.context, async (tx, record) => {
-    // The account and its session first: the link's row lock and the reference counter are held
-    // until commit, so only what must be counted runs under them.
-    const user = await createApplicantAccount(
+    // The account and its session first, in one statement: the link's row lock and the reference
+    // counter are held until commit, so only what must be counted runs under them. Applicants sign in
+    // with their case reference; their email is only a contact and need not be unique.
+    const { userId, ...session } = await args.openNewAccount(
       tx,
-      // Applicants sign in with their case reference; their email is only a contact and need not be unique.
       { email: applicantLogin(), name: args.applicant.fullNameLatin ?? args.applicant.fullNameAr, ministry: args.ministry, passwordHash: args.passwordHash },
       record,
     );
-    const session = await args.openSession(tx, user.id);
     const created = await insertCase(tx, {
       ministry: args.ministry,
       channel: 'link',
       applicant: args.applicant,
-      applicantUserId: user.id,
+      applicantUserId: userId,
       consentVersion: args.consentVersion,
     });
     // Counted and linked in one statement; the row lock on the link is the last one taken.

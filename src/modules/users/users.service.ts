@@ -153,13 +153,42 @@ export async function createStaffUser(args: {
   }
 }
 
-/** Every registration (and walk-in account) creates one: prepared. */
-const insertApplicantAccount = statement<{ id: string }>(
-  'applicant_account_insert',
-  sql`insert into ${users} (email, name, role, ministry, password_hash)
+/**
+ * An applicant account's insert (`returning id`), its values as placeholders `email`, `name`,
+ * `ministry` and `passwordHash` (`applicantAccountValues`): a statement of its own here, and the CTE
+ * `account` of a registration's, which opens the account's first session in the same statement
+ * (auth's `openSessionForNewApplicant`).
+ */
+export const APPLICANT_ACCOUNT_INSERT = sql`insert into ${users} (email, name, role, ministry, password_hash)
       values (${sql.placeholder('email')}::text, ${sql.placeholder('name')}::text, 'applicant', ${sql.placeholder('ministry')}::text, ${sql.placeholder('passwordHash')}::text)
-      returning id`,
-);
+      returning id`;
+
+/** Every walk-in account creates one: prepared. */
+const insertApplicantAccount = statement<{ id: string }>('applicant_account_insert', APPLICANT_ACCOUNT_INSERT);
+
+/** An applicant account as given: `passwordHash` null when it waits for an activation code (walk-ins, imports). */
+export interface ApplicantAccount {
+  email: string;
+  name: string;
+  ministry: string;
+  passwordHash: string | null;
+}
+
+/** The placeholders' values of APPLICANT_ACCOUNT_INSERT for `account` (the email normalized). */
+export function applicantAccountValues(account: ApplicantAccount): ApplicantAccount {
+  return { ...account, email: normalizeEmail(account.email) };
+}
+
+/** The audit entry of an applicant account created with `values` (applicantAccountValues). */
+export function applicantCreated(id: string, values: ApplicantAccount): AuditEvent {
+  return {
+    action: 'user.created',
+    entityType: 'user',
+    entityId: id,
+    changes: { role: { after: 'applicant' }, ministry: { after: values.ministry }, active: { after: true } },
+    personal: { email: { after: values.email }, name: { after: values.name } },
+  };
+}
 
 /**
  * For the intake module: creates an applicant's account inside the caller's transaction (the caller
@@ -169,28 +198,20 @@ const insertApplicantAccount = statement<{ id: string }>(
 export async function createApplicantAccount(
   tx: Db,
   /** `passwordHash` null: the account waits for an activation code (walk-ins, imports). */
-  input: { email: string; name: string; ministry: string; passwordHash: string | null },
+  input: ApplicantAccount,
   record: (events: AuditEvent[]) => Promise<void>,
 ): Promise<{ id: string }> {
-  const email = normalizeEmail(input.email);
+  const values = applicantAccountValues(input);
   // No look-up first: the unique index on lower(email) refuses a taken one, and the transaction
   // that tried is rolled back either way (the logins made here are generated and never collide).
   let row: { id: string } | undefined;
   try {
-    [row] = await insertApplicantAccount.rows(tx, { email, name: input.name, ministry: input.ministry, passwordHash: input.passwordHash });
+    [row] = await insertApplicantAccount.rows(tx, { ...values });
   } catch (error) {
     if (isUniqueViolation(error)) throw emailTaken();
     throw error;
   }
-  await record([
-    {
-      action: 'user.created',
-      entityType: 'user',
-      entityId: row!.id,
-      changes: { role: { after: 'applicant' }, ministry: { after: input.ministry }, active: { after: true } },
-      personal: { email: { after: email }, name: { after: input.name } },
-    },
-  ]);
+  await record([applicantCreated(row!.id, values)]);
   return { id: row!.id };
 }
 
