@@ -4,8 +4,8 @@ import { createDatabase, queryRows, type Db } from '../../src/db/client.js';
 import { migrate } from '../../src/db/migrate.js';
 import { applicantInput, type ApplicantInput } from '../../src/modules/applications/applicant.fields.js';
 import { applicants, caseReferenceCounters } from '../../src/modules/applications/applicant.table.js';
-import { insertCasesBulk } from '../../src/modules/applications/applications.bulk.js';
-import { refreshStaleDuplicates } from '../../src/modules/applications/applications.duplicates.js';
+import { insertCaseTakingTurn, insertCasesBulk } from '../../src/modules/applications/applications.bulk.js';
+import { refreshStaleDuplicates, SIMILARITY_THRESHOLD } from '../../src/modules/applications/applications.duplicates.js';
 import { insertCase } from '../../src/modules/applications/applications.intake.js';
 import { applications, importBatches } from '../../src/modules/applications/applications.table.js';
 import type { AuditTx } from '../../src/modules/audit/audit.writer.js';
@@ -228,6 +228,16 @@ describe('insertCasesBulk', () => {
       const numbers = block.map((c) => Number(c.reference.slice(-6)));
       expect(numbers).toEqual(consecutive(numbers[0]!, numbers.length));
     }
+  });
+
+  it('leaves the similarity threshold of the duplicate rules set for the search that follows the one-statement insert', async () => {
+    const threshold = await db.transaction(async (tx) => {
+      await tx.execute(sql`set local pg_trgm.similarity_threshold = 0.3`);
+      await insertCaseTakingTurn(tx, { ministry: 'defense', channel: 'walk_in', applicant: officers(1)[0]! });
+      const [row] = await queryRows<{ value: string }>(tx, sql`select current_setting('pg_trgm.similarity_threshold') as value`);
+      return Number(row!.value);
+    });
+    expect(threshold).toBe(SIMILARITY_THRESHOLD);
   });
 
   it('numbers a single case (one statement) as a bulk numbers one, past six digits too, on either database', async () => {

@@ -205,7 +205,7 @@ const insertOneRow = statement<{ reference: string; seq: string }>(
       cases as (
         insert into applications (id, reference, ministry, status, channel, applicant_user_id, committee_id, import_batch_id, created_at, updated_at)
         select r.id, m.reference_prefix || '-' || ${sql.placeholder('year')}::int || '-' || lpad(n.last::text, greatest(6, length(n.last::text)), '0'),
-               m.code, 'submitted', ${sql.placeholder('channel')}::case_channel, r.applicant_user_id, r.committee_id, ${sql.placeholder('batch')}::uuid,
+               m.code, 'submitted', ${sql.placeholder('channel')}::case_channel, r.applicant_user_id, r.committee_id, null,
                r.created_at, r.created_at
         from json_populate_record(null::applications, ${sql.placeholder('case')}::json) as r, reserved n, ministries m
         where m.code = ${sql.placeholder('ministry')}::text
@@ -219,17 +219,15 @@ const insertOneRow = statement<{ reference: string; seq: string }>(
       select c.reference, l.seq from cases c, logged l`,
 );
 
-/** A single case of `insertCaseTakingTurn`. */
+/** A single case of `insertCaseTakingTurn` (`insertCase`): a registration's or a walk-in's; imports write in bulk. */
 export interface OneCase {
   ministry: string;
-  channel: CaseChannel;
+  channel: Exclude<CaseChannel, 'batch_import'>;
   /** A validated applicant (`applicantInput`). */
   applicant: ApplicantInput;
   applicantUserId?: string | null;
   /** The consent version the applicant accepted (link registrations). */
   consentVersion?: string;
-  /** The import batch (`channel: batch_import`). */
-  importBatchId?: string;
 }
 
 /**
@@ -251,7 +249,6 @@ export async function insertCaseTakingTurn(tx: Db, input: OneCase): Promise<Bulk
     ministry: input.ministry,
     year: now.getUTCFullYear(),
     channel: input.channel,
-    batch: input.importBatchId ?? null,
     consent: input.consentVersion ?? null,
     dedupVersion: DEDUP_VERSION,
     id,

@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AuditTx } from '../audit/audit.writer.js';
-import type { ApplicantInput } from './applicant.fields.js';
-import { insertCaseTakingTurn } from './applications.bulk.js';
+import { insertCaseTakingTurn, type OneCase } from './applications.bulk.js';
 import { flagDuplicates } from './applications.duplicates.js';
-import type { CaseChannel } from './applications.state.js';
 
 /**
  * The login email of an applicant account: generated, never shown. Officers sign in with their case
@@ -25,28 +23,10 @@ export interface NewCase {
  * case row, the applicant row and its probable duplicates flagged (applications.duplicates.ts). The
  * caller records the audit entry; its answer never depends on the duplicates (no enumeration).
  */
-export async function insertCase(
-  tx: AuditTx,
-  input: {
-    ministry: string;
-    channel: CaseChannel;
-    applicant: ApplicantInput;
-    applicantUserId?: string | null;
-    consentVersion?: string;
-    /** The import batch (`channel: batch_import`). */
-    importBatchId?: string;
-  },
-): Promise<NewCase> {
+export async function insertCase(tx: AuditTx, input: OneCase): Promise<NewCase> {
   // Numbered and written in one statement, which takes the flagging turn last; flaggings take turns
   // until commit (applications.duplicates.ts), so cases written at the same moment see each other.
-  const created = await insertCaseTakingTurn(tx, {
-    ministry: input.ministry,
-    channel: input.channel,
-    applicant: input.applicant,
-    applicantUserId: input.applicantUserId ?? null,
-    ...(input.consentVersion ? { consentVersion: input.consentVersion } : {}),
-    ...(input.importBatchId ? { importBatchId: input.importBatchId } : {}),
-  });
+  const created = await insertCaseTakingTurn(tx, input);
   const flags = await flagDuplicates(tx, [created.id], { fresh: true, turnTaken: true });
   return { id: created.id, reference: created.reference, duplicateCandidates: flags.pairs };
 }
