@@ -1,5 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { refreshTokens } from '../../src/modules/auth/auth.table.js';
+import { createAccountWithRefreshToken } from '../../src/modules/auth/tokens.js';
 import { users } from '../../src/modules/users/users.table.js';
 import { bearer, createUser, signIn, tokenFor, type TestUser } from '../factories.js';
 import { createTestApp, type TestApp } from '../harness.js';
@@ -171,5 +173,22 @@ describe('access tokens', () => {
 describe('bearer helper', () => {
   it('builds the header the API expects', () => {
     expect(bearer('abc')).toEqual({ authorization: 'Bearer abc' });
+  });
+});
+
+describe('an applicant account with its first session, in one statement', () => {
+  it('refuses a taken login with user.email_taken and writes neither the account nor the session', async () => {
+    const account = { email: `Applicant.${Date.now()}@applicants.invalid`, name: 'Officer', ministry: 'interior', passwordHash: null };
+    const first = await t.database.db.transaction((tx) => createAccountWithRefreshToken(tx, account, { mfa: true, ttlSeconds: 60 }));
+    expect(first.account.email).toBe(account.email.toLowerCase());
+    const tokensOf = async (userId: string) => (await t.database.db.select({ id: refreshTokens.id }).from(refreshTokens).where(eq(refreshTokens.userId, userId))).length;
+    expect(await tokensOf(first.userId)).toBe(1);
+    const tokensBefore = (await t.database.db.select({ id: refreshTokens.id }).from(refreshTokens)).length;
+    // The same login in another case: the unique index on lower(email) refuses it.
+    await expect(
+      t.database.db.transaction((tx) => createAccountWithRefreshToken(tx, { ...account, email: account.email.toUpperCase() }, { mfa: true, ttlSeconds: 60 })),
+    ).rejects.toMatchObject({ code: 'user.email_taken', status: 409 });
+    expect((await t.database.db.select({ id: refreshTokens.id }).from(refreshTokens)).length).toBe(tokensBefore);
+    expect(await t.database.db.select({ id: users.id }).from(users).where(eq(users.email, account.email.toLowerCase()))).toHaveLength(1);
   });
 });
