@@ -11,11 +11,11 @@ interface ProcStat {
   ticks: number;
 }
 
-/** Fields after the command name, which may itself hold spaces or parentheses. */
-function readStat(pid: number): ProcStat | undefined {
+/** A process's stat, or one thread's (`tid`): the fields after the command name, which may itself hold spaces or parentheses. */
+function readStat(pid: number, tid?: number): ProcStat | undefined {
   let text: string;
   try {
-    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    text = readFileSync(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, 'utf8');
   } catch {
     return undefined;
   }
@@ -44,21 +44,9 @@ export function groupMainThreadCpuMicros(pgrp: number): number {
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     const stat = readStat(Number(name));
-    if (stat?.pgrp === pgrp) ticks += readTaskTicks(stat.pid, stat.pid) ?? 0;
+    if (stat?.pgrp === pgrp) ticks += readStat(stat.pid, stat.pid)?.ticks ?? 0;
   }
   return (ticks * 1_000_000) / TICKS_PER_SECOND;
-}
-
-/** utime + stime of one thread, in ticks. */
-function readTaskTicks(pid: number, tid: number): number | undefined {
-  let text: string;
-  try {
-    text = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-  } catch {
-    return undefined;
-  }
-  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  return Number(fields[11]) + Number(fields[12]);
 }
 
 /** CPU time (µs) used so far by each of these processes (absent ones are left out). */
