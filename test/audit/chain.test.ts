@@ -4,6 +4,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
 import { verifyChain, type VerifyReport } from '../../src/modules/audit/audit.verify.js';
 import { checkpointKey, chainHash, personalDigest } from '../../src/modules/audit/audit.chain.js';
+import { checkpointHook } from '../../src/modules/audit/audit.checkpoints.js';
+import { createAuditWriter } from '../../src/modules/audit/audit.writer.js';
 import { createTestApp, type TestApp } from '../harness.js';
 import { bearer, createUser, tokenFor } from '../factories.js';
 import { appendEntries, entryCount, headSeq, sampleEvent, snapshot, staffContext, superuser, tamper } from './helpers.js';
@@ -336,6 +338,36 @@ describe('writing', () => {
     expect(await headSeq(t)).toBe(before);
     expect(await entryCount(t)).toBe(count);
     expect((await verifyQuietly()).ok).toBe(true);
+  });
+
+  it('an append whose guessed head is wrong (its rolled-back append; another instance\'s) chains on the head as committed', async () => {
+    const before = await headSeq(t);
+    const checked = () => checkpointHook({ key: checkpointKey(t.secrets.auditSigningKey), every: 10, minutes: 1440 });
+    // A second writer, as another instance of the service has: it moves the head behind this one's back.
+    const other = createAuditWriter({ hmacKey: t.secrets.auditHmacKey, onAppended: checked() });
+    // The writer's next guess is the head of an append that rolled back, never committed.
+    await expect(
+      t.database.db.transaction(async (tx) => {
+        await t.app.audit.append(tx, staffContext(), [sampleEvent(1)]);
+        throw new Error('rolled back after its entry');
+      }),
+    ).rejects.toThrow('rolled back');
+    // The other writer commits the same seq with another hash: only the hash tells the guess is wrong.
+    await other.append(t.database.db, staffContext(), [sampleEvent(2)]);
+    await appendEntries(t, 1);
+    await other.append(t.database.db, staffContext(), [sampleEvent(3), sampleEvent(4)]);
+    await appendEntries(t, 2);
+    // Both at once, each guessing while the other moves the head.
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        (i % 2 === 0 ? t.app.audit : other).inTransaction(t.database.db, staffContext(), async (_tx, record) => {
+          await record([sampleEvent(10 + i)]);
+        }),
+      ),
+    );
+    expect(await headSeq(t)).toBe(before + 1 + 1 + 2 + 2 + 20);
+    expect(await entryCount(t)).toBe(before + 26);
+    expect(await verifyQuietly()).toMatchObject({ ok: true, headSeq: before + 26 });
   });
 
   it('entries with awkward text (quotes, backslashes, separators, no actor) verify, and their columns are still checked', async () => {

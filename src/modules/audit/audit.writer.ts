@@ -52,7 +52,8 @@ export interface AuditWriter {
   record(tx: AuditTx, ...events: AuditEvent[]): void;
   /**
    * Appends entries inside the caller's transaction, each with its own context: takes the chain
-   * head FOR UPDATE, so appends are serialized until commit. Call it last in the transaction.
+   * head (FOR UPDATE, or by moving it on from the head this writer's last append left), so appends
+   * are serialized until commit. Call it last in the transaction.
    */
   appendEach(tx: Db, entries: ContextualEvent[]): Promise<AppendedEntry[]>;
   /** `appendEach` with one context for every entry. */
@@ -129,8 +130,31 @@ const appendRows = statement<never>(
       update ${auditHead} set seq = ${sql.placeholder('seq')}::bigint, hash = ${sql.placeholder('hash')}::text, updated_at = now() where ${auditHead.id} = 1`,
 );
 
+/**
+ * The same, only if the head is still `expected` (its seq and hash): an append that does not take the
+ * head first. The update waits for a writer holding the head and, once that one has committed, checks
+ * the head it left (READ COMMITTED), so it writes only on top of the head as committed. No row moved:
+ * the head had moved on, and nothing was written.
+ */
+const appendAfter = statement<{ moved: number }>(
+  'audit_append_after',
+  sql`with moved as (
+        update ${auditHead} set seq = ${sql.placeholder('seq')}::bigint, hash = ${sql.placeholder('hash')}::text, updated_at = now()
+        where ${auditHead.id} = 1 and ${auditHead.seq} = ${sql.placeholder('expectedSeq')}::bigint and ${auditHead.hash} = ${sql.placeholder('expectedHash')}::text
+        returning 1),
+      appended as (insert into ${auditLog} select * from json_populate_recordset(null::audit_log, ${sql.placeholder('rows')}::json) where exists (select 1 from moved))
+      select count(*)::int as moved from moved`,
+);
+
 export function createAuditWriter(options: AuditWriterOptions): AuditWriter {
   const pending = new WeakMap<object, AuditEvent[]>();
+  /**
+   * The head this writer's last append left, the next append's guess: appended on top of it in one
+   * statement (`appendAfter`), it need not take the head first, a round trip less — and when the guess
+   * is wrong (another instance appended, or that transaction rolled back), it takes the head as
+   * usual. Null while a guess is out, so writers racing for the head do not all guess the same one.
+   */
+  let known: AppendedEntry | null = null;
 
   /**
    * Everything of each entry but its place in the chain: worked out before the head is
@@ -182,19 +206,38 @@ export function createAuditWriter(options: AuditWriterOptions): AuditWriter {
     return { rows, appended, last: { seq, hash: prevHash } };
   }
 
+  /** After an append: the head it left is the next guess, and the hook runs. */
+  async function appended(tx: Db, chained: ReturnType<typeof chain>, previousSeq: number): Promise<AppendedEntry[]> {
+    known = chained.last;
+    await options.onAppended?.(tx, chained.last, previousSeq);
+    return chained.appended;
+  }
+
   const writer: AuditWriter = {
     async appendEach(tx, entries) {
       if (entries.length === 0) return [];
       // Checked and classified before the head is taken: a malformed event never holds the chain.
       const prepared = prepare(entries);
+      const guess = known;
+      known = null;
+      if (guess) {
+        const chained = chain(guess, prepared);
+        const [row] = await appendAfter.rows(tx, {
+          rows: JSON.stringify(chained.rows),
+          seq: chained.last.seq,
+          hash: chained.last.hash,
+          expectedSeq: guess.seq,
+          expectedHash: guess.hash,
+        });
+        if (row?.moved === 1) return appended(tx, chained, guess.seq);
+      }
       const [taken] = await takeHead.rows(tx);
       if (!taken) throw missingHead();
       // bigint comes as text from the driver.
       const head = { seq: Number(taken.seq), hash: taken.hash };
       const chained = chain(head, prepared);
       await appendRows.rows(tx, { rows: JSON.stringify(chained.rows), seq: chained.last.seq, hash: chained.last.hash });
-      await options.onAppended?.(tx, chained.last, head.seq);
-      return chained.appended;
+      return appended(tx, chained, head.seq);
     },
 
     append(tx, context, events) {
