@@ -1,8 +1,8 @@
-import { getTableColumns, sql } from 'drizzle-orm';
+import { getTableColumns, sql, type SQL } from 'drizzle-orm';
 import { toSnakeCase } from 'drizzle-orm/casing';
 import { randomUUID } from 'node:crypto';
 import { queryRows, type Db } from '../../db/client.js';
-import { statement } from '../../db/statement.js';
+import { statement, type Statement } from '../../db/statement.js';
 import type { ApplicantInput } from './applicant.fields.js';
 import { applicants } from './applicant.table.js';
 import { applicantColumns, type ApplicantColumns } from './applications.columns.js';
@@ -191,15 +191,17 @@ const insertRows = statement<never>(
 );
 
 /**
- * One case in one statement: its reference reserved and formatted as `reserveReferences` formats it
- * (prefix-year-number, six digits at least), the case row, its applicant row, and then the flagging
- * turn for it (`turnCtes`), in that order: each step reads the rows of the one before. The locks
- * come in the order a bulk call and a flagging take them: the ministry's counter, then the turn.
+ * One case in one statement, as CTEs a statement is built of (`caseStatement`): its reference reserved
+ * and formatted as `reserveReferences` formats it (prefix-year-number, six digits at least), the case
+ * row, its applicant row, and then the flagging turn for it (`turnCtes`), in that order: each step
+ * reads the rows of the one before, once `gate` (a query) has a row. The locks come in the order a
+ * bulk call and a flagging take them: the ministry's counter, then the turn — after whatever the
+ * gate locked. Gives `cases` (id, reference) and `logged` (the turn's seq).
  */
-const insertOneRow = statement<{ reference: string; seq: string }>(
-  'insert_case',
-  sql`with reserved as (
-        insert into case_reference_counters (ministry, year, last) values (${sql.placeholder('ministry')}::text, ${sql.placeholder('year')}::int, 1)
+function oneCaseCtes(gate: SQL): SQL {
+  return sql`reserved as (
+        insert into case_reference_counters (ministry, year, last)
+        select ${sql.placeholder('ministry')}::text, ${sql.placeholder('year')}::int, 1 from (${gate} limit 1) as gate
         on conflict (ministry, year) do update set last = case_reference_counters.last + 1
         returning last),
       cases as (
@@ -215,9 +217,33 @@ const insertOneRow = statement<{ reference: string; seq: string }>(
         select ${APPLICANT_VALUES}
         from json_populate_record(null::applicants, ${sql.placeholder('applicant')}::json) as r join cases on cases.id = r.application_id
         returning application_id),
-      ${turnCtes(sql`select application_id from written`, sql`array[${sql.placeholder('id')}::uuid]`)}
-      select c.reference, l.seq from cases c, logged l`,
-);
+      ${turnCtes(sql`select application_id from written`, sql`array[${sql.placeholder('id')}::uuid]`)}`;
+}
+
+/**
+ * A statement that writes one case as `insertCaseTakingTurn` does, with a caller's own parts: CTEs
+ * `before` it (which lock first), a `gate` query the case waits for (no row: no case, and no row
+ * back), CTEs `after` it (which read `cases`), and what it returns beside `reference` (`select`, from
+ * `cases c, logged l` and the caller's CTEs). A registration counts its link this way, in the same
+ * round trip. Define it once, at module load: it is a named prepared statement.
+ */
+export type CaseStatement<Row> = Statement<Row & { reference: string }>;
+
+/** A `caseStatement` of the caller's with the values of its own placeholders. */
+export interface CaseVia<Row> {
+  statement: CaseStatement<Row>;
+  values: Record<string, unknown>;
+}
+
+export function caseStatement<Row>(name: string, parts: { before?: SQL; gate?: SQL; after?: SQL; select?: SQL; from?: SQL } = {}): CaseStatement<Row> {
+  return statement<Row & { reference: string }>(
+    name,
+    sql`with ${parts.before ? sql`${parts.before}, ` : sql``}${oneCaseCtes(parts.gate ?? sql`select 1`)}${parts.after ? sql`, ${parts.after}` : sql``}
+      select c.reference${parts.select ? sql`, ${parts.select}` : sql``} from cases c, logged l${parts.from ? sql`, ${parts.from}` : sql``}`,
+  );
+}
+
+const insertOneRow = caseStatement<unknown>('insert_case');
 
 /** A single case of `insertCaseTakingTurn` (`insertCase`): a registration's or a walk-in's; imports write in bulk. */
 export interface OneCase {
@@ -235,8 +261,12 @@ export interface OneCase {
  * flagging turn taken — where a bulk of one would take three: a registration and a walk-in entry
  * are a case each, and every round trip to the database is a tenth of their time beside the
  * password hash. The caller then flags it in the turn (`flagDuplicates(…, { turnTaken: true })`).
+ * With `via` (a `caseStatement`) and its `values`, the caller's own parts run in the same statement;
+ * `row` is what it returned, undefined when its gate gave no row (no case was written).
  */
-export async function insertCaseTakingTurn(tx: Db, input: OneCase): Promise<BulkCase> {
+export async function insertCaseTakingTurn(tx: Db, input: OneCase): Promise<BulkCase>;
+export async function insertCaseTakingTurn<Row>(tx: Db, input: OneCase, via: CaseVia<Row>): Promise<(BulkCase & { row: Row }) | undefined>;
+export async function insertCaseTakingTurn<Row>(tx: Db, input: OneCase, via?: CaseVia<Row>): Promise<(BulkCase & { row?: Row }) | undefined> {
   const now = new Date();
   const { caseRows, applicantRows } = chunkOf(
     { ministry: input.ministry, channel: input.channel, cases: [input.applicant], applicantUserIds: [input.applicantUserId ?? null] },
@@ -245,7 +275,8 @@ export async function insertCaseTakingTurn(tx: Db, input: OneCase): Promise<Bulk
     1,
   );
   const id = caseRows[0]!.id as string;
-  const [row] = await insertOneRow.rows(tx, {
+  const values = {
+    ...via?.values,
     ministry: input.ministry,
     year: now.getUTCFullYear(),
     channel: input.channel,
@@ -254,7 +285,12 @@ export async function insertCaseTakingTurn(tx: Db, input: OneCase): Promise<Bulk
     id,
     case: JSON.stringify(caseRows[0]),
     applicant: JSON.stringify(applicantRows[0]),
-  });
+  };
+  if (via) {
+    const [row] = await via.statement.rows(tx, values);
+    return row && { id, reference: row.reference, row };
+  }
+  const [row] = await insertOneRow.rows(tx, values);
   if (!row) throw new Error(`no reference prefix for ministry ${input.ministry}`);
   return { id, reference: row.reference };
 }

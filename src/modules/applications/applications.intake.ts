@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { AuditTx } from '../audit/audit.writer.js';
-import { insertCaseTakingTurn, type OneCase } from './applications.bulk.js';
+import { insertCaseTakingTurn, type CaseVia, type OneCase } from './applications.bulk.js';
+
+export { caseStatement } from './applications.bulk.js';
 import { flagDuplicates } from './applications.duplicates.js';
 
 /**
@@ -22,11 +24,20 @@ export interface NewCase {
  * Creates a case with its applicant inside the caller's (audited) transaction: the reference, the
  * case row, the applicant row and its probable duplicates flagged (applications.duplicates.ts). The
  * caller records the audit entry; its answer never depends on the duplicates (no enumeration).
+ * With `via` (a `caseStatement` of the caller's and its values), the caller's own parts run in the
+ * same statement: `row` is what it returned; undefined when its gate let no case be written.
  */
-export async function insertCase(tx: AuditTx, input: OneCase): Promise<NewCase> {
+export async function insertCase(tx: AuditTx, input: OneCase): Promise<NewCase>;
+export async function insertCase<Row>(tx: AuditTx, input: OneCase, via: CaseVia<Row>): Promise<(NewCase & { row: Row }) | undefined>;
+export async function insertCase<Row>(tx: AuditTx, input: OneCase, via?: CaseVia<Row>): Promise<(NewCase & { row?: Row }) | undefined> {
   // Numbered and written in one statement, which takes the flagging turn last; flaggings take turns
   // until commit (applications.duplicates.ts), so cases written at the same moment see each other.
-  const created = await insertCaseTakingTurn(tx, input);
-  const flags = await flagDuplicates(tx, [created.id], { fresh: true, turnTaken: true });
-  return { id: created.id, reference: created.reference, duplicateCandidates: flags.pairs };
+  const flagged = async (id: string) => (await flagDuplicates(tx, [id], { fresh: true, turnTaken: true })).pairs;
+  if (!via) {
+    const created = await insertCaseTakingTurn(tx, input);
+    return { id: created.id, reference: created.reference, duplicateCandidates: await flagged(created.id) };
+  }
+  const created = await insertCaseTakingTurn(tx, input, via);
+  if (!created) return undefined;
+  return { id: created.id, reference: created.reference, duplicateCandidates: await flagged(created.id), row: created.row };
 }

@@ -1,10 +1,9 @@
 import { eq, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
-import { statement } from '../../db/statement.js';
 import { retryAfter } from '../../http/errors.js';
 import { serverBusy, throttled } from '../../http/http.errors.js';
 import type { ApplicantInput } from '../applications/applicant.fields.js';
-import { insertCase } from '../applications/applications.intake.js';
+import { caseStatement, insertCase } from '../applications/applications.intake.js';
 import { CASE_ENTITY } from '../applications/applications.state.js';
 import { applications } from '../applications/applications.table.js';
 import type { AuditTrail } from '../audit/audit.js';
@@ -90,28 +89,30 @@ export interface Registered {
 }
 
 /**
- * The link's registration counted, if the cap allows, and the case linked to it, in one statement
- * (prepared: every registration runs it). No row: the cap is reached.
+ * The link's registration counted, if the cap allows, then the case written and linked to it, in one
+ * statement (`caseStatement`: prepared, as every registration runs it). The link's row lock comes
+ * first, then the reference counter's and the flagging turn's, as a case takes them; nothing else
+ * takes the link's after those. No row: the cap is reached, and no case was written.
  */
-const countRegistration = statement<{
-  id: string;
+const registerCase = caseStatement<{
+  linkId: string;
   ministry: string;
   opensAt: string | null;
   closesAt: string | null;
   revokedAt: string | null;
   maxRegistrations: number | null;
   registrationsCount: number;
-}>(
-  'registration_count',
-  sql`with counted as (
+}>('registration_case', {
+  before: sql`counted as (
         update ${registrationLinks} set registrations_count = registrations_count + 1
         where id = ${sql.placeholder('linkId')}::uuid and (max_registrations is null or registrations_count < max_registrations)
-        returning id, ministry, opens_at, closes_at, revoked_at, max_registrations, registrations_count),
-      linked as (insert into ${linkRegistrations} (application_id, link_id, created_at) select ${sql.placeholder('applicationId')}::uuid, id, now() from counted)
-      select id, ministry, opens_at as "opensAt", closes_at as "closesAt", revoked_at as "revokedAt",
-        max_registrations as "maxRegistrations", registrations_count as "registrationsCount"
-      from counted`,
-);
+        returning id, ministry, opens_at, closes_at, revoked_at, max_registrations, registrations_count)`,
+  gate: sql`select id from counted`,
+  after: sql`linked as (insert into ${linkRegistrations} (application_id, link_id, created_at) select cases.id, counted.id, now() from cases, counted)`,
+  select: sql`k.id as "linkId", k.ministry, k.opens_at as "opensAt", k.closes_at as "closesAt", k.revoked_at as "revokedAt",
+        k.max_registrations as "maxRegistrations", k.registrations_count as "registrationsCount"`,
+  from: sql`counted k`,
+});
 
 /** A timestamp as the driver gives it (text), as a Date. */
 function atOrNull(value: string | null): Date | null {
@@ -147,24 +148,21 @@ export async function register(args: {
       { email: applicantLogin(), name: args.applicant.fullNameLatin ?? args.applicant.fullNameAr, ministry: args.ministry, passwordHash: args.passwordHash },
       record,
     );
-    const created = await insertCase(tx, {
-      ministry: args.ministry,
-      channel: 'link',
-      applicant: args.applicant,
-      applicantUserId: userId,
-      consentVersion: args.consentVersion,
-    });
-    // Counted and linked in one statement; the row lock on the link is the last one taken.
-    const [counted] = await countRegistration.rows(tx, { linkId: args.linkId, applicationId: created.id });
-    const link = counted && {
-      ...counted,
-      opensAt: atOrNull(counted.opensAt),
-      closesAt: atOrNull(counted.closesAt),
-      revokedAt: atOrNull(counted.revokedAt),
-    };
-    // No row: the cap is reached. Otherwise the count includes this registration; the link must
+    const created = await insertCase(
+      tx,
+      { ministry: args.ministry, channel: 'link', applicant: args.applicant, applicantUserId: userId, consentVersion: args.consentVersion },
+      { statement: registerCase, values: { linkId: args.linkId } },
+    );
+    // No case: the cap is reached. Otherwise the count includes this registration; the link must
     // have been open before it (if not, the transaction is rolled back, the link row with it).
-    if (!link || link.ministry !== args.ministry || linkStatus({ ...link, registrationsCount: link.registrationsCount - 1 }) !== 'open') throw linkGone();
+    if (!created) throw linkGone();
+    const link = {
+      ...created.row,
+      opensAt: atOrNull(created.row.opensAt),
+      closesAt: atOrNull(created.row.closesAt),
+      revokedAt: atOrNull(created.row.revokedAt),
+    };
+    if (link.ministry !== args.ministry || linkStatus({ ...link, registrationsCount: link.registrationsCount - 1 }) !== 'open') throw linkGone();
     await record([
       {
         action: 'application.registered',
@@ -176,7 +174,7 @@ export async function register(args: {
           status: 'submitted',
           channel: 'link',
           reference: created.reference,
-          linkId: link.id,
+          linkId: link.linkId,
           consentVersion: args.consentVersion,
           duplicateCandidates: created.duplicateCandidates,
         },
