@@ -33,7 +33,7 @@ const LINK_MEMORY_SIZE = 1_000;
  * Links by token for registrations, read from the database at most once per LINK_MEMORY_MS each: a
  * wave of registrations on one link is one statement less each. Safe because a link only ever
  * closes: its token, ministry, window and cap never change, and revocation and the count are checked
- * again where they count, in the registration's transaction (`countRegistration`), which refuses a
+ * again where they count, in the registration's transaction (`registerCase`), which refuses a
  * link revoked or full since it was read here — on this instance or another. A link remembered
  * closed is closed. An unknown token is not remembered, so a link created elsewhere is found at once.
  */
