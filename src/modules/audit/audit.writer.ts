@@ -151,10 +151,16 @@ export function createAuditWriter(options: AuditWriterOptions): AuditWriter {
   /**
    * The head this writer's last append left, the next append's guess: appended on top of it in one
    * statement (`appendAfter`), it need not take the head first, a round trip less — and when the guess
-   * is wrong (another instance appended, or that transaction rolled back), it takes the head as
-   * usual. Null while a guess is out, so writers racing for the head do not all guess the same one.
+   * is wrong (another instance appended, or that transaction rolled back), it takes the head as usual.
    */
   let known: AppendedEntry | null = null;
+  /**
+   * This writer's appends under way, from taking (or guessing) the head until their rows are written.
+   * An append guesses only when there is none: one of them would move the head first, and a guess
+   * queued behind it would cost a round trip and a second wait for nothing (writers racing for the
+   * head take it in turn, as they always did).
+   */
+  let busy = 0;
 
   /**
    * Everything of each entry but its place in the chain: worked out before the head is
@@ -206,11 +212,30 @@ export function createAuditWriter(options: AuditWriterOptions): AuditWriter {
     return { rows, appended, last: { seq, hash: prevHash } };
   }
 
-  /** After an append: the head it left is the next guess, and the hook runs. */
-  async function appended(tx: Db, chained: ReturnType<typeof chain>, previousSeq: number): Promise<AppendedEntry[]> {
-    known = chained.last;
-    await options.onAppended?.(tx, chained.last, previousSeq);
-    return chained.appended;
+  type Appended = { chained: ReturnType<typeof chain>; previousSeq: number };
+
+  /** Appends on top of `guess` if it is still the head (then locked until commit); undefined, and nothing written, if not. */
+  async function onGuessedHead(tx: Db, guess: AppendedEntry, prepared: PreparedEntry[]): Promise<Appended | undefined> {
+    const chained = chain(guess, prepared);
+    const [row] = await appendAfter.rows(tx, {
+      rows: JSON.stringify(chained.rows),
+      seq: chained.last.seq,
+      hash: chained.last.hash,
+      expectedSeq: guess.seq,
+      expectedHash: guess.hash,
+    });
+    return row?.moved === 1 ? { chained, previousSeq: guess.seq } : undefined;
+  }
+
+  /** Takes the head (locked until commit) and appends on top of it. */
+  async function onTakenHead(tx: Db, prepared: PreparedEntry[]): Promise<Appended> {
+    const [taken] = await takeHead.rows(tx);
+    if (!taken) throw missingHead();
+    // bigint comes as text from the driver.
+    const head = { seq: Number(taken.seq), hash: taken.hash };
+    const chained = chain(head, prepared);
+    await appendRows.rows(tx, { rows: JSON.stringify(chained.rows), seq: chained.last.seq, hash: chained.last.hash });
+    return { chained, previousSeq: head.seq };
   }
 
   const writer: AuditWriter = {
@@ -218,26 +243,17 @@ export function createAuditWriter(options: AuditWriterOptions): AuditWriter {
       if (entries.length === 0) return [];
       // Checked and classified before the head is taken: a malformed event never holds the chain.
       const prepared = prepare(entries);
-      const guess = known;
-      known = null;
-      if (guess) {
-        const chained = chain(guess, prepared);
-        const [row] = await appendAfter.rows(tx, {
-          rows: JSON.stringify(chained.rows),
-          seq: chained.last.seq,
-          hash: chained.last.hash,
-          expectedSeq: guess.seq,
-          expectedHash: guess.hash,
-        });
-        if (row?.moved === 1) return appended(tx, chained, guess.seq);
+      const guess = busy === 0 ? known : null;
+      busy += 1;
+      let done: Appended;
+      try {
+        done = (guess && (await onGuessedHead(tx, guess, prepared))) || (await onTakenHead(tx, prepared));
+        known = done.chained.last;
+      } finally {
+        busy -= 1;
       }
-      const [taken] = await takeHead.rows(tx);
-      if (!taken) throw missingHead();
-      // bigint comes as text from the driver.
-      const head = { seq: Number(taken.seq), hash: taken.hash };
-      const chained = chain(head, prepared);
-      await appendRows.rows(tx, { rows: JSON.stringify(chained.rows), seq: chained.last.seq, hash: chained.last.hash });
-      return appended(tx, chained, head.seq);
+      await options.onAppended?.(tx, done.chained.last, done.previousSeq);
+      return done.chained.appended;
     },
 
     append(tx, context, events) {
