@@ -177,6 +177,27 @@ describe('public registration', () => {
     expect(await caseCount()).toBe(before + 1);
   });
 
+  it('a retry of a registration that went through gets its case after the link filled or was revoked; a new one gets 410', async () => {
+    const link = await newLink({ maxRegistrations: 1 });
+    const body = registration();
+    const first = await register(link.token, body, { 'idempotency-key': 'reg-full-1' });
+    expect(first.statusCode).toBe(201);
+    const before = await caseCount();
+    // The link is full now: the retry of a lost answer (the same key and body) gets the same case.
+    const retry = await register(link.token, body, { 'idempotency-key': 'reg-full-1' });
+    expect(retry.statusCode).toBe(201);
+    expect(retry.json<Registered>().applicationId).toBe(first.json<Registered>().applicationId);
+    // Another body under that key is still a conflict; a new registration, with a key or without, is 410.
+    expect((await register(link.token, registration(), { 'idempotency-key': 'reg-full-1' })).statusCode).toBe(422);
+    expect((await register(link.token, registration(), { 'idempotency-key': 'reg-full-2' })).statusCode).toBe(410);
+    expect((await register(link.token, registration())).statusCode).toBe(410);
+    expect((await t.app.inject({ method: 'POST', url: `/registration-links/${link.id}/revoke`, headers: bearer(staff) })).statusCode).toBe(200);
+    const afterRevoke = await register(link.token, body, { 'idempotency-key': 'reg-full-1' });
+    expect(afterRevoke.statusCode).toBe(201);
+    expect(afterRevoke.json<Registered>().reference).toBe(first.json<Registered>().reference);
+    expect(await caseCount()).toBe(before);
+  });
+
   it('answers a repeated national ID and email exactly like a fresh registration, and flags it', async () => {
     const link = await newLink();
     const original = registration({ ...distinctNames(), birthDate: '1961-01-01' });

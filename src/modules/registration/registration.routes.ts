@@ -176,7 +176,8 @@ export const registrationLinkRoutes: FastifyPluginAsync<RegistrationRoutesOption
         summary: 'Register through a link (public, throttled, honours Idempotency-Key)',
         description:
           'The applicant fields (a phone or an email required), a password (the staff policy) and consent to the current consent text. ' +
-          'Creates the applicant account and the case (`submitted`, `channel: link`) and returns a session. A link that is not open answers 410. ' +
+          'Creates the applicant account and the case (`submitted`, `channel: link`) and returns a session. A link that is not open answers 410, except to a retry ' +
+          'of a registration that went through (same Idempotency-Key and body), which gets its case. ' +
           'Throttled per client address and per link (REGISTER_* settings). The same Idempotency-Key with the same body answers the same case with ' +
           'a fresh session; with another body 422. Nothing in the answer depends on whether the person is already known.',
         params: tokenParam,
@@ -187,19 +188,24 @@ export const registrationLinkRoutes: FastifyPluginAsync<RegistrationRoutesOption
     async (request, reply) => {
       const link = await links.find(request.params.token);
       if (!link) throw linkNotFound();
-      if (linkStatus(link) !== 'open') throw linkGone();
+      const key = idempotencyKeyOf(request);
+      // Without a key there is nothing to replay: a closed link is refused before anything is counted.
+      if (key === undefined && linkStatus(link) !== 'open') throw linkGone();
       await claimRegistration(db, options.throttle, link.id, request.ip);
       const { password, consent, ...applicant } = request.body;
       const problem = passwordProblem(password);
       if (problem) throw passwordRejected(problem);
-      if (consent.textVersion !== (await options.currentConsentVersion())) throw consentOutdated();
       const result = await app.idempotency.run<Registered, Registered & { accessToken: string; refreshToken: string }>({
         db,
-        key: idempotencyKeyOf(request),
+        key,
         scope: 'POST /register/:token',
         caller: null,
         request: { token: request.params.token, body: request.body },
         run: async (complete) => {
+          // Checked once no stored answer was found: the retry of a registration that went through gets
+          // its case even after the link filled or closed, or a new consent text was published.
+          if (linkStatus(link) !== 'open') throw linkGone();
+          if (consent.textVersion !== (await options.currentConsentVersion())) throw consentOutdated();
           const passwordHash = await options.hashPassword(password);
           const response = await register({
             db,
