@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import * as seeds from '../../seeds/reference.js';
 import { applicants } from '../../src/modules/applications/applicant.table.js';
 import { auditLog } from '../../src/modules/audit/audit.table.js';
+import { consentTexts } from '../../src/modules/reference/reference.table.js';
 import { applications } from '../../src/modules/applications/applications.table.js';
 import { createHashGate } from '../../src/modules/registration/registration.service.js';
 import { linkRegistrations, registrationLinks } from '../../src/modules/registration/registration.table.js';
@@ -196,6 +197,32 @@ describe('public registration', () => {
     expect(afterRevoke.statusCode).toBe(201);
     expect(afterRevoke.json<Registered>().reference).toBe(first.json<Registered>().reference);
     expect(await caseCount()).toBe(before);
+  });
+
+  it('a retry gets its case after a new consent text was published; a new registration on the old text is 400', async () => {
+    const link = await newLink();
+    const body = registration();
+    const first = await register(link.token, body, { 'idempotency-key': 'reg-consent-1' });
+    expect(first.statusCode).toBe(201);
+    const before = await caseCount();
+    await t.database.db.insert(consentTexts).values({ version: '2099-02', textAr: 'نص جديد', textEn: 'New text', publishedAt: new Date(Date.now() - 1_000) });
+    try {
+      await expect
+        .poll(async () => (await t.app.inject({ method: 'GET', url: '/consent/current' })).json<{ version: string }>().version, { timeout: 5_000, interval: 200 })
+        .toBe('2099-02');
+      const retry = await register(link.token, body, { 'idempotency-key': 'reg-consent-1' });
+      expect(retry.statusCode).toBe(201);
+      expect(retry.json<Registered>().applicationId).toBe(first.json<Registered>().applicationId);
+      const stale = await register(link.token, registration(), { 'idempotency-key': 'reg-consent-2' });
+      expect(stale.statusCode).toBe(400);
+      expect(stale.json<{ code: string }>().code).toBe('registration.consent_not_current');
+      expect(await caseCount()).toBe(before);
+    } finally {
+      await t.database.db.delete(consentTexts).where(eq(consentTexts.version, '2099-02'));
+      await expect
+        .poll(async () => (await t.app.inject({ method: 'GET', url: '/consent/current' })).json<{ version: string }>().version, { timeout: 5_000, interval: 200 })
+        .toBe(CONSENT);
+    }
   });
 
   it('answers a repeated national ID and email exactly like a fresh registration, and flags it', async () => {
