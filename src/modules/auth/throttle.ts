@@ -58,26 +58,27 @@ interface ClaimRow {
 }
 
 /**
- * Claims one attempt on the three keys (two statements: the rows are made to exist, then counted in
- * one UPDATE that locks them). A key whose window has passed, or whose lock has ended, starts again.
- * For the account key past its limit, the claim that finds no back-off running starts the next one
- * itself, so of many concurrent attempts exactly one gets through per back-off.
+ * Claims one attempt on the three keys, in one statement that counts it on each, in key order (the
+ * order every throttle statement locks them in): a key seen for the first time (or pruned as stale)
+ * is written with this attempt counted. A key whose window has passed, or whose lock has ended,
+ * starts again. For the account key past its limit, the claim that finds no back-off running starts
+ * the next one itself, so of many concurrent attempts exactly one gets through per back-off.
  */
 export async function claimAttempt(db: Db, keys: ThrottleKeys, settings: ThrottleSettings): Promise<Claim> {
-  // Usually the three rows exist (one statement); otherwise they are made to exist and the attempt
-  // counted again — also when a row vanished in between (pruned as stale).
-  let rows = await countAttempt(db, keys, settings);
-  for (let attempt = 0; rows.length < 3 && attempt < 3; attempt++) {
-    await db.execute(sql`insert into login_throttle (key) values (${keys.pair}), (${keys.address}), (${keys.account}) on conflict (key) do nothing`);
-    // The rows counted already keep their claim; only the missing ones are counted now.
-    const counted = new Set(rows.map((r) => r.key));
-    const more = await countAttempt(db, keys, settings, [keys.pair, keys.address, keys.account].filter((key) => !counted.has(key)));
-    rows = [...rows, ...more];
-  }
+  const rows = await countKeys.rows(db, {
+    ...keys,
+    windowSeconds: settings.windowSeconds,
+    accountMaxFailures: settings.accountMaxFailures,
+    backoffMaxSeconds: settings.backoffMaxSeconds,
+  });
   return decide(db, keys, settings, rows);
 }
 
-/** Counts one attempt on the keys of `only` (a prepared statement: every sign-in and registration runs it). */
+/**
+ * Counts one attempt on the keys `pair`, `address` and `account` (a prepared statement: every sign-in
+ * and registration runs it). The keys are three parameters, not an array, so the plan made once
+ * serves every call: with an array the planner would plan each call anew, to learn its length.
+ */
 const countKeys = (() => {
   const window = sql`make_interval(secs => ${sql.placeholder('windowSeconds')}::int)`;
   const account = sql`${sql.placeholder('account')}::text`;
@@ -89,30 +90,22 @@ const countKeys = (() => {
     and (t.window_started_at <= now() - ${window} or (t.locked_until is not null and t.key <> ${account})))`;
   const backoff = sql`make_interval(secs => least(power(2, greatest(t.failures + 1 - ${accountMax} - 1, 0)), ${backoffMax})::float8)`;
   const startsBackoff = sql`(t.key = ${account} and not ${stale} and t.failures + 1 > ${accountMax} and (t.locked_until is null or t.locked_until <= now()))`;
+  // A new key's first attempt cannot be past a limit (each is at least 1).
   return statement<ClaimRow>(
     'throttle_count_attempt',
-    sql`update login_throttle t set
+    sql`insert into ${loginThrottle} as t (key, failures, window_started_at)
+        select k.key, 1, now() from unnest(array[${sql.placeholder('pair')}::text, ${sql.placeholder('address')}::text, ${account}]) as k(key)
+        order by k.key
+        on conflict (key) do update set
           failures = case when ${stale} then 1 else t.failures + 1 end,
           window_started_at = case when ${stale} then now() else t.window_started_at end,
           locked_until = case when ${startsBackoff} then now() + ${backoff} when ${stale} then null else t.locked_until end
-        from ${inKeyOrder(sql`${sql.placeholder('only')}::text[]`)}
-        where t.key = ordered.key
         returning t.key, t.failures,
           greatest(0, extract(epoch from (coalesce(t.locked_until, now()) - now())))::float8 as locked_for,
           greatest(0, extract(epoch from (t.window_started_at + ${window} - now())))::float8 as window_left,
           (t.key = ${account} and t.locked_until is not null and t.locked_until > now() and t.locked_until = now() + make_interval(secs => least(power(2, greatest(t.failures - ${accountMax} - 1, 0)), ${backoffMax})::float8)) as backoff_set`,
   );
 })();
-
-function countAttempt(db: Db, keys: ThrottleKeys, settings: ThrottleSettings, only: string[] = [keys.pair, keys.address, keys.account]): Promise<ClaimRow[]> {
-  return countKeys.rows(db, {
-    only,
-    account: keys.account,
-    windowSeconds: settings.windowSeconds,
-    accountMaxFailures: settings.accountMaxFailures,
-    backoffMaxSeconds: settings.backoffMaxSeconds,
-  });
-}
 
 async function decide(db: Db, keys: ThrottleKeys, settings: ThrottleSettings, rows: ClaimRow[]): Promise<Claim> {
   const row = (key: string) => {
