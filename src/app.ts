@@ -41,7 +41,7 @@ import { usersRoutes } from './modules/users/users.routes.js';
 import { referenceCacheFor, referenceRoutes } from './modules/reference/reference.routes.js';
 import { registrationLinkRoutes } from './modules/registration/registration.routes.js';
 import { createHashGate } from './modules/registration/registration.service.js';
-import { openSession, openSessionForNewApplicant } from './modules/auth/auth.service.js';
+import { newApplicantSession, openSession } from './modules/auth/auth.service.js';
 import type { Secrets } from './secrets.js';
 
 export interface AppDeps {
@@ -254,7 +254,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     throttle: config.registration,
     hashPassword: createHashGate({ concurrency: config.registration.hashConcurrency, queue: config.registration.hashQueue }),
     openSession: (tx, userId) => openSession(sessionDeps, tx, userId),
-    openNewAccount: (tx, account, record) => openSessionForNewApplicant(sessionDeps, tx, account, record),
+    newAccount: (account) => newApplicantSession(sessionDeps, account),
     // The current consent version from the reference data in memory, not a query per registration.
     currentConsentVersion: async () => (await reference.get()).consent[0]?.version,
   });

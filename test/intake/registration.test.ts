@@ -1,7 +1,7 @@
 import { and, count, eq, inArray } from 'drizzle-orm';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import * as seeds from '../../seeds/reference.js';
 import { applicants } from '../../src/modules/applications/applicant.table.js';
 import { auditLog } from '../../src/modules/audit/audit.table.js';
@@ -389,5 +389,36 @@ describe.skipIf(!inject('testServerUrl'))('a link that changes while a registrat
     const [row] = await t.database.db.select().from(registrationLinks).where(eq(registrationLinks.id, link.id));
     expect(row!.registrationsCount).toBe(0);
     expect(await t.database.db.select().from(linkRegistrations).where(eq(linkRegistrations.linkId, link.id))).toEqual([]);
+  });
+});
+
+// The client of a server run is node-postgres: each of its queries is one round trip.
+describe.skipIf(!inject('testServerUrl'))('what a registration costs the database', () => {
+  it('makes six round trips, the throttle’s included, and records the account and the case together', async () => {
+    const link = await newLink();
+    // The first registration on the link reads it into the instance's memory; the second is counted,
+    // from an address the throttle has not seen yet.
+    expect((await register(link.token, registration(), {}, '10.2.0.1')).statusCode).toBe(201);
+    const address = '10.2.0.2';
+    const spy = vi.spyOn(pg.Client.prototype, 'query');
+    let res: Awaited<ReturnType<typeof register>>;
+    let sent: string[];
+    try {
+      res = await register(link.token, registration(), {}, address);
+      // A prepared statement by its name, anything else by its text.
+      sent = spy.mock.calls.map(([query]) => (typeof query === 'string' ? query : ((query as { name?: string; text?: string }).name ?? String((query as { text?: string }).text))));
+    } finally {
+      spy.mockRestore();
+    }
+    expect(res.statusCode, res.body).toBe(201);
+    expect(sent).toEqual(['throttle_count_attempt', 'begin', 'registration_case', 'duplicate_flag_one', 'audit_append_after', 'commit']);
+    const { applicationId } = res.json<Registered>();
+    const [row] = await t.database.db.select({ userId: applications.applicantUserId }).from(applications).where(eq(applications.id, applicationId));
+    const entries = await t.database.db.select().from(auditLog).where(inArray(auditLog.entityId, [applicationId, row!.userId!])).orderBy(auditLog.seq);
+    expect(entries.map((e) => [e.action, e.entityId])).toEqual([
+      ['user.created', row!.userId],
+      ['application.registered', applicationId],
+    ]);
+    expect(entries[1]!.seq).toBe(entries[0]!.seq + 1);
   });
 });

@@ -16,7 +16,7 @@ import { mfaRecoveryCodes, refreshTokens } from './auth.table.js';
 import { accountLocked, invalidCredentials, invalidEnrolmentCode, invalidMfaCode, invalidRefreshToken, mfaAlreadyEnabled, mfaCodeRequired, mfaNotStarted } from './auth.errors.js';
 import { decryptSecret, encryptSecret, hashRecoveryCode, newRecoveryCodes, newTotpSecret, provisioningUri, verifyTotp } from './mfa.js';
 import { claimAttempt, guessUnderClaim, recordFailure, recordSuccess, releaseAttempt, throttleKeys, type ThrottleSettings } from './throttle.js';
-import { createAccountWithRefreshToken, hashRefreshToken, issueRefreshToken, lockFamily, revokeFamily } from './tokens.js';
+import { hashRefreshToken, newAccountWithToken, issueRefreshToken, lockFamily, revokeFamily } from './tokens.js';
 
 export interface AuthDeps {
   db: Db;
@@ -381,21 +381,34 @@ function enrolWithCode(args: { deps: AuthDeps; actor: Actor; code: string; conte
   });
 }
 
+/** A registration's applicant account with its first session, before the registration's statement writes them. */
+export interface NewApplicantSession {
+  userId: string;
+  /** The values of tokens' ACCOUNT_WITH_TOKEN placeholders: the account and its session's refresh token. */
+  values: Record<string, unknown>;
+  /** The account's user.created entry, for the caller's `record`. */
+  created: AuditEvent;
+  accessToken: string;
+  refreshToken: string;
+  expiresIn: number;
+}
+
 /**
- * A registration's applicant account with its first session, in one statement: the account
- * (user.created recorded through the caller's `record`), a refresh token family, and an access token
- * naming it. The registration module reaches it through src/app.ts.
+ * A registration's applicant account with its first session, not yet stored: the registration writes
+ * them with its case in one statement (ACCOUNT_WITH_TOKEN's CTEs), so the account is never without
+ * its session or its case. The tokens are handed out only once that transaction commits; before, the
+ * refresh token has no row and the access token names a session that does not exist. The registration
+ * module reaches it through src/app.ts.
  */
-export async function openSessionForNewApplicant(
+export function newApplicantSession(
   deps: Pick<AuthDeps, 'refreshTokenTtlSeconds' | 'accessTokenTtlSeconds' | 'signAccessToken'>,
-  tx: Db,
   account: ApplicantAccount,
-  record: (events: AuditEvent[]) => Promise<void>,
-): Promise<{ userId: string; accessToken: string; refreshToken: string; expiresIn: number }> {
-  const created = await createAccountWithRefreshToken(tx, account, { mfa: true, ttlSeconds: deps.refreshTokenTtlSeconds });
-  await record([applicantCreated(created.userId, created.account)]);
+): NewApplicantSession {
+  const created = newAccountWithToken(account, { mfa: true, ttlSeconds: deps.refreshTokenTtlSeconds });
   return {
     userId: created.userId,
+    values: created.values,
+    created: applicantCreated(created.account),
     accessToken: deps.signAccessToken({ sub: created.userId, typ: 'access', mfa: true, sid: created.familyId }),
     refreshToken: created.refreshToken,
     expiresIn: deps.accessTokenTtlSeconds,

@@ -2,9 +2,7 @@ import { and, eq, isNull, sql } from 'drizzle-orm';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Db } from '../../db/client.js';
 import { statement } from '../../db/statement.js';
-import { isUniqueViolation } from '../../db/errors.js';
-import { emailTaken } from '../users/users.errors.js';
-import { APPLICANT_ACCOUNT_INSERT, applicantAccountValues, type ApplicantAccount } from '../users/users.service.js';
+import { APPLICANT_ACCOUNT_INSERT, applicantAccountValues, type ApplicantAccount, type ApplicantAccountValues } from '../users/users.service.js';
 import { mfaRecoveryCodes, refreshTokens } from './auth.table.js';
 
 /** Opaque refresh tokens: 32 random bytes; only their SHA-256 is stored. */
@@ -57,43 +55,40 @@ const insertRefreshToken = statement<never>(
               ${sql.placeholder('expiresAt')}::timestamptz, ${sql.placeholder('mfa')}::boolean)`,
 );
 
-/** An applicant account and the refresh token of its first session, in one statement (a registration's). */
-const insertAccountWithToken = statement<{ id: string }>(
-  'applicant_account_with_refresh_token',
-  sql`with account as (${APPLICANT_ACCOUNT_INSERT}),
-      token as (
+/**
+ * CTEs `account` and `account_token`: an applicant account (users' APPLICANT_ACCOUNT_INSERT) and the
+ * refresh token of its first session, for a statement of the caller's (a registration writes its case
+ * in the same one). Their placeholders' values are `newAccountWithToken`'s.
+ */
+export const ACCOUNT_WITH_TOKEN = sql`account as (${APPLICANT_ACCOUNT_INSERT}),
+      account_token as (
         insert into ${refreshTokens} (family_id, user_id, token_hash, expires_at, mfa)
         select ${sql.placeholder('familyId')}::uuid, account.id, ${sql.placeholder('tokenHash')}::text, ${sql.placeholder('expiresAt')}::timestamptz, ${sql.placeholder('mfa')}::boolean
-        from account)
-      select id from account`,
-);
+        from account)`;
+
+export interface NewAccountWithToken extends IssuedRefreshToken {
+  userId: string;
+  /** The account's values (`applicantAccountValues`), for its audit entry. */
+  account: ApplicantAccountValues;
+  /** The values of ACCOUNT_WITH_TOKEN's placeholders. */
+  values: Record<string, unknown>;
+}
 
 /**
- * Creates an applicant account (users' APPLICANT_ACCOUNT_INSERT) and stores the refresh token of its
- * first session in the same statement: a registration's account is never without its session, and
- * the two cost one round trip. Returns the account's id with the token; a taken email is `emailTaken`.
+ * A new applicant account and the refresh token of its first session, not yet stored: the values
+ * ACCOUNT_WITH_TOKEN writes, the account's id chosen here. A registration's account is never without
+ * its session, and the two cost no round trip of their own.
  */
-export async function createAccountWithRefreshToken(
-  tx: Db,
-  account: ApplicantAccount,
-  session: Omit<RefreshTokenInput, 'userId' | 'familyId'>,
-): Promise<IssuedRefreshToken & { userId: string; account: ApplicantAccount }> {
+export function newAccountWithToken(account: ApplicantAccount, session: Omit<RefreshTokenInput, 'userId' | 'familyId'>): NewAccountWithToken {
   const values = applicantAccountValues(account);
   const { refreshToken, familyId, row: token } = newToken(session);
-  let row: { id: string } | undefined;
-  try {
-    [row] = await insertAccountWithToken.rows(tx, {
-      ...values,
-      familyId,
-      tokenHash: token.tokenHash,
-      expiresAt: token.expiresAt.toISOString(),
-      mfa: token.mfa,
-    });
-  } catch (error) {
-    if (isUniqueViolation(error)) throw emailTaken();
-    throw error;
-  }
-  return { userId: row!.id, refreshToken, familyId, account: values };
+  return {
+    userId: values.userId,
+    refreshToken,
+    familyId,
+    account: values,
+    values: { ...values, familyId, tokenHash: token.tokenHash, expiresAt: token.expiresAt.toISOString(), mfa: token.mfa },
+  };
 }
 
 /**

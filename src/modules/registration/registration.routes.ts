@@ -11,7 +11,7 @@ import { passwordProblem } from '../users/password.js';
 import { passwordRejected } from '../users/users.errors.js';
 import { auditContext } from '../audit/audit.context.js';
 import { consentOutdated, linkGone, linkNotFound } from './registration.errors.js';
-import { claimRegistration, register, replayRegistration, type HashGate, type OpenNewAccount, type OpenSession, type Registered, type RegistrationSettings } from './registration.service.js';
+import { claimRegistration, register, replayRegistration, type HashGate, type NewAccount, type OpenSession, type Registered, type RegistrationSettings } from './registration.service.js';
 import { createLink, createLinkMemory, LINK_STATUSES, linkStatus, listLinks, revokeLink } from './registration.links.js';
 import { registrationLinks } from './registration.table.js';
 
@@ -60,7 +60,7 @@ export interface RegistrationRoutesOptions {
   /** Bounded password hashing for registrations (createHashGate). */
   hashPassword: HashGate;
   openSession: OpenSession;
-  openNewAccount: OpenNewAccount;
+  newAccount: NewAccount;
   /** The consent text a registration must accept (the newest published). */
   currentConsentVersion: () => Promise<string | undefined>;
 }
@@ -216,7 +216,7 @@ export const registrationLinkRoutes: FastifyPluginAsync<RegistrationRoutesOption
             applicant,
             passwordHash,
             consentVersion: consent.textVersion,
-            openNewAccount: options.openNewAccount,
+            newAccount: options.newAccount,
             complete,
           });
           return { status: 201, outcome: { applicationId: response.applicationId, reference: response.reference }, response };

@@ -7,8 +7,10 @@ import { caseStatement, insertCase } from '../applications/applications.intake.j
 import { CASE_ENTITY } from '../applications/applications.state.js';
 import { applications } from '../applications/applications.table.js';
 import type { AuditTrail } from '../audit/audit.js';
-import type { AuditContext, AuditEvent } from '../audit/audit.writer.js';
+import type { AuditContext } from '../audit/audit.writer.js';
 import { claimAttempt, releaseAttempt, type ThrottleSettings } from '../auth/throttle.js';
+import { ACCOUNT_WITH_TOKEN } from '../auth/tokens.js';
+import type { NewApplicantSession } from '../auth/auth.service.js';
 import { hashPassword } from '../users/password.js';
 import type { ApplicantAccount } from '../users/users.service.js';
 import { applicantLogin } from '../applications/applications.intake.js';
@@ -23,10 +25,11 @@ export interface SessionTokens {
 /** Opens a session for an applicant in the given transaction (the auth module's, wired by src/app.ts). */
 export type OpenSession = (tx: Db, userId: string) => Promise<SessionTokens>;
 /**
- * Creates an applicant account with its first session in the given transaction, recording
- * user.created through `record` (the auth module's `openSessionForNewApplicant`, wired by src/app.ts).
+ * A new applicant account with its first session, not yet stored: the values of ACCOUNT_WITH_TOKEN's
+ * placeholders, its user.created entry and the session's tokens (the auth module's
+ * `newApplicantSession`, wired by src/app.ts, which signs the access token).
  */
-export type OpenNewAccount = (tx: Db, account: ApplicantAccount, record: (events: AuditEvent[]) => Promise<void>) => Promise<SessionTokens & { userId: string }>;
+export type NewAccount = (account: ApplicantAccount) => NewApplicantSession;
 
 export interface RegistrationSettings {
   windowSeconds: number;
@@ -89,10 +92,11 @@ export interface Registered {
 }
 
 /**
- * The link's registration counted, if the cap allows, then the case written and linked to it, in one
- * statement (`caseStatement`: prepared, as every registration runs it). The link's row lock comes
- * first, then the reference counter's and the flagging turn's, as a case takes them; nothing else
- * takes the link's after those. No row: the cap is reached, and no case was written.
+ * The applicant's account with its first session, the link's registration counted if the cap allows,
+ * then the case written and linked to the link, in one statement (`caseStatement`: prepared, as every
+ * registration runs it). The link's row lock comes first, then the reference counter's and the
+ * flagging turn's, as a case takes them; nothing else takes the link's after those. No row: the cap
+ * is reached, and no case was written (the account was: the caller rolls it back).
  */
 const registerCase = caseStatement<{
   linkId: string;
@@ -103,7 +107,8 @@ const registerCase = caseStatement<{
   maxRegistrations: number | null;
   registrationsCount: number;
 }>('registration_case', {
-  before: sql`counted as (
+  before: sql`${ACCOUNT_WITH_TOKEN},
+      counted as (
         update ${registrationLinks} set registrations_count = registrations_count + 1
         where id = ${sql.placeholder('linkId')}::uuid and (max_registrations is null or registrations_count < max_registrations)
         returning id, ministry, opens_at, closes_at, revoked_at, max_registrations, registrations_count)`,
@@ -135,23 +140,18 @@ export async function register(args: {
   applicant: ApplicantInput;
   passwordHash: string;
   consentVersion: string;
-  openNewAccount: OpenNewAccount;
+  newAccount: NewAccount;
   /** Stores the idempotency outcome in the same transaction. */
   complete: (tx: Db, stored: { status: number; outcome: Registered }) => Promise<void>;
 }): Promise<Registered & SessionTokens> {
+  // Applicants sign in with their case reference; their email is only a contact and need not be unique.
+  const account = args.newAccount({ email: applicantLogin(), name: args.applicant.fullNameLatin ?? args.applicant.fullNameAr, ministry: args.ministry, passwordHash: args.passwordHash });
   return args.audit.inTransaction(args.db, args.context, async (tx, record) => {
-    // The account and its session first, in one statement: the link's row lock and the reference
-    // counter are held until commit, so only what must be counted runs under them. Applicants sign in
-    // with their case reference; their email is only a contact and need not be unique.
-    const { userId, ...session } = await args.openNewAccount(
-      tx,
-      { email: applicantLogin(), name: args.applicant.fullNameLatin ?? args.applicant.fullNameAr, ministry: args.ministry, passwordHash: args.passwordHash },
-      record,
-    );
+    // The account's placeholders and the case's share `ministry`: the account is the link's ministry's.
     const created = await insertCase(
       tx,
-      { ministry: args.ministry, channel: 'link', applicant: args.applicant, applicantUserId: userId, consentVersion: args.consentVersion },
-      { statement: registerCase, values: { linkId: args.linkId } },
+      { ministry: args.ministry, channel: 'link', applicant: args.applicant, applicantUserId: account.userId, consentVersion: args.consentVersion },
+      { statement: registerCase, values: { ...account.values, linkId: args.linkId } },
     );
     // No case: the cap is reached. Otherwise the count includes this registration; the link must
     // have been open before it (if not, the transaction is rolled back, the link row with it).
@@ -164,6 +164,7 @@ export async function register(args: {
     };
     if (link.ministry !== args.ministry || linkStatus({ ...link, registrationsCount: link.registrationsCount - 1 }) !== 'open') throw linkGone();
     await record([
+      account.created,
       {
         action: 'application.registered',
         entityType: CASE_ENTITY,
@@ -182,7 +183,7 @@ export async function register(args: {
     ]);
     const outcome = { applicationId: created.id, reference: created.reference };
     await args.complete(tx, { status: 201, outcome });
-    return { ...outcome, ...session };
+    return { ...outcome, accessToken: account.accessToken, refreshToken: account.refreshToken };
   });
 }
 

@@ -1,5 +1,6 @@
 import { issueActivationCode, type IssuedCode } from './activation.js';
 import { and, asc, eq, ne, sql, type Placeholder, type SQL } from 'drizzle-orm';
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { StaffRole, Role } from '../../access/roles.js';
 import type { Db } from '../../db/client.js';
@@ -154,13 +155,15 @@ export async function createStaffUser(args: {
 }
 
 /**
- * An applicant account's insert (`returning id`), its values as placeholders `email`, `name`,
- * `ministry` and `passwordHash` (`applicantAccountValues`): a statement of its own here, and the CTE
- * `account` of a registration's, which opens the account's first session in the same statement
- * (auth's `openSessionForNewApplicant`).
+ * An applicant account's insert (`returning id`), its values as placeholders `userId`, `email`,
+ * `name`, `ministry` and `passwordHash` (`applicantAccountValues`; the id is chosen beforehand, so a
+ * statement that also writes the account's case needs nothing back from it): a statement of its own
+ * here, and the CTE `account` of a registration's, which opens the account's first session and writes
+ * its case in the same statement (auth's `ACCOUNT_WITH_TOKEN`).
  */
-export const APPLICANT_ACCOUNT_INSERT = sql`insert into ${users} (email, name, role, ministry, password_hash)
-      values (${sql.placeholder('email')}::text, ${sql.placeholder('name')}::text, 'applicant', ${sql.placeholder('ministry')}::text, ${sql.placeholder('passwordHash')}::text)
+export const APPLICANT_ACCOUNT_INSERT = sql`insert into ${users} (id, email, name, role, ministry, password_hash)
+      values (${sql.placeholder('userId')}::uuid, ${sql.placeholder('email')}::text, ${sql.placeholder('name')}::text, 'applicant',
+              ${sql.placeholder('ministry')}::text, ${sql.placeholder('passwordHash')}::text)
       returning id`;
 
 /** Every walk-in account creates one: prepared. */
@@ -174,17 +177,22 @@ export interface ApplicantAccount {
   passwordHash: string | null;
 }
 
-/** The placeholders' values of APPLICANT_ACCOUNT_INSERT for `account` (the email normalized). */
-export function applicantAccountValues(account: ApplicantAccount): ApplicantAccount {
-  return { ...account, email: normalizeEmail(account.email) };
+/** The placeholders' values of APPLICANT_ACCOUNT_INSERT: the account's new id (`userId`) and its fields, the email normalized. */
+export interface ApplicantAccountValues extends ApplicantAccount {
+  userId: string;
+}
+
+/** The placeholders' values of APPLICANT_ACCOUNT_INSERT for `account`: a new id, the email normalized. */
+export function applicantAccountValues(account: ApplicantAccount): ApplicantAccountValues {
+  return { ...account, userId: randomUUID(), email: normalizeEmail(account.email) };
 }
 
 /** The audit entry of an applicant account created with `values` (applicantAccountValues). */
-export function applicantCreated(id: string, values: ApplicantAccount): AuditEvent {
+export function applicantCreated(values: ApplicantAccountValues): AuditEvent {
   return {
     action: 'user.created',
     entityType: 'user',
-    entityId: id,
+    entityId: values.userId,
     changes: { role: { after: 'applicant' }, ministry: { after: values.ministry }, active: { after: true } },
     personal: { email: { after: values.email }, name: { after: values.name } },
   };
@@ -211,7 +219,7 @@ export async function createApplicantAccount(
     if (isUniqueViolation(error)) throw emailTaken();
     throw error;
   }
-  await record([applicantCreated(row!.id, values)]);
+  await record([applicantCreated(values)]);
   return { id: row!.id };
 }
 
