@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import * as seeds from '../../seeds/reference.js';
 import { applicants } from '../../src/modules/applications/applicant.table.js';
 import { auditLog } from '../../src/modules/audit/audit.table.js';
+import { refreshTokens } from '../../src/modules/auth/auth.table.js';
+import { users } from '../../src/modules/users/users.table.js';
 import { consentTexts } from '../../src/modules/reference/reference.table.js';
 import { applications } from '../../src/modules/applications/applications.table.js';
 import { createHashGate } from '../../src/modules/registration/registration.service.js';
@@ -55,6 +57,14 @@ function register(token: string, payload: unknown, headers: Record<string, strin
 async function caseCount(): Promise<number> {
   const [row] = await t.database.db.select({ n: count() }).from(applications);
   return row!.n;
+}
+
+/** What a registration writes beside its case: applicant accounts, sessions' refresh tokens, audit entries. */
+async function storedBeside(): Promise<{ accounts: number; sessions: number; entries: number }> {
+  const [accounts] = await t.database.db.select({ n: count() }).from(users).where(eq(users.role, 'applicant'));
+  const [sessions] = await t.database.db.select({ n: count() }).from(refreshTokens);
+  const [entries] = await t.database.db.select({ n: count() }).from(auditLog);
+  return { accounts: accounts!.n, sessions: sessions!.n, entries: entries!.n };
 }
 
 describe('public registration', () => {
@@ -121,6 +131,7 @@ describe('public registration', () => {
     await t.database.db.update(registrationLinks).set({ revokedAt: new Date() }).where(eq(registrationLinks.id, revoked.id));
     await t.database.db.update(registrationLinks).set({ registrationsCount: 2 }).where(eq(registrationLinks.id, filled.id));
     const before = await caseCount();
+    const beside = await storedBeside();
     // The first answer comes from the registration's transaction, the second from the link read again.
     for (let attempt = 0; attempt < 2; attempt++) {
       for (const link of [revoked, filled]) {
@@ -130,6 +141,7 @@ describe('public registration', () => {
       }
     }
     expect(await caseCount()).toBe(before);
+    expect(await storedBeside()).toEqual(beside);
     const counts = await t.database.db.select({ id: registrationLinks.id, n: registrationLinks.registrationsCount }).from(registrationLinks);
     expect(counts.filter((c) => c.id === revoked.id || c.id === filled.id).sort((a, b) => a.n - b.n).map((c) => c.n)).toEqual([1, 2]);
   });
@@ -137,11 +149,14 @@ describe('public registration', () => {
   it('creates exactly one case when 50 register at once on the last seat', async () => {
     const link = await newLink({ maxRegistrations: 1 });
     const before = await caseCount();
+    const beside = await storedBeside();
     const results = await Promise.all(Array.from({ length: 50 }, () => register(link.token, registration())));
     const codes = results.map((r) => r.statusCode);
     expect(codes.filter((c) => c === 201)).toHaveLength(1);
     expect(codes.filter((c) => c === 410)).toHaveLength(49);
     expect(await caseCount()).toBe(before + 1);
+    // The refused ones wrote their account and session in the statement the cap refused: rolled back.
+    expect(await storedBeside()).toEqual({ accounts: beside.accounts + 1, sessions: beside.sessions + 1, entries: beside.entries + 2 });
     const [row] = await t.database.db.select().from(registrationLinks).where(eq(registrationLinks.id, link.id));
     expect(row!.registrationsCount).toBe(1);
   });
