@@ -390,7 +390,6 @@ export interface NewApplicantSession {
   created: AuditEvent;
   accessToken: string;
   refreshToken: string;
-  expiresIn: number;
 }
 
 /**
@@ -401,7 +400,7 @@ export interface NewApplicantSession {
  * module reaches it through src/app.ts.
  */
 export function newApplicantSession(
-  deps: Pick<AuthDeps, 'refreshTokenTtlSeconds' | 'accessTokenTtlSeconds' | 'signAccessToken'>,
+  deps: Pick<AuthDeps, 'refreshTokenTtlSeconds' | 'signAccessToken'>,
   account: ApplicantAccount,
 ): NewApplicantSession {
   const created = newAccountWithToken(account, { mfa: true, ttlSeconds: deps.refreshTokenTtlSeconds });
@@ -411,7 +410,6 @@ export function newApplicantSession(
     created: applicantCreated(created.account),
     accessToken: deps.signAccessToken({ sub: created.userId, typ: 'access', mfa: true, sid: created.familyId }),
     refreshToken: created.refreshToken,
-    expiresIn: deps.accessTokenTtlSeconds,
   };
 }
 

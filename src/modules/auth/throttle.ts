@@ -166,17 +166,16 @@ export async function guessUnderClaim<T>(
 
 /** Gives a claim back: the attempt was refused before evaluation, or succeeded. */
 export async function releaseAttempt(db: Db, keys: ThrottleKeys): Promise<void> {
-  await giveBack(db, [keys.pair, keys.address, keys.account]);
+  await giveBackKeys.rows(db, { ...keys });
 }
 
+/** The keys as three parameters, as for the claim, so its plan is made once. */
 const giveBackKeys = statement<never>(
   'throttle_give_back',
-  sql`update login_throttle t set failures = greatest(t.failures - 1, 0) from ${inKeyOrder(sql`${sql.placeholder('keys')}::text[]`)} where t.key = ordered.key`,
+  sql`update login_throttle t set failures = greatest(t.failures - 1, 0)
+      from ${inKeyOrder(sql`array[${sql.placeholder('pair')}::text, ${sql.placeholder('address')}::text, ${sql.placeholder('account')}::text]`)}
+      where t.key = ordered.key`,
 );
-
-async function giveBack(db: Db, keys: string[]): Promise<void> {
-  await giveBackKeys.rows(db, { keys });
-}
 
 /**
  * The rows of `keys`, locked in key order: statements that change several rows of one attempt lock
