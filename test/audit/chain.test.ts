@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { createHash } from 'node:crypto';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { afterAll, beforeAll, beforeEach, describe, expect, inject, it, vi } from 'vitest';
 import { queryRows } from '../../src/db/client.js';
 import { verifyChain, type VerifyReport } from '../../src/modules/audit/audit.verify.js';
 import { checkpointKey, chainHash, personalDigest } from '../../src/modules/audit/audit.chain.js';
@@ -368,6 +369,66 @@ describe('writing', () => {
     expect(await headSeq(t)).toBe(before + 1 + 1 + 2 + 2 + 20);
     expect(await entryCount(t)).toBe(before + 26);
     expect(await verifyQuietly()).toMatchObject({ ok: true, headSeq: before + 26 });
+  });
+
+  // An append that starts while another is not yet committed: the first holds the head until it ends.
+  const APPEND_STATEMENTS = new Set(['audit_head_take', 'audit_append', 'audit_append_after']);
+  async function behindUncommitted(end: 'commit' | 'rollback'): Promise<{ sent: string[]; before: number }> {
+    const before = await headSeq(t);
+    // The writer's guess is its last append's head.
+    await appendEntries(t, 1);
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let appended!: () => void;
+    const firstAppended = new Promise<void>((resolve) => (appended = resolve));
+    const spy = vi.spyOn(pg.Client.prototype, 'query');
+    try {
+      const first = t.database.db.transaction(async (tx) => {
+        await t.app.audit.append(tx, staffContext(), [sampleEvent(1)]);
+        appended();
+        await held;
+        if (end === 'rollback') throw new Error('rolled back after its entry');
+      });
+      const settled = first.then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      await firstAppended;
+      const second = t.app.audit.inTransaction(t.database.db, staffContext(), async (_tx, record) => {
+        await record([sampleEvent(2)]);
+      });
+      // The second append waits on the head's row lock before the first ends.
+      const waiting = async () =>
+        (await queryRows<{ n: number }>(t.database.db, sql`select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and query like '%audit_head%'`))[0]!.n;
+      for (let i = 0; i < 100 && (await waiting()) === 0; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(await waiting()).toBe(1);
+      release();
+      await second;
+      const error = await settled;
+      if (end === 'commit') expect(error).toBeUndefined();
+      else expect(error).toBeInstanceOf(Error);
+      // A prepared statement by its name, anything else by its text.
+      const sent = spy.mock.calls.map(([query]) => (typeof query === 'string' ? query : ((query as { name?: string }).name ?? '')));
+      return { sent: sent.filter((name) => APPEND_STATEMENTS.has(name)), before };
+    } finally {
+      release();
+      spy.mockRestore();
+    }
+  }
+
+  it.skipIf(!inject('testServerUrl'))('an append behind one not yet committed waits for it and chains on its head, in one statement', async () => {
+    const { sent, before } = await behindUncommitted('commit');
+    expect(sent).toEqual(['audit_append_after', 'audit_append_after']);
+    expect(await headSeq(t)).toBe(before + 3);
+    expect(await verifyQuietly()).toMatchObject({ ok: true, headSeq: before + 3 });
+  });
+
+  it.skipIf(!inject('testServerUrl'))('an append behind one that rolls back chains on the head it finds, one statement more', async () => {
+    const { sent, before } = await behindUncommitted('rollback');
+    expect(sent).toEqual(['audit_append_after', 'audit_append_after', 'audit_append']);
+    expect(await headSeq(t)).toBe(before + 2);
+    expect(await entryCount(t)).toBe(before + 2);
+    expect(await verifyQuietly()).toMatchObject({ ok: true, headSeq: before + 2 });
   });
 
   it('entries with awkward text (quotes, backslashes, separators, no actor) verify, and their columns are still checked', async () => {

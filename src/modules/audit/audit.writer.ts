@@ -131,36 +131,42 @@ const appendRows = statement<never>(
 );
 
 /**
- * The same, only if the head is still `expected` (its seq and hash): an append that does not take the
- * head first. The update waits for a writer holding the head and, once that one has committed, checks
- * the head it left (READ COMMITTED), so it writes only on top of the head as committed. No row moved:
- * the head had moved on, and nothing was written.
+ * The same on top of a guessed head, `expected` (its seq and hash), without taking the head first. The
+ * update locks the head, waiting for a writer that holds it, and then moves it only if it is still
+ * `expected` as last committed: the check is in the SET, which READ COMMITTED evaluates on the row as
+ * locked (a WHERE would be checked on the statement's snapshot, and skip a head moved since without
+ * waiting). The rows are written only if it moved. Either way the head is now locked until commit,
+ * and `seq` and `hash` are the head as it stands: the guessed one's successor, or the head to chain on.
  */
-const appendAfter = statement<{ moved: number }>(
+const appendAfter = statement<{ seq: number | string; hash: string }>(
   'audit_append_after',
-  sql`with moved as (
-        update ${auditHead} set seq = ${sql.placeholder('seq')}::bigint, hash = ${sql.placeholder('hash')}::text, updated_at = now()
-        where ${auditHead.id} = 1 and ${auditHead.seq} = ${sql.placeholder('expectedSeq')}::bigint and ${auditHead.hash} = ${sql.placeholder('expectedHash')}::text
-        returning 1),
-      appended as (insert into ${auditLog} select * from json_populate_recordset(null::audit_log, ${sql.placeholder('rows')}::json) where exists (select 1 from moved))
-      select count(*)::int as moved from moved`,
+  sql`with head as (
+        update ${auditHead} set
+          seq = case when ${auditHead.seq} = ${sql.placeholder('expectedSeq')}::bigint and ${auditHead.hash} = ${sql.placeholder('expectedHash')}::text
+                then ${sql.placeholder('seq')}::bigint else ${auditHead.seq} end,
+          hash = case when ${auditHead.seq} = ${sql.placeholder('expectedSeq')}::bigint and ${auditHead.hash} = ${sql.placeholder('expectedHash')}::text
+                then ${sql.placeholder('hash')}::text else ${auditHead.hash} end,
+          updated_at = case when ${auditHead.seq} = ${sql.placeholder('expectedSeq')}::bigint and ${auditHead.hash} = ${sql.placeholder('expectedHash')}::text
+                then now() else ${auditHead.updatedAt} end
+        where ${auditHead.id} = 1
+        returning ${auditHead.seq} as seq, ${auditHead.hash} as hash),
+      appended as (
+        insert into ${auditLog} select * from json_populate_recordset(null::audit_log, ${sql.placeholder('rows')}::json)
+        where exists (select 1 from head where head.seq = ${sql.placeholder('seq')}::bigint and head.hash = ${sql.placeholder('hash')}::text))
+      select seq, hash from head`,
 );
 
 export function createAuditWriter(options: AuditWriterOptions): AuditWriter {
   const pending = new WeakMap<object, AuditEvent[]>();
   /**
-   * The head this writer's last append left, the next append's guess: appended on top of it in one
-   * statement (`appendAfter`), it need not take the head first, a round trip less — and when the guess
-   * is wrong (another instance appended, or that transaction rolled back), it takes the head as usual.
+   * The head this writer's last append will leave, the next append's guess: appended on top of it in
+   * one statement (`appendAfter`), it need not take the head first, a round trip less. It is set as
+   * soon as an append is chained, before it is written, so an append that starts while another is
+   * under way (or committing) queues behind that one's lock and chains on what it leaves. A guess
+   * that proves wrong (another instance appended, or that transaction rolled back) costs one more
+   * statement, on the head the failed guess locked.
    */
   let known: AppendedEntry | null = null;
-  /**
-   * This writer's appends under way, from taking (or guessing) the head until their rows are written.
-   * An append guesses only when there is none: one of them would move the head first, and a guess
-   * queued behind it would cost a round trip and a second wait for nothing (writers racing for the
-   * head take it in turn, as they always did).
-   */
-  let busy = 0;
 
   /**
    * Everything of each entry but its place in the chain: worked out before the head is
@@ -214,28 +220,39 @@ export function createAuditWriter(options: AuditWriterOptions): AuditWriter {
 
   type Appended = { chained: ReturnType<typeof chain>; previousSeq: number };
 
-  /** Appends on top of `guess` if it is still the head (then locked until commit); undefined, and nothing written, if not. */
-  async function onGuessedHead(tx: Db, guess: AppendedEntry, prepared: PreparedEntry[]): Promise<Appended | undefined> {
-    const chained = chain(guess, prepared);
-    const [row] = await appendAfter.rows(tx, {
-      rows: JSON.stringify(chained.rows),
-      seq: chained.last.seq,
-      hash: chained.last.hash,
-      expectedSeq: guess.seq,
-      expectedHash: guess.hash,
-    });
-    return row?.moved === 1 ? { chained, previousSeq: guess.seq } : undefined;
+  /** Chains prepared entries after `head`, which is the next append's guess from now on. */
+  function chainOn(head: AppendedEntry, prepared: PreparedEntry[]): Appended {
+    const chained = chain(head, prepared);
+    known = chained.last;
+    return { chained, previousSeq: head.seq };
   }
 
-  /** Takes the head (locked until commit) and appends on top of it. */
+  /** Writes the chained rows and moves the head, which this transaction holds. */
+  async function write(tx: Db, { chained }: Appended): Promise<void> {
+    await appendRows.rows(tx, { rows: JSON.stringify(chained.rows), seq: chained.last.seq, hash: chained.last.hash });
+  }
+
+  /** Appends on top of `guess` if it is the head once locked; otherwise on the head it found (locked too). */
+  async function onGuessedHead(tx: Db, guess: AppendedEntry, prepared: PreparedEntry[]): Promise<Appended> {
+    const done = chainOn(guess, prepared);
+    const { last } = done.chained;
+    const [row] = await appendAfter.rows(tx, { rows: JSON.stringify(done.chained.rows), seq: last.seq, hash: last.hash, expectedSeq: guess.seq, expectedHash: guess.hash });
+    if (!row) throw missingHead();
+    // bigint comes as text from the driver.
+    const head = { seq: Number(row.seq), hash: row.hash };
+    if (head.seq === last.seq && head.hash === last.hash) return done;
+    const retried = chainOn(head, prepared);
+    await write(tx, retried);
+    return retried;
+  }
+
+  /** Takes the head (locked until commit) and appends on top of it: the first append, with no guess. */
   async function onTakenHead(tx: Db, prepared: PreparedEntry[]): Promise<Appended> {
     const [taken] = await takeHead.rows(tx);
     if (!taken) throw missingHead();
-    // bigint comes as text from the driver.
-    const head = { seq: Number(taken.seq), hash: taken.hash };
-    const chained = chain(head, prepared);
-    await appendRows.rows(tx, { rows: JSON.stringify(chained.rows), seq: chained.last.seq, hash: chained.last.hash });
-    return { chained, previousSeq: head.seq };
+    const done = chainOn({ seq: Number(taken.seq), hash: taken.hash }, prepared);
+    await write(tx, done);
+    return done;
   }
 
   const writer: AuditWriter = {
@@ -243,15 +260,7 @@ export function createAuditWriter(options: AuditWriterOptions): AuditWriter {
       if (entries.length === 0) return [];
       // Checked and classified before the head is taken: a malformed event never holds the chain.
       const prepared = prepare(entries);
-      const guess = busy === 0 ? known : null;
-      busy += 1;
-      let done: Appended;
-      try {
-        done = (guess && (await onGuessedHead(tx, guess, prepared))) || (await onTakenHead(tx, prepared));
-        known = done.chained.last;
-      } finally {
-        busy -= 1;
-      }
+      const done = known ? await onGuessedHead(tx, known, prepared) : await onTakenHead(tx, prepared);
       await options.onAppended?.(tx, done.chained.last, done.previousSeq);
       return done.chained.appended;
     },
