@@ -53,7 +53,7 @@ const envSchema = z.object({
   REGISTER_WINDOW_SECONDS: positiveInt.default(600),
   REGISTER_ADDRESS_MAX: positiveInt.default(120),
   REGISTER_LINK_MAX: positiveInt.default(5_000),
-  REGISTER_HASH_CONCURRENCY: positiveInt.default(2),
+  REGISTER_HASH_CONCURRENCY: positiveInt.optional(),
   REGISTER_HASH_QUEUE: positiveInt.default(64),
 }).superRefine((env, ctx) => {
   // Registration counters live in the sign-in throttle's table, pruned by LOGIN_WINDOW_SECONDS.
@@ -72,8 +72,11 @@ export interface Config {
     addressMax: number;
     /** Registrations per link within the window. */
     linkMax: number;
-    /** Registration password hashes running at once. */
-    hashConcurrency: number;
+    /**
+     * Registration password hashes handed to the hashing threads at once; unset, as many as they
+     * hold (two per thread: one running, the next waiting on it).
+     */
+    hashConcurrency: number | undefined;
     /** Registrations waiting for a hashing slot before the next is answered 503. */
     hashQueue: number;
   };

@@ -43,18 +43,26 @@ interface Task {
 
 interface Thread {
   worker: Worker;
-  /** The task it is on; null when idle. */
-  task: Task | null;
+  /** Its tasks in the order it takes them: the first is running, the next waits in its port. */
+  tasks: Task[];
 }
+
+/**
+ * Jobs handed to a thread at once: the one it runs and the next, which it takes as soon as it posts
+ * a result instead of waiting for the event loop (busy with requests) to hand it one. A job waits
+ * behind at most one other on its thread.
+ */
+const JOBS_PER_THREAD = 2;
 
 /** At most this many threads by default (the libuv pool's size, which hashed before): 19 MiB each while hashing. */
 const MAX_DEFAULT_THREADS = 4;
 
 /**
  * argon2 on a few threads of its own, at a lower priority (HASH_THREAD_NICE): `size` jobs at once (by
- * default one per CPU, at most four), the rest queued in order; threads start on first demand. A
- * thread keeps the process alive only while it has a job, so a command-line tool that hashes once
- * still exits. A thread that dies fails its job and is replaced.
+ * default one per CPU, at most four), each thread holding its next job too (JOBS_PER_THREAD), the
+ * rest queued in order; threads start on first demand. A thread keeps the process alive only while
+ * it has a job, so a command-line tool that hashes once still exits. A thread that dies fails its
+ * jobs and is replaced.
  */
 export function createHashThreads(options: { size?: number; nice?: number | null } = {}) {
   const size = Math.max(1, options.size ?? Math.min(MAX_DEFAULT_THREADS, availableParallelism()));
@@ -65,11 +73,12 @@ export function createHashThreads(options: { size?: number; nice?: number | null
   let nextId = 0;
 
   function spawn(): Thread {
-    const thread: Thread = { worker: new Worker(WORKER_SOURCE, { eval: true, execArgv: [], workerData: { argon2, nice } }), task: null };
+    const thread: Thread = { worker: new Worker(WORKER_SOURCE, { eval: true, execArgv: [], workerData: { argon2, nice } }), tasks: [] };
     thread.worker.unref();
     thread.worker.on('message', (message: { id: number; ok: boolean; value?: string | boolean; message?: string }) => {
-      const task = thread.task;
+      const task = thread.tasks[0];
       if (!task || task.id !== message.id) return;
+      thread.tasks.shift();
       settle(thread);
       if (message.ok) task.resolve(message.value!);
       else task.reject(new Error(message.message));
@@ -78,9 +87,7 @@ export function createHashThreads(options: { size?: number; nice?: number | null
       const index = threads.indexOf(thread);
       if (index < 0) return;
       threads.splice(index, 1);
-      const task = thread.task;
-      thread.task = null;
-      task?.reject(error);
+      for (const task of thread.tasks.splice(0)) task.reject(error);
       pump();
     };
     thread.worker.on('error', lost);
@@ -89,18 +96,27 @@ export function createHashThreads(options: { size?: number; nice?: number | null
     return thread;
   }
 
-  /** The thread is free: it stops holding the process, and takes the next job if there is one. */
+  /** The thread finished a job: with none left it stops holding the process; it takes the next if there is one. */
   function settle(thread: Thread): void {
-    thread.task = null;
-    thread.worker.unref();
+    if (thread.tasks.length === 0) thread.worker.unref();
     pump();
+  }
+
+  /** An idle thread, else a new one while there are fewer than `size`, else the least loaded with room. */
+  function threadWithRoom(): Thread | undefined {
+    const idle = threads.find((t) => t.tasks.length === 0);
+    if (idle) return idle;
+    if (threads.length < size) return spawn();
+    let best: Thread | undefined;
+    for (const t of threads) if (t.tasks.length < JOBS_PER_THREAD && (!best || t.tasks.length < best.tasks.length)) best = t;
+    return best;
   }
 
   function pump(): void {
     while (queue.length > 0) {
       let thread: Thread | undefined;
       try {
-        thread = threads.find((t) => t.task === null) ?? (threads.length < size ? spawn() : undefined);
+        thread = threadWithRoom();
       } catch (error) {
         // No thread could be started (memory, a thread limit): the job fails, the service goes on.
         queue.shift()!.reject(error instanceof Error ? error : new Error(String(error)));
@@ -108,7 +124,7 @@ export function createHashThreads(options: { size?: number; nice?: number | null
       }
       if (!thread) return;
       const task = queue.shift()!;
-      thread.task = task;
+      thread.tasks.push(task);
       thread.worker.ref();
       thread.worker.postMessage({ id: task.id, job: task.job });
     }
@@ -123,9 +139,11 @@ export function createHashThreads(options: { size?: number; nice?: number | null
 
   return {
     size,
+    /** Jobs the threads hold at once: running, and each one's next. */
+    capacity: size * JOBS_PER_THREAD,
     hash: (password: string, hashOptions: object) => run<string>({ kind: 'hash', password, options: hashOptions }),
     verify: (hashed: string, password: string) => run<boolean>({ kind: 'verify', hashed, password }),
     /** Jobs running and waiting (for tests and metrics). */
-    pending: () => queue.length + threads.filter((t) => t.task !== null).length,
+    pending: () => queue.length + threads.reduce((n, t) => n + t.tasks.length, 0),
   };
 }

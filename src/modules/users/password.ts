@@ -13,6 +13,9 @@ export const ARGON2_PARAMS = { algorithm: ARGON2ID, memoryCost: 19_456, timeCost
 /** One pool for the process: the number of hashes at once is bounded as a whole (one per CPU, at most four). */
 const threads = createHashThreads();
 
+/** Hashes the threads hold at once (two per thread): what registrations may hand them by default. */
+export const HASH_CAPACITY = threads.capacity;
+
 export function hashPassword(password: string): Promise<string> {
   return threads.hash(password, ARGON2_PARAMS);
 }
