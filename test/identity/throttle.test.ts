@@ -3,6 +3,7 @@ import pg from 'pg';
 import { personalDigest } from '../../src/modules/audit/audit.chain.js';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { queryRows } from '../../src/db/client.js';
 import { pruneThrottle } from '../../src/modules/auth/throttle.js';
 import { loginThrottle } from '../../src/modules/auth/auth.table.js';
 import { createUser, type TestUser } from '../factories.js';
@@ -271,5 +272,23 @@ describe('pruning login_throttle', () => {
     // The lock still in force still answers 429.
     const res = await login(`${tag}-locked@example.test`, 'any password at all', lockedAddress);
     expect(res.statusCode).toBe(429);
+  });
+});
+
+describe('where the counts are kept', () => {
+  it('in an unlogged table: a claim commits without waiting for the disk, and only the counts are lost to a crash', async () => {
+    const rows = await queryRows<{ relname: string; relpersistence: string }>(
+      t.database.db,
+      sql`select c.relname, c.relpersistence from pg_class c
+          where c.oid = 'login_throttle'::regclass or c.oid in (select indexrelid from pg_index where indrelid = 'login_throttle'::regclass)
+          order by c.relname`,
+    );
+    expect(rows.map((r) => [r.relname, r.relpersistence])).toEqual([
+      ['login_throttle', 'u'],
+      ['login_throttle_pkey', 'u'],
+    ]);
+    // The lockout records themselves stay in the logged audit trail.
+    const audit = await queryRows<{ relpersistence: string }>(t.database.db, sql`select relpersistence from pg_class where oid = 'audit_log'::regclass`);
+    expect(audit[0]!.relpersistence).toBe('p');
   });
 });

@@ -38,6 +38,8 @@ export const refreshTokens = pgTable(
 /**
  * Failed sign-in counters, keyed by `account:<lower email>` or `address:<ip>`. Keyed by the
  * email text rather than the user id, so unknown emails are throttled exactly like real ones.
+ * UNLOGGED (migration 0018, which drizzle does not model): rates, not records, so a claim's commit
+ * waits for no disk flush; after a crash of the database server the counts start again.
  */
 export const loginThrottle = pgTable('login_throttle', {
   key: text().primaryKey(),
