@@ -138,23 +138,24 @@ const appendRows = statement<never>(
  * waiting). The rows are written only if it moved. Either way the head is now locked until commit,
  * and `seq` and `hash` are the head as it stands: the guessed one's successor, or the head to chain on.
  */
-const appendAfter = statement<{ seq: number | string; hash: string }>(
-  'audit_append_after',
-  sql`with head as (
-        update ${auditHead} set
-          seq = case when ${auditHead.seq} = ${sql.placeholder('expectedSeq')}::bigint and ${auditHead.hash} = ${sql.placeholder('expectedHash')}::text
-                then ${sql.placeholder('seq')}::bigint else ${auditHead.seq} end,
-          hash = case when ${auditHead.seq} = ${sql.placeholder('expectedSeq')}::bigint and ${auditHead.hash} = ${sql.placeholder('expectedHash')}::text
-                then ${sql.placeholder('hash')}::text else ${auditHead.hash} end,
-          updated_at = case when ${auditHead.seq} = ${sql.placeholder('expectedSeq')}::bigint and ${auditHead.hash} = ${sql.placeholder('expectedHash')}::text
-                then now() else ${auditHead.updatedAt} end
-        where ${auditHead.id} = 1
-        returning ${auditHead.seq} as seq, ${auditHead.hash} as hash),
-      appended as (
-        insert into ${auditLog} select * from json_populate_recordset(null::audit_log, ${sql.placeholder('rows')}::json)
-        where exists (select 1 from head where head.seq = ${sql.placeholder('seq')}::bigint and head.hash = ${sql.placeholder('hash')}::text))
-      select seq, hash from head`,
-);
+const appendAfter = (() => {
+  // Evaluated on the head as locked (see above), for each column the append moves.
+  const guessed = sql`${auditHead.seq} = ${sql.placeholder('expectedSeq')}::bigint and ${auditHead.hash} = ${sql.placeholder('expectedHash')}::text`;
+  return statement<{ seq: number | string; hash: string }>(
+    'audit_append_after',
+    sql`with head as (
+          update ${auditHead} set
+            seq = case when ${guessed} then ${sql.placeholder('seq')}::bigint else ${auditHead.seq} end,
+            hash = case when ${guessed} then ${sql.placeholder('hash')}::text else ${auditHead.hash} end,
+            updated_at = case when ${guessed} then now() else ${auditHead.updatedAt} end
+          where ${auditHead.id} = 1
+          returning ${auditHead.seq} as seq, ${auditHead.hash} as hash),
+        appended as (
+          insert into ${auditLog} select * from json_populate_recordset(null::audit_log, ${sql.placeholder('rows')}::json)
+          where exists (select 1 from head where head.seq = ${sql.placeholder('seq')}::bigint and head.hash = ${sql.placeholder('hash')}::text))
+        select seq, hash from head`,
+  );
+})();
 
 export function createAuditWriter(options: AuditWriterOptions): AuditWriter {
   const pending = new WeakMap<object, AuditEvent[]>();
