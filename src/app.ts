@@ -38,7 +38,6 @@ import { actorLoader } from './modules/auth/actor-loader.js';
 import { dropRecoveryCodes, revokeAllForUser } from './modules/auth/tokens.js';
 import { healthRoutes } from './modules/health/health.routes.js';
 import { usersRoutes } from './modules/users/users.routes.js';
-import { HASH_CAPACITY } from './modules/users/password.js';
 import { referenceCacheFor, referenceRoutes } from './modules/reference/reference.routes.js';
 import { registrationLinkRoutes } from './modules/registration/registration.routes.js';
 import { createHashGate } from './modules/registration/registration.service.js';
@@ -253,7 +252,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(registrationLinkRoutes, {
     publicBaseUrl: config.publicBaseUrl,
     throttle: config.registration,
-    hashPassword: createHashGate({ concurrency: config.registration.hashConcurrency ?? HASH_CAPACITY, queue: config.registration.hashQueue }),
+    hashPassword: createHashGate({ concurrency: config.registration.hashConcurrency, queue: config.registration.hashQueue }),
     openSession: (tx, userId) => openSession(sessionDeps, tx, userId),
     newAccount: (account) => newApplicantSession(sessionDeps, account),
     // The current consent version from the reference data in memory, not a query per registration.

@@ -10,6 +10,7 @@ import { users } from '../../src/modules/users/users.table.js';
 import { consentTexts } from '../../src/modules/reference/reference.table.js';
 import { applications } from '../../src/modules/applications/applications.table.js';
 import { createHashGate } from '../../src/modules/registration/registration.service.js';
+import { HASH_CAPACITY } from '../../src/modules/users/password.js';
 import { linkRegistrations, registrationLinks } from '../../src/modules/registration/registration.table.js';
 import { bearer, createUser, tokenFor } from '../factories.js';
 import { createTestApp, type TestApp } from '../harness.js';
@@ -360,6 +361,22 @@ describe('registration throttle and hashing bound', () => {
     // And it recovers.
     expect(await gate('again')).toBe('again');
   });
+
+  it('lets as many hashes run at once as the hashing threads hold, unless told otherwise', async () => {
+    let running = 0;
+    let peak = 0;
+    const hash = async (p: string) => {
+      running += 1;
+      peak = Math.max(peak, running);
+      await sleep(20);
+      running -= 1;
+      return p;
+    };
+    const gate = createHashGate({ queue: 50, hash });
+    await Promise.all(Array.from({ length: HASH_CAPACITY + 4 }, (_, i) => gate(`p${i}`)));
+    expect(HASH_CAPACITY).toBeGreaterThanOrEqual(2);
+    expect(peak).toBe(HASH_CAPACITY);
+  });
 });
 
 describe('registration settings', () => {
@@ -367,6 +384,13 @@ describe('registration settings', () => {
     const { ConfigError, loadConfig } = await import('../../src/config.js');
     expect(() => loadConfig({ REGISTER_WINDOW_SECONDS: '1000', LOGIN_WINDOW_SECONDS: '900' })).toThrow(ConfigError);
     expect(loadConfig({ REGISTER_WINDOW_SECONDS: '900', LOGIN_WINDOW_SECONDS: '900' }).registration.windowSeconds).toBe(900);
+  });
+
+  it('leave the hashing gate to the threads unless REGISTER_HASH_CONCURRENCY is a positive whole number', async () => {
+    const { ConfigError, loadConfig } = await import('../../src/config.js');
+    expect(loadConfig({}).registration.hashConcurrency).toBeUndefined();
+    expect(loadConfig({ REGISTER_HASH_CONCURRENCY: '3' }).registration.hashConcurrency).toBe(3);
+    for (const bad of ['0', '-1', '2.5', 'many']) expect(() => loadConfig({ REGISTER_HASH_CONCURRENCY: bad })).toThrow(ConfigError);
   });
 });
 

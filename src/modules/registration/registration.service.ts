@@ -11,7 +11,7 @@ import type { AuditContext } from '../audit/audit.writer.js';
 import { claimAttempt, releaseAttempt, type ThrottleSettings } from '../auth/throttle.js';
 import { ACCOUNT_WITH_TOKEN } from '../auth/tokens.js';
 import type { NewApplicantSession } from '../auth/auth.service.js';
-import { hashPassword } from '../users/password.js';
+import { HASH_CAPACITY, hashPassword } from '../users/password.js';
 import type { ApplicantAccount } from '../users/users.service.js';
 import { applicantLogin } from '../applications/applications.intake.js';
 import { linkGone } from './registration.errors.js';
@@ -38,15 +38,17 @@ export interface RegistrationSettings {
 }
 
 /**
- * At most `concurrency` password hashes of registrations at once, and at most `queue` waiting: a
- * flood is answered 503 at once instead of starving sign-ins and everything else of the thread pool.
+ * At most `concurrency` password hashes of registrations at once (by default as many as the hashing
+ * threads hold, HASH_CAPACITY), and at most `queue` waiting: a flood is answered 503 at once instead of
+ * starving sign-ins and everything else of the hashing threads.
  */
-export function createHashGate(options: { concurrency: number; queue: number; hash?: (password: string) => Promise<string> }) {
+export function createHashGate(options: { concurrency?: number | undefined; queue: number; hash?: (password: string) => Promise<string> }) {
   const hash = options.hash ?? hashPassword;
+  const concurrency = options.concurrency ?? HASH_CAPACITY;
   let running = 0;
   const waiting: (() => void)[] = [];
   return async function gatedHash(password: string): Promise<string> {
-    if (running >= options.concurrency) {
+    if (running >= concurrency) {
       if (waiting.length >= options.queue) throw serverBusy({ headers: retryAfter(2) });
       await new Promise<void>((resolve) => waiting.push(resolve));
     } else {
