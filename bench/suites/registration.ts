@@ -26,7 +26,7 @@ import { ARGON2_PARAMS } from '../../src/modules/users/password.js';
 import { insertCases } from '../lib/cases.js';
 import { startChild, type ChildServer } from '../lib/children.js';
 import { DatabaseCpu, groupCpuMicros, groupMainThreadCpuMicros } from '../lib/cpu.js';
-import { createBenchDatabase } from '../lib/database.js';
+import { checkpoint, createBenchDatabase, NO_CHECKPOINT } from '../lib/database.js';
 import type { BenchContext, BenchRow, BenchSuite, LoadResult } from '../types.js';
 
 /** Officers per measurement: more than a measurement registers; the second one takes the next ones. */
@@ -132,12 +132,7 @@ async function measure(
     await client.query(`insert into registration_links (token, ministry, label, created_by) values ($1, 'interior', 'bench', $2)`, [token, staff.rows[0]!.id]);
     const row = await client.query<{ version: string }>(`select version from consent_texts order by published_at desc, version desc limit 1`);
     consent = row.rows[0]!.version;
-    // As pgbench does before a run: what was written before (the suites before, this database's
-    // creation, the cases just added) is flushed now, not by the checkpointer during the measurement.
-    checkpointed = await client.query('checkpoint').then(
-      () => true,
-      () => false,
-    );
+    checkpointed = await checkpoint(client);
   } finally {
     await client.end();
   }
@@ -240,8 +235,7 @@ async function measure(
     ...(cpu.requests > 0 ? { cpu: { serverUs: cpu.serverUs / cpu.requests, databaseUs: cpu.databaseUs / cpu.requests } } : {}),
   };
   row.reference += `; raw CPU per hash ${mean(rawCpuPerHash).toFixed(0)} µs`;
-  // CHECKPOINT needs a superuser or pg_checkpoint.
-  if (!checkpointed) row.reference += '; no CHECKPOINT before (not allowed to this user)';
+  if (!checkpointed) row.reference += NO_CHECKPOINT;
   if (cpu.requests > 0) row.reference += `; the service's event loop ${(cpu.mainUs / cpu.requests).toFixed(0)} µs per registration`;
   return row;
 }

@@ -19,6 +19,7 @@ import { verify } from '@node-rs/argon2';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { hashPassword } from '../../src/modules/users/password.js';
+import { checkpoint, NO_CHECKPOINT } from '../lib/database.js';
 import type { BenchRow, BenchSuite, LoadResult } from '../types.js';
 
 const USERS = Number(process.env.BENCH_SIGNIN_USERS ?? 200);
@@ -60,12 +61,7 @@ const suite: BenchSuite = {
          select unnest($1::text[]), 'Bench user', 'ministry_staff', 'interior', $2`,
         [emails, hash],
       );
-      // As pgbench does before a run: what the suites before wrote is flushed now, not by the
-      // checkpointer during the measurement (needs a superuser or pg_checkpoint; said in the row if not).
-      checkpointed = await client.query('checkpoint').then(
-        () => true,
-        () => false,
-      );
+      checkpointed = await checkpoint(client);
     } finally {
       await client.end();
     }
@@ -126,7 +122,7 @@ const suite: BenchSuite = {
       reference:
         `raw argon2id verify/s (m=19456, t=2, p=1; ${connections} in flight, ${process.env.UV_THREADPOOL_SIZE ?? 4} pool threads), ` +
         `alternating with the service: raw ${raw.map((r) => r.toFixed(0)).join(' / ')}; per-round ratios ${perRound.map((r) => r.toFixed(2)).join(', ')}` +
-        (checkpointed ? '' : '; no CHECKPOINT before (not allowed to this user)'),
+        (checkpointed ? '' : NO_CHECKPOINT),
       referenceValue: referenceRate,
       goalRatio: 0.8,
     };
